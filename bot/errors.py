@@ -1,0 +1,43 @@
+"""Domain errors. Each message is written for the person who caused it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A move the rules do not allow; str(error) is shown to the user as is."""
+
+
+class IllegalTransition(DomainError):
+    """The request is not in a state that allows this action."""
+
+
+class NotAllowed(DomainError):
+    """This person may not take this action (segregation of duties, wrong group)."""
+
+
+class AlreadyDecided(DomainError):
+    """Someone else decided first."""
+
+
+class NotFound(DomainError):
+    """No such request, vendor or person."""
+
+
+class InvalidInput(DomainError):
+    """The form had mistakes; `fields` maps a field name to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
+
+
+class VendorRefused(DomainError):
+    """The vendor was rejected; the message names alternatives."""
+
+
+class PolicyError(Exception):
+    """The policy file is invalid; the message names the field, the line and the problem."""
+
+
+class ConcurrentUpdate(Exception):
+    """Storage saw a newer version of the request than the one we loaded."""

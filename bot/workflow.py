@@ -1,0 +1,472 @@
+"""The approval state machine: pure functions over a PurchaseRequest.
+
+Every move checks who may make it and from which state, changes the request in place and
+appends an audit Event to ``request.pending_events``. Illegal moves raise a DomainError whose
+message is shown to the person as is.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed
+from bot.model import (
+    Channel,
+    Decision,
+    Delegation,
+    Event,
+    PurchaseRequest,
+    Question,
+    RequestStatus,
+    Step,
+    StepMode,
+    StepStatus,
+)
+
+
+class Action(enum.StrEnum):
+    """What a person can do to a request; cards offer exactly the ones allowed now."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    ASK = "ask"
+    ANSWER = "answer"
+    EDIT = "edit"
+    CANCEL = "cancel"
+    RECORD_PO = "record_po"
+    MARK_RECEIVED = "mark_received"
+
+
+_OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
+
+
+def _record(
+    request: PurchaseRequest,
+    *,
+    action: str,
+    actor: str,
+    at: datetime,
+    channel: Channel,
+    before: RequestStatus | None,
+    step: str | None = None,
+    comment: str = "",
+) -> None:
+    request.pending_events.append(
+        Event(
+            action=action,
+            actor=actor,
+            at=at,
+            channel=channel,
+            from_status=before,
+            to_status=request.status,
+            step=step,
+            comment=comment,
+            request_id=request.id,
+        )
+    )
+    request.updated_at = at
+
+
+def _activate_stage(request: PurchaseRequest, *, now: datetime) -> list[Step]:
+    """Activate the lowest stage that still has waiting steps; return the steps activated."""
+    waiting = [s for s in request.steps if s.status is StepStatus.WAITING]
+    if not waiting:
+        return []
+    stage = min(s.stage for s in waiting)
+    activated = [s for s in waiting if s.stage == stage]
+    for step in activated:
+        step.status = StepStatus.ACTIVE
+        step.activated_at = now
+    return activated
+
+
+def _close_open_steps(request: PurchaseRequest, *, now: datetime) -> None:
+    for step in request.steps:
+        if step.status in (StepStatus.WAITING, StepStatus.ACTIVE):
+            step.status = StepStatus.CLOSED
+            step.decided_at = now
+
+
+def submit(
+    request: PurchaseRequest, *, steps: Sequence[Step], now: datetime, channel: Channel
+) -> list[Step]:
+    """Start a new request on its route; returns the steps asked first (none: approved)."""
+    if request.steps or request.status is not RequestStatus.PENDING:
+        raise IllegalTransition(f"{request.number} was already submitted.")
+    request.steps = list(steps)
+    request.status = RequestStatus.PENDING
+    _record(request, action="Submitted", actor=request.requester, at=now, channel=channel,
+            before=None)
+    activated = _activate_stage(request, now=now)
+    if not activated:
+        request.status = RequestStatus.APPROVED
+        _record(request, action="Approved", actor="policy", at=now, channel=Channel.SYSTEM,
+                before=RequestStatus.PENDING, comment="No approval step applies under the policy.")
+    return activated
+
+
+def auto_approve(
+    request: PurchaseRequest, *, entry: str, now: datetime, channel: Channel
+) -> None:
+    """Approve a new request at once because it matches a catalogue entry."""
+    if request.steps or request.status is not RequestStatus.PENDING:
+        raise IllegalTransition(f"{request.number} was already submitted.")
+    _record(request, action="Submitted", actor=request.requester, at=now, channel=channel,
+            before=None)
+    request.status = RequestStatus.APPROVED
+    request.catalogue_entry = entry
+    _record(request, action="AutoApproved", actor="policy", at=now, channel=Channel.SYSTEM,
+            before=RequestStatus.PENDING, comment=f"Catalogue entry: {entry}")
+
+
+def acting_for(
+    step: Step, actor: str, *, now: datetime, delegations: Iterable[Delegation]
+) -> str | None:
+    """The approver of `step` whom `actor` acts for (themself or via a delegation), or None."""
+    if actor in step.approvers:
+        return actor
+    today = now.date()
+    for delegation in delegations:
+        if (
+            delegation.delegate == actor
+            and delegation.approver in step.approvers
+            and delegation.active_on(today)
+            and step.decision_of(delegation.approver) is None
+        ):
+            return delegation.approver
+    return None
+
+
+def _decided_message(step: Step) -> str:
+    who = ", ".join(step.deciders) or "someone else"
+    return f"{step.name} was already {step.status.value} by {who}."
+
+
+def _step_for(
+    request: PurchaseRequest,
+    actor: str,
+    step_name: str | None,
+    *,
+    now: datetime,
+    delegations: Iterable[Delegation],
+) -> tuple[Step, str]:
+    """Find the step `actor` may decide and whom they act for; explain why not otherwise."""
+    delegations = list(delegations)
+    if actor == request.requester:
+        raise NotAllowed(f"You can't decide on your own request {request.number}.")
+    if step_name is None:
+        candidates = [s for s in request.steps if acting_for(s, actor, now=now,
+                                                             delegations=delegations)]
+        active = [s for s in candidates if s.status is StepStatus.ACTIVE]
+        if not candidates:
+            raise NotAllowed(f"You are not an approver of {request.number}.")
+        step = (active or candidates)[0]
+    else:
+        found = request.step(step_name)
+        if found is None:
+            raise NotAllowed(f"{request.number} has no step called {step_name}.")
+        step = found
+    if step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
+        raise AlreadyDecided(_decided_message(step))
+    if request.status not in _OPEN or step.status is StepStatus.CLOSED:
+        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; "
+                                "nothing is left to decide.")
+    principal = acting_for(step, actor, now=now, delegations=delegations)
+    if principal is None:
+        raise NotAllowed(f"Only {step.group} approvers can decide {step.name} on "
+                         f"{request.number}. Your click changed nothing.")
+    if step.status is StepStatus.WAITING:
+        raise IllegalTransition(f"{step.name} on {request.number} starts after the earlier "
+                                "steps are approved.")
+    if step.decision_of(principal) is not None:
+        raise AlreadyDecided(f"You already decided {step.name} on {request.number}.")
+    return step, principal
+
+
+def approve(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    step_name: str | None = None,
+    now: datetime,
+    channel: Channel,
+    delegations: Iterable[Delegation] = (),
+    comment: str = "",
+) -> list[Step]:
+    """Approve a step; returns the steps of the next stage that became active."""
+    step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
+    if request.status is RequestStatus.CHANGES_REQUESTED:
+        raise IllegalTransition(f"{request.number} is waiting for the requester's answer; "
+                                "approve it after they reply.")
+    step.decisions.append(Decision(approver=actor, outcome=StepStatus.APPROVED, at=now,
+                                   comment=comment,
+                                   on_behalf_of=principal if principal != actor else None))
+    approvals = {d.on_behalf_of or d.approver for d in step.decisions
+                 if d.outcome is StepStatus.APPROVED}
+    complete = step.mode is StepMode.ANY or set(step.approvers) <= approvals
+    before = request.status
+    if not complete:
+        _record(request, action="Approved", actor=actor, at=now, channel=channel, before=before,
+                step=step.name, comment=comment or "Waiting for the other approvers.")
+        return []
+    step.status = StepStatus.APPROVED
+    step.decided_at = now
+    _record(request, action="StepApproved", actor=actor, at=now, channel=channel, before=before,
+            step=step.name, comment=comment)
+    if any(s.status is StepStatus.ACTIVE for s in request.steps):
+        return []
+    activated = _activate_stage(request, now=now)
+    if not activated:
+        request.status = RequestStatus.APPROVED
+        _record(request, action="Approved", actor=actor, at=now, channel=channel, before=before,
+                comment="Every step approved.")
+    return activated
+
+
+def reject(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    reason: str,
+    step_name: str | None = None,
+    now: datetime,
+    channel: Channel,
+    delegations: Iterable[Delegation] = (),
+) -> Step:
+    """Reject the request at one of its steps; a reason is required."""
+    if not reason.strip():
+        raise IllegalTransition("Give a reason so the requester knows what to change.")
+    step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
+    step.decisions.append(Decision(approver=actor, outcome=StepStatus.REJECTED, at=now,
+                                   comment=reason,
+                                   on_behalf_of=principal if principal != actor else None))
+    step.status = StepStatus.REJECTED
+    step.decided_at = now
+    before = request.status
+    request.status = RequestStatus.REJECTED
+    request.rejection_reason = reason
+    _close_open_steps(request, now=now)
+    _record(request, action="Rejected", actor=actor, at=now, channel=channel, before=before,
+            step=step.name, comment=reason)
+    return step
+
+
+def ask(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    question: str,
+    step_name: str | None = None,
+    now: datetime,
+    channel: Channel,
+    delegations: Iterable[Delegation] = (),
+) -> Question:
+    """An approver asks the requester a question; the request waits for the answer."""
+    if not question.strip():
+        raise IllegalTransition("Type the question for the requester.")
+    step, _ = _step_for(request, actor, step_name, now=now, delegations=delegations)
+    if request.status is RequestStatus.CHANGES_REQUESTED:
+        raise IllegalTransition(f"{request.number} already waits for an answer from the "
+                                "requester.")
+    asked = Question(asked_by=actor, step=step.name, text=question.strip(), asked_at=now)
+    request.questions.append(asked)
+    before = request.status
+    request.status = RequestStatus.CHANGES_REQUESTED
+    _record(request, action="QuestionAsked", actor=actor, at=now, channel=channel, before=before,
+            step=step.name, comment=asked.text)
+    return asked
+
+
+def _require_requester(request: PurchaseRequest, actor: str, doing: str) -> None:
+    if actor != request.requester:
+        raise NotAllowed(f"Only {request.requester} can {doing} {request.number}.")
+
+
+def answer(
+    request: PurchaseRequest, *, actor: str, text: str, now: datetime, channel: Channel,
+    action: str = "Answered",
+) -> Question:
+    """The requester answers the open question; the request returns to the same step."""
+    _require_requester(request, actor, "answer questions on")
+    question = request.open_question
+    if request.status is not RequestStatus.CHANGES_REQUESTED or question is None:
+        raise IllegalTransition(f"{request.number} has no open question.")
+    if not text.strip():
+        raise IllegalTransition("Type an answer for the approver.")
+    question.answer = text.strip()
+    question.answered_at = now
+    before = request.status
+    request.status = RequestStatus.PENDING
+    _record(request, action=action, actor=actor, at=now, channel=channel, before=before,
+            step=question.step, comment=question.answer)
+    return question
+
+
+def resubmit(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    changes: str,
+    added_steps: Sequence[Step],
+    now: datetime,
+    channel: Channel,
+) -> Question:
+    """The requester edited the request (fields already applied) in answer to a question.
+
+    Steps the new values need that the old route lacked are added; decisions already made
+    stand, so the request returns to the step that asked.
+    """
+    _require_requester(request, actor, "edit")
+    if request.status is not RequestStatus.CHANGES_REQUESTED:
+        raise IllegalTransition(f"{request.number} can be edited only when an approver asks "
+                                "for changes.")
+    running = min((s.stage for s in request.active_steps), default=None)
+    for step in added_steps:
+        request.steps.append(step)
+        if running is not None and step.stage <= running:
+            # Belongs to a stage already under way (or passed): ask its approvers now.
+            step.status = StepStatus.ACTIVE
+            step.activated_at = now
+        else:
+            step.status = StepStatus.WAITING
+    if not request.active_steps:
+        _activate_stage(request, now=now)
+    return answer(request, actor=actor, text=changes, now=now, channel=channel, action="Edited")
+
+
+def cancel(
+    request: PurchaseRequest, *, actor: str, now: datetime, channel: Channel, reason: str = ""
+) -> None:
+    """The requester withdraws a request that is not yet approved."""
+    _require_requester(request, actor, "cancel")
+    if request.status not in _OPEN:
+        raise IllegalTransition(f"{request.number} is {request.status.label.lower()} and can "
+                                "no longer be cancelled.")
+    before = request.status
+    request.status = RequestStatus.CANCELLED
+    _close_open_steps(request, now=now)
+    _record(request, action="Cancelled", actor=actor, at=now, channel=channel, before=before,
+            comment=reason)
+
+
+def reassign(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    to: str,
+    step_name: str | None = None,
+    now: datetime,
+    channel: Channel,
+    delegations: Iterable[Delegation] = (),
+) -> Step:
+    """An approver hands their place on a step to someone else."""
+    step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
+    to = to.strip().lower()
+    if to == request.requester:
+        raise NotAllowed(f"{to} made {request.number} and can't approve it.")
+    if to in step.approvers:
+        raise IllegalTransition(f"{to} is already an approver of {step.name}.")
+    step.approvers = [to if a == principal else a for a in step.approvers]
+    _record(request, action="Reassigned", actor=actor, at=now, channel=channel,
+            before=request.status, step=step.name, comment=f"{principal} -> {to}")
+    return step
+
+
+def add_approvers(
+    request: PurchaseRequest, *, step_name: str, approvers: Sequence[str], now: datetime,
+    reason: str,
+) -> list[str]:
+    """Escalation: widen an active step to more approvers; returns the ones added."""
+    step = request.step(step_name)
+    if step is None or step.status is not StepStatus.ACTIVE or request.status not in _OPEN:
+        return []
+    added = [a for a in approvers if a not in step.approvers and a != request.requester]
+    if step.mode is StepMode.ALL:
+        # Widening an all-of step would demand more votes, not fewer; escalation means any.
+        step.mode = StepMode.ANY
+    step.approvers.extend(added)
+    step.escalated_at = now
+    _record(request, action="Escalated", actor="policy", at=now, channel=Channel.SYSTEM,
+            before=request.status, step=step.name, comment=reason)
+    return added
+
+
+def record_po(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    po_number: str,
+    purchasers: Iterable[str],
+    now: datetime,
+    channel: Channel,
+) -> None:
+    """Procurement placed the order."""
+    if actor not in set(purchasers):
+        raise NotAllowed("Only procurement can record a purchase order.")
+    if request.status is not RequestStatus.APPROVED:
+        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; only "
+                                "approved requests can be ordered.")
+    if not po_number.strip():
+        raise IllegalTransition("Type the purchase order number.")
+    before = request.status
+    request.status = RequestStatus.ORDERED
+    request.po_number = po_number.strip()
+    _record(request, action="Ordered", actor=actor, at=now, channel=channel, before=before,
+            comment=f"PO {request.po_number}")
+
+
+def mark_received(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    purchasers: Iterable[str],
+    now: datetime,
+    channel: Channel,
+) -> None:
+    """The requester or procurement confirms delivery."""
+    if actor != request.requester and actor not in set(purchasers):
+        raise NotAllowed(f"Only {request.requester} or procurement can mark "
+                         f"{request.number} received.")
+    if request.status is not RequestStatus.ORDERED:
+        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; only "
+                                "ordered requests can be received.")
+    before = request.status
+    request.status = RequestStatus.RECEIVED
+    _record(request, action="Received", actor=actor, at=now, channel=channel, before=before)
+
+
+def allowed_actions(
+    request: PurchaseRequest,
+    viewer: str,
+    *,
+    now: datetime,
+    delegations: Iterable[Delegation] = (),
+    purchasers: Iterable[str] = (),
+) -> list[Action]:
+    """The actions `viewer` may take on `request` right now, in display order."""
+    delegations = list(delegations)
+    actions: list[Action] = []
+    if viewer != request.requester and request.status in _OPEN:
+        for step in request.active_steps:
+            principal = acting_for(step, viewer, now=now, delegations=delegations)
+            if principal is None or step.decision_of(principal) is not None:
+                continue
+            if request.status is RequestStatus.PENDING:
+                actions += [Action.APPROVE, Action.REJECT, Action.ASK]
+            else:
+                actions += [Action.REJECT]
+            break
+    if viewer == request.requester:
+        if request.status is RequestStatus.CHANGES_REQUESTED:
+            actions += [Action.ANSWER, Action.EDIT]
+        if request.status in _OPEN:
+            actions.append(Action.CANCEL)
+    purchasing = viewer in set(purchasers)
+    if request.status is RequestStatus.APPROVED and purchasing:
+        actions.append(Action.RECORD_PO)
+    if request.status is RequestStatus.ORDERED and (purchasing or viewer == request.requester):
+        actions.append(Action.MARK_RECEIVED)
+    return actions
+
