@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -308,9 +309,11 @@ _VENDOR_SUFFIXES = re.compile(
 
 def vendor_key(name: str) -> str:
     """A forgiving match key: 'Figma, Inc.', 'FIGMA INC' and 'figma' all give 'figma'."""
-    lowered = name.casefold()
+    lowered = unicodedata.normalize("NFKC", name).casefold()
     lowered = _VENDOR_SUFFIXES.sub(" ", lowered)
-    return re.sub(r"[^0-9a-z]+", "", lowered)
+    # Drop punctuation and spaces but keep letters of every script: keeping only a-z gave every
+    # Japanese or Cyrillic vendor the same empty key, so they all looked like one vendor.
+    return re.sub(r"[\W_]+", "", lowered)
 
 
 @dataclass(slots=True)

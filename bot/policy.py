@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-import datetime as dt
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +13,14 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from bot.errors import NotAllowed, PolicyError
 from bot.model import (
@@ -29,7 +36,17 @@ from bot.model import (
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-Email = Annotated[str, Field(min_length=3)]
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"not an email address: {value}")
+    return value.lower()
+
+
+# Every address in the file (members, delegations, digest recipients) is checked the same way:
+# a typo in a delegation would otherwise silently never match anyone.
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class _Strict(BaseModel):
@@ -42,14 +59,6 @@ class Group(_Strict):
     fallback: str | None = Field(
         default=None, description="Group that approves when the requester is the only member."
     )
-
-    @field_validator("members")
-    @classmethod
-    def _emails(cls, members: list[str]) -> list[str]:
-        bad = [m for m in members if not _EMAIL.match(m)]
-        if bad:
-            raise ValueError(f"not an email address: {', '.join(bad)}")
-        return [m.lower() for m in members]
 
 
 class Condition(_Strict):
@@ -113,6 +122,15 @@ class Digest(_Strict):
     teams_channel: str | None = None
     recipients: list[Email] = Field(default_factory=list)
     grace_hours: int = Field(default=12, ge=0, le=168)
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 integer 870, which pydantic would
+        # silently take as 870 seconds (00:14:30).
+        if isinstance(value, int | float):
+            raise ValueError('write the time in quotes, e.g. "14:30"')
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -370,13 +388,14 @@ def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if str(key.value) == str(part):
-                    child = value if not isinstance(value, yaml.ScalarNode) else value
+                    child = value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and (
+            part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         node = child

@@ -125,8 +125,11 @@ def acting_for(
     step: Step, actor: str, *, now: datetime, delegations: Iterable[Delegation]
 ) -> str | None:
     """The approver of `step` whom `actor` acts for (themself or via a delegation), or None."""
-    if actor in step.approvers:
+    own = actor in step.approvers
+    if own and step.decision_of(actor) is None:
         return actor
+    # A delegate may be an approver too (a colleague covering a holiday): once their own vote
+    # is in, they still cast the absent approver's, or an all-of step could never complete.
     today = now.date()
     for delegation in delegations:
         if (
@@ -136,11 +139,26 @@ def acting_for(
             and step.decision_of(delegation.approver) is None
         ):
             return delegation.approver
-    return None
+    return actor if own else None
+
+
+def open_steps_for(
+    request: PurchaseRequest, viewer: str, *, now: datetime, delegations: Iterable[Delegation]
+) -> list[Step]:
+    """The active steps on which `viewer` (or the approver they stand in for) has yet to vote."""
+    delegations = list(delegations)
+    open_steps = []
+    for step in request.active_steps:
+        principal = acting_for(step, viewer, now=now, delegations=delegations)
+        if principal is not None and step.decision_of(principal) is None:
+            open_steps.append(step)
+    return open_steps
 
 
 def _decided_message(step: Step) -> str:
-    who = ", ".join(step.deciders) or "someone else"
+    # Only the votes that settled it: in an all-of step others may have approved before a reject.
+    who = ", ".join(d.approver for d in step.decisions if d.outcome is step.status)
+    who = who or "someone else"
     return f"{step.name} was already {step.status.value} by {who}."
 
 
@@ -159,10 +177,12 @@ def _step_for(
     if step_name is None:
         candidates = [s for s in request.steps if acting_for(s, actor, now=now,
                                                              delegations=delegations)]
-        active = [s for s in candidates if s.status is StepStatus.ACTIVE]
         if not candidates:
             raise NotAllowed(f"You are not an approver of {request.number}.")
-        step = (active or candidates)[0]
+        # Prefer the step allowed_actions offers (active, vote not cast yet), then any active
+        # one, so someone in two parallel steps decides the one still waiting for them.
+        step = (open_steps_for(request, actor, now=now, delegations=delegations)
+                or [s for s in candidates if s.status is StepStatus.ACTIVE] or candidates)[0]
     else:
         found = request.step(step_name)
         if found is None:
@@ -180,7 +200,11 @@ def _step_for(
     if step.status is StepStatus.WAITING:
         raise IllegalTransition(f"{step.name} on {request.number} starts after the earlier "
                                 "steps are approved.")
-    if step.decision_of(principal) is not None:
+    decided = step.decision_of(principal)
+    if decided is not None:
+        if decided.approver != actor:  # their delegate was quicker
+            raise AlreadyDecided(f"{decided.approver} already decided {step.name} on "
+                                 f"{request.number} for you.")
         raise AlreadyDecided(f"You already decided {step.name} on {request.number}.")
     return step, principal
 
@@ -448,16 +472,15 @@ def allowed_actions(
     """The actions `viewer` may take on `request` right now, in display order."""
     delegations = list(delegations)
     actions: list[Action] = []
-    if viewer != request.requester and request.status in _OPEN:
-        for step in request.active_steps:
-            principal = acting_for(step, viewer, now=now, delegations=delegations)
-            if principal is None or step.decision_of(principal) is not None:
-                continue
-            if request.status is RequestStatus.PENDING:
-                actions += [Action.APPROVE, Action.REJECT, Action.ASK]
-            else:
-                actions += [Action.REJECT]
-            break
+    if (
+        viewer != request.requester
+        and request.status in _OPEN
+        and open_steps_for(request, viewer, now=now, delegations=delegations)
+    ):
+        if request.status is RequestStatus.PENDING:
+            actions += [Action.APPROVE, Action.REJECT, Action.ASK]
+        else:
+            actions += [Action.REJECT]
     if viewer == request.requester:
         if request.status is RequestStatus.CHANGES_REQUESTED:
             actions += [Action.ANSWER, Action.EDIT]

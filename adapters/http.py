@@ -1,0 +1,106 @@
+"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import SlackBot
+from adapters.slack.notifier import SlackNotifier
+from bot.bootstrap import Core, build_core
+from bot.outbox import Dispatcher
+from bot.ports import Notifier
+from bot.settings import Settings, secret
+
+log = logging.getLogger(__name__)
+
+CORE: web.AppKey[Core] = web.AppKey("core", Core)
+DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
+SLACK: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at SLACK_API_URL when set (tests, the local workspace)."""
+    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+    return AsyncWebClient(token=secret(settings.slack_bot_token), timeout=10, **kwargs)
+
+
+def create_app(core: Core) -> web.Application:
+    """Build the web application for a wired core (the adapters come from its settings)."""
+    settings = core.settings
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CORE] = core
+    notifiers: list[Notifier] = []
+    dispatcher_ref: list[Dispatcher] = []
+
+    def wake() -> None:
+        if dispatcher_ref:
+            dispatcher_ref[0].wake()
+
+    if settings.slack_enabled:
+        client = slack_client(settings)
+        bot = SlackBot(service=core.service, client=client,
+                       signing_secret=secret(settings.slack_signing_secret), on_change=wake)
+        app[SLACK] = bot
+        notifiers.append(SlackNotifier(client=client))
+
+        async def slack_events(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
+
+        app.router.add_post("/slack/events", slack_events)
+    else:
+        log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
+
+    dispatcher = Dispatcher(uow=core.uow, service=core.service, notifiers=notifiers,
+                            clock=core.clock)
+    dispatcher_ref.append(dispatcher)
+    app[DISPATCHER] = dispatcher
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            await asyncio.to_thread(core.service.healthy)
+        except OSError as error:
+            return web.json_response({"ok": False, "database": str(error)}, status=503)
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(_background(dispatcher, settings))
+    return app
+
+
+def _background(dispatcher: Dispatcher, settings: Settings):  # type: ignore[no-untyped-def]
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
+        socket_handler = None
+        if settings.slack_app_token is not None and SLACK in app:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            socket_handler = AsyncSocketModeHandler(app[SLACK].app,
+                                                    secret(settings.slack_app_token))
+            await socket_handler.connect_async()
+            log.info("Slack Socket Mode connected.")
+        yield
+        stop.set()
+        if socket_handler is not None:
+            await socket_handler.close_async()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+
+    return context
+
+
+def run_server(*, settings: Settings, host: str, port: int) -> None:
+    """Build everything from the settings and serve until interrupted."""
+    core = build_core(settings)
+    app = create_app(core)
+    log.info("procurebot listening on http://%s:%s (policy %s)", host, port,
+             settings.policy_path)
+    web.run_app(app, host=host, port=port, print=None)

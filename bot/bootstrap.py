@@ -1,0 +1,43 @@
+"""The one place that wires settings, storage, the policy and the adapters together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import policy as policy_module
+from bot.clock import SystemClock
+from bot.policy import Policy
+from bot.ports import Clock
+from bot.services import Procurement
+from bot.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.repository import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Everything a process needs below the chat adapters."""
+
+    settings: Settings
+    policy: Policy
+    uow: SqlUnitOfWorkFactory
+    clock: Clock
+    service: Procurement
+
+
+def build_core(settings: Settings | None = None, *, clock: Clock | None = None,
+               migrate: bool = True) -> Core:
+    """Load the policy, open the database (migrating it unless told not to) and the services."""
+    settings = settings or Settings()
+    policy = policy_module.load(settings.policy_path)
+    if migrate:
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    uow = SqlUnitOfWorkFactory(engine)
+    clock = clock or SystemClock()
+    service = Procurement(uow=uow, policy=policy, clock=clock)
+    return Core(settings=settings, policy=policy, uow=uow, clock=clock, service=service)

@@ -1,0 +1,212 @@
+"""The outbox dispatcher: delivers queued messages through the chat notifiers, with retries.
+
+Service calls write messages in the same transaction as the change; this loop claims due
+messages (a lease, so several processes never deliver one message together), renders each
+recipient's card from the current state, sends or updates it, and records the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.cards import Card
+from bot.model import Person
+from bot.ports import (
+    Clock,
+    DeliveryDeferred,
+    MessageKind,
+    MessageRef,
+    Notifier,
+    OutboxMessage,
+    RecipientUnreachable,
+    UnitOfWorkFactory,
+)
+from bot.services import Procurement
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+MAX_ATTEMPTS = 60  # with the backoff cap, about four hours of outage before giving up
+
+
+class Dispatcher:
+    """Delivers the outbox; run() loops until stopped, run_once() drains what is due."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        service: Procurement,
+        notifiers: Sequence[Notifier],
+        clock: Clock,
+        lease_seconds: float = 120.0,
+        batch: int = 200,
+        concurrency: int = 8,
+    ) -> None:
+        self._uow = uow
+        self._service = service
+        self._notifiers = list(notifiers)
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+        self._batch = batch
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll (called after a service call)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
+        """Deliver until `stop` is set."""
+        while not stop.is_set():
+            delivered = await self.run_once()
+            if delivered:
+                continue
+            self._wake.clear()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=poll_seconds,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    async def run_once(self) -> int:
+        """Claim the due messages and try each once; returns how many were claimed."""
+        messages = await asyncio.to_thread(self._claim)
+        if not messages:
+            return 0
+        # One recipient's messages go in order (card before note); recipients in parallel.
+        lanes: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for message in messages:
+            lanes[message.recipient or f"request:{message.request_id}"].append(message)
+        await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        return len(messages)
+
+    async def _lane(self, messages: list[OutboxMessage]) -> None:
+        async with self._concurrency:
+            for message in messages:
+                await self._deliver(message)
+
+    def _claim(self) -> list[OutboxMessage]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            claimed = uow.outbox.claim_due(now=now, limit=self._batch,
+                                           lease_until=now + self._lease)
+            uow.commit()
+            return claimed
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        message.attempts += 1
+        try:
+            if message.kind is MessageKind.REFRESH:
+                await self._refresh(message)
+            else:
+                await self._send(message)
+        except DeliveryDeferred as deferred:
+            self._defer(message, deferred)
+        except RecipientUnreachable as unreachable:
+            message.data["failed"] = True
+            message.last_error = str(unreachable)
+            log.warning("outbox %s: cannot reach %s: %s", message.id, message.recipient,
+                        unreachable)
+            await asyncio.to_thread(self._report_unreachable, message, str(unreachable))
+        else:
+            message.delivered_at = self._clock.now()
+            message.last_error = ""
+        await asyncio.to_thread(self._save, message)
+
+    def _defer(self, message: OutboxMessage, deferred: DeliveryDeferred) -> None:
+        message.last_error = str(deferred)
+        if message.attempts >= MAX_ATTEMPTS:
+            message.data["failed"] = True
+            log.error("outbox %s: giving up after %s attempts: %s", message.id,
+                      message.attempts, deferred)
+            return
+        backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** min(message.attempts, 12))
+        wait = deferred.retry_after if deferred.retry_after is not None else backoff
+        message.next_attempt_at = self._clock.now() + timedelta(seconds=wait)
+        log.info("outbox %s: retry in %.1fs (%s)", message.id, wait, deferred)
+
+    def _save(self, message: OutboxMessage) -> None:
+        with self._uow() as uow:
+            uow.outbox.update(message)
+            uow.commit()
+
+    async def _send(self, message: OutboxMessage) -> None:
+        assert message.recipient is not None
+        person, card = await asyncio.to_thread(self._prepare, message)
+        if message.kind is MessageKind.APPROVAL_CARD and card is not None and not card.actions:
+            return  # decided or withdrawn before we got to it: nothing to ask any more
+        before = replace(person)
+        last_error: RecipientUnreachable | None = None
+        for notifier in self._order(person):
+            if not await notifier.can_reach(person):
+                continue
+            try:
+                ref = await notifier.send(person=person, card=card, text=message.text)
+            except RecipientUnreachable as error:
+                last_error = error
+                continue
+            await asyncio.to_thread(self._after_send, person, before, ref)
+            return
+        raise last_error or RecipientUnreachable(
+            f"{person.email} has no Slack account we can find and has not talked to the bot "
+            "in Teams")
+
+    def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | None]:
+        assert message.recipient is not None
+        person = self._service.person(message.recipient)
+        card = None
+        if message.kind is not MessageKind.NOTE and message.request_id is not None:
+            card = self._service.card_for(request_id=message.request_id, viewer=person.email)
+        return person, card
+
+    def _after_send(self, person: Person, before: Person, ref: MessageRef | None) -> None:
+        with self._uow() as uow:
+            if person != before:
+                uow.people.save(person)  # the notifier learned an id, a name or a zone
+            if ref is not None:
+                uow.outbox.add_ref(ref)
+            uow.commit()
+
+    def _order(self, person: Person) -> list[Notifier]:
+        preferred = person.preferred_channel.value if person.preferred_channel else None
+        return sorted(self._notifiers, key=lambda n: n.platform != preferred)
+
+    async def _refresh(self, message: OutboxMessage) -> None:
+        assert message.request_id is not None
+        request_id = message.request_id
+        refs = await asyncio.to_thread(self._refs, request_id)
+        by_platform = {n.platform: n for n in self._notifiers}
+        for ref in refs:
+            notifier = by_platform.get(ref.platform)
+            if notifier is None:
+                continue  # that platform is not configured in this process
+            card = await asyncio.to_thread(self._service.card_for, request_id=request_id,
+                                           viewer=ref.recipient)
+            await notifier.update(ref=ref, card=card)
+
+    def _refs(self, request_id: int) -> list[MessageRef]:
+        with self._uow() as uow:
+            return uow.outbox.refs(request_id)
+
+    def _report_unreachable(self, message: OutboxMessage, reason: str) -> None:
+        """Tell the requester that an approver could not be reached, so nothing stalls unseen."""
+        if message.kind is MessageKind.NOTE or message.request_id is None:
+            return
+        request = self._service.get(message.request_id)
+        if message.recipient == request.requester:
+            return
+        with self._uow() as uow:
+            uow.outbox.add(OutboxMessage(
+                kind=MessageKind.NOTE, recipient=request.requester, request_id=request.id,
+                text=(f"I couldn't reach {message.recipient} about {request.number} "
+                      f"({request.title}): {reason}. Ask them to open procurebot once, or ask "
+                      "IT to check the policy's approver list."),
+                next_attempt_at=self._clock.now()))
+            uow.commit()

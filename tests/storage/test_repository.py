@@ -1,0 +1,776 @@
+"""The SQL unit of work and repositories, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from bot.errors import ConcurrentUpdate
+from bot.model import (
+    Category,
+    Channel,
+    DataAccess,
+    Decision,
+    Event,
+    Money,
+    Person,
+    PurchaseRequest,
+    Question,
+    Recurrence,
+    RequestStatus,
+    Step,
+    StepMode,
+    StepStatus,
+    Vendor,
+    VendorStatus,
+)
+from bot.ports import MessageKind, MessageRef, OutboxMessage
+from storage import tables
+from storage.engine import make_engine
+from storage.migrate import current, upgrade
+from storage.repository import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+R = TypeVar("R")
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "db_kind", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def make_request(
+    *,
+    requester: str = "ann@example.com",
+    vendor: str = "Figma, Inc.",
+    status: RequestStatus = RequestStatus.PENDING,
+    created_at: datetime = T0,
+    base_amount: Decimal = Decimal("1440.00"),
+    steps: list[Step] | None = None,
+) -> PurchaseRequest:
+    return PurchaseRequest(
+        id=None,
+        requester=requester,
+        title="Figma seats",
+        category=Category.SAAS,
+        vendor=vendor,
+        unit_price=Money(Decimal("15.00"), "EUR"),
+        quantity=8,
+        recurrence=Recurrence.MONTHLY,
+        cost_centre="CC-42",
+        data_access=DataAccess.INTERNAL,
+        justification="Design team",
+        created_at=created_at,
+        updated_at=created_at,
+        status=status,
+        base_amount=base_amount,
+        steps=steps if steps is not None else [],
+    )
+
+
+def active_step(
+    approvers: list[str],
+    *,
+    name: str = "IT review",
+    mode: StepMode = StepMode.ANY,
+    decisions: list[Decision] | None = None,
+) -> Step:
+    return Step(
+        name=name,
+        group="it",
+        stage=1,
+        mode=mode,
+        approvers=approvers,
+        reason="every request",
+        status=StepStatus.ACTIVE,
+        activated_at=T0,
+        decisions=decisions or [],
+    )
+
+
+def add(uow_factory: SqlUnitOfWorkFactory, request: PurchaseRequest) -> int:
+    with uow_factory() as uow:
+        uow.requests.add(request)
+        uow.commit()
+    assert request.id is not None
+    return request.id
+
+
+def load(uow_factory: SqlUnitOfWorkFactory, request_id: int) -> PurchaseRequest:
+    with uow_factory() as uow:
+        found = uow.requests.get(request_id)
+    assert found is not None
+    return found
+
+
+def in_uow(uow_factory: SqlUnitOfWorkFactory, work: Callable[[SqlUnitOfWork], R]) -> R:
+    with uow_factory() as uow:
+        result = work(uow)
+        uow.commit()
+    return result
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def full_request() -> PurchaseRequest:
+    berlin_t0 = T0.astimezone(BERLIN)
+    return PurchaseRequest(
+        id=None,
+        requester="ann@example.com",
+        title="Render farm",
+        category=Category.HARDWARE,
+        vendor="Big Iron GmbH",
+        # 16 digits before the point: a float would round these cents away.
+        unit_price=Money(Decimal("1234567890123456.78"), "EUR"),
+        quantity=3,
+        recurrence=Recurrence.ANNUAL,
+        cost_centre="CC-7",
+        data_access=DataAccess.CONFIDENTIAL,
+        justification="Rendering\nneeds ünïcode ✓",
+        created_at=berlin_t0,
+        updated_at=berlin_t0 + timedelta(minutes=5),
+        needed_by=date(2026, 4, 1),
+        link="https://example.com/quote",
+        renewal_date=date(2027, 3, 1),
+        status=RequestStatus.CHANGES_REQUESTED,
+        steps=[
+            Step(
+                name="IT review",
+                group="it",
+                stage=1,
+                mode=StepMode.ALL,
+                approvers=["zed@example.com", "bob@example.com"],
+                reason="every request",
+                status=StepStatus.APPROVED,
+                decisions=[
+                    Decision("zed@example.com", StepStatus.APPROVED, T0, "fine"),
+                    Decision(
+                        "dan@example.com",
+                        StepStatus.APPROVED,
+                        T0 + timedelta(seconds=1),
+                        on_behalf_of="bob@example.com",
+                    ),
+                ],
+                activated_at=T0,
+                decided_at=T0 + timedelta(seconds=1),
+                reminded_at=T0 + timedelta(hours=1),
+                escalated_at=T0 + timedelta(hours=2),
+            ),
+            Step(
+                name="Security review",
+                group="security",
+                stage=2,
+                mode=StepMode.ANY,
+                approvers=["sec@example.com"],
+                reason="confidential data",
+                status=StepStatus.ACTIVE,
+                activated_at=T0 + timedelta(seconds=1),
+                vendor_qualification=True,
+            ),
+            Step(
+                name="Finance",
+                group="finance",
+                stage=3,
+                mode=StepMode.ANY,
+                approvers=[],
+                reason="above 10000",
+            ),
+        ],
+        questions=[
+            Question("zed@example.com", "IT review", "Why?", T0, "Because", T0),
+            Question("sec@example.com", "Security review", "Where is data kept?", T0),
+        ],
+        base_amount=Decimal("9999999999999999.99"),
+        base_currency="USD",
+        catalogue_entry="render-node",
+        vendor_status=VendorStatus.UNDER_REVIEW,
+        po_number="PO-1",
+        rejection_reason="not yet",
+    )
+
+
+def test_a_full_request_round_trips_exactly(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request = full_request()
+    request_id = add(uow_factory, request)
+
+    loaded = load(uow_factory, request_id)
+
+    assert request.version == 1
+    assert loaded == request
+    assert loaded.unit_price.amount == Decimal("1234567890123456.78")
+    assert str(loaded.base_amount) == "9999999999999999.99"
+    stamps = [loaded.created_at, loaded.updated_at, loaded.questions[0].asked_at]
+    stamps += [s.activated_at for s in loaded.steps if s.activated_at]
+    stamps += [d.at for s in loaded.steps for d in s.decisions]
+    assert all(stamp.tzinfo is UTC for stamp in stamps)
+    assert loaded.created_at == T0
+    assert loaded.steps[0].approvers == ["zed@example.com", "bob@example.com"]
+    assert loaded.steps[0].decision_of("bob@example.com") == request.steps[0].decisions[1]
+
+
+def test_amounts_round_to_cents_like_numeric_18_2(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request = make_request(base_amount=Decimal("10.005"))
+    request_id = add(uow_factory, request)
+
+    assert load(uow_factory, request_id).base_amount == Decimal("10.01")
+
+
+def test_get_unknown_request_is_none(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.requests.get(12345) is None
+
+
+def test_save_replaces_steps_and_questions(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request_id = add(uow_factory, full_request())
+    request = load(uow_factory, request_id)
+    request.steps = request.steps[1:]
+    request.steps[0].decisions.append(Decision("sec@example.com", StepStatus.APPROVED, T0))
+    request.steps[0].approvers.append("sec2@example.com")
+    request.questions[1].answer = "EU"
+    request.questions[1].answered_at = T0
+    request.status = RequestStatus.PENDING
+
+    in_uow(uow_factory, lambda uow: uow.requests.save(request))
+
+    assert request.version == 2
+    assert load(uow_factory, request_id) == request
+
+
+def test_save_with_a_stale_version_raises_and_writes_nothing(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    request_id = add(uow_factory, make_request())
+    first = load(uow_factory, request_id)
+    second = load(uow_factory, request_id)
+    first.title = "first wins"
+    in_uow(uow_factory, lambda uow: uow.requests.save(first))
+
+    second.title = "second loses"
+    second.status = RequestStatus.CANCELLED
+    with uow_factory() as uow, pytest.raises(ConcurrentUpdate):
+        uow.requests.save(second)
+
+    stored = load(uow_factory, request_id)
+    assert (stored.title, stored.status, stored.version) == (
+        "first wins",
+        RequestStatus.PENDING,
+        2,
+    )
+
+
+# SQLite runs one writing transaction at a time, so the two could not both load version 1.
+@POSTGRES_ONLY
+def test_two_concurrent_saves_one_wins(engine: Engine) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    request_id = add(factory, make_request())
+    loaded = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def decide(title: str) -> None:
+        with factory() as uow:
+            request = uow.requests.get(request_id)
+            assert request is not None
+            loaded.wait()
+            request.title = title
+            try:
+                uow.requests.save(request)
+                uow.commit()
+                outcomes.append("saved")
+            except ConcurrentUpdate:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=decide, args=(f"t{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert load(factory, request_id).version == 2
+
+
+def test_commit_appends_pending_events_with_the_new_id(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    request = make_request()
+    submitted = Event(
+        "Submitted", "ann@example.com", T0, Channel.SLACK, None, RequestStatus.PENDING
+    )
+    request.pending_events.append(submitted)
+
+    request_id = add(uow_factory, request)
+
+    assert request.pending_events == []
+    with uow_factory() as uow:
+        assert uow.events.for_request(request_id) == [replace(submitted, request_id=request_id)]
+
+
+def test_without_commit_nothing_is_written(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request = make_request()
+    request.pending_events.append(Event("Submitted", "ann@example.com", T0, Channel.SLACK))
+    with uow_factory() as uow:
+        uow.requests.add(request)
+        assert request.id is not None
+
+    with uow_factory() as uow:
+        assert uow.requests.get(request.id) is None
+        assert uow.events.for_request(request.id) == []
+    assert len(request.pending_events) == 1
+
+
+def test_rollback_drops_the_work_so_far(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.requests.add(make_request())
+        uow.rollback()
+        uow.requests.add(make_request(requester="kept@example.com"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert [r.requester for r in uow.requests.list()] == ["kept@example.com"]
+
+
+def test_list_filters_newest_first(uow_factory: SqlUnitOfWorkFactory) -> None:
+    for day, requester, status in [
+        (1, "ann@example.com", RequestStatus.PENDING),
+        (2, "bob@example.com", RequestStatus.APPROVED),
+        (3, "ann@example.com", RequestStatus.REJECTED),
+        (4, "ann@example.com", RequestStatus.APPROVED),
+    ]:
+        add(
+            uow_factory,
+            make_request(requester=requester, status=status, created_at=T0 + timedelta(days=day)),
+        )
+
+    with uow_factory() as uow:
+        days = [(r.created_at - T0).days for r in uow.requests.list()]
+        anns = [(r.created_at - T0).days for r in uow.requests.list(requester="ann@example.com")]
+        approved = uow.requests.list(statuses=[RequestStatus.APPROVED])
+        recent = uow.requests.list(since=(T0 + timedelta(days=3)).astimezone(BERLIN))
+        limited = uow.requests.list(limit=2)
+
+    assert days == [4, 3, 2, 1]
+    assert anns == [4, 3, 1]
+    assert [r.requester for r in approved] == ["ann@example.com", "bob@example.com"]
+    assert len(recent) == 2
+    assert len(limited) == 2
+
+
+def test_waiting_for(uow_factory: SqlUnitOfWorkFactory) -> None:
+    me = "me@example.com"
+    later_stage = active_step([me])
+    later_stage.status = StepStatus.WAITING
+    cases = {
+        "active step": ([active_step([me, "x@example.com"])], RequestStatus.PENDING),
+        "answering a question": ([active_step([me])], RequestStatus.CHANGES_REQUESTED),
+        "someone else decided, all-of": (
+            [
+                active_step(
+                    [me, "x@example.com"],
+                    mode=StepMode.ALL,
+                    decisions=[Decision("x@example.com", StepStatus.APPROVED, T0)],
+                )
+            ],
+            RequestStatus.PENDING,
+        ),
+        "I decided": (
+            [
+                active_step(
+                    [me, "x@example.com"],
+                    mode=StepMode.ALL,
+                    decisions=[Decision(me, StepStatus.APPROVED, T0)],
+                )
+            ],
+            RequestStatus.PENDING,
+        ),
+        "my delegate decided": (
+            [
+                active_step(
+                    [me, "x@example.com"],
+                    mode=StepMode.ALL,
+                    decisions=[Decision("d@example.com", StepStatus.APPROVED, T0, on_behalf_of=me)],
+                )
+            ],
+            RequestStatus.PENDING,
+        ),
+        "not my step": ([active_step(["x@example.com"])], RequestStatus.PENDING),
+        "later stage": (
+            [active_step(["x@example.com"], name="first"), later_stage],
+            RequestStatus.PENDING,
+        ),
+        "request closed": ([active_step([me])], RequestStatus.CANCELLED),
+    }
+    ids = {}
+    for day, (label, (steps, status)) in enumerate(cases.items()):
+        ids[label] = add(
+            uow_factory,
+            make_request(steps=steps, status=status, created_at=T0 + timedelta(days=day)),
+        )
+
+    with uow_factory() as uow:
+        waiting = uow.requests.waiting_for(me)
+        for_x = uow.requests.waiting_for("x@example.com")
+
+    assert [r.id for r in waiting] == [
+        ids["active step"],
+        ids["answering a question"],
+        ids["someone else decided, all-of"],
+    ]
+    assert waiting[0].steps[0].approvers == [me, "x@example.com"]
+    assert ids["someone else decided, all-of"] not in [r.id for r in for_x]
+    assert ids["later stage"] in [r.id for r in for_x]
+
+
+def test_vendor_history(uow_factory: SqlUnitOfWorkFactory) -> None:
+    statuses = [
+        (RequestStatus.APPROVED, "100.10"),
+        (RequestStatus.ORDERED, "200.20"),
+        (RequestStatus.RECEIVED, "0.01"),
+        (RequestStatus.REJECTED, "5000.00"),
+        (RequestStatus.PENDING, "7000.00"),
+        (RequestStatus.CANCELLED, "9000.00"),
+    ]
+    ids = [
+        add(
+            uow_factory,
+            make_request(
+                vendor="FIGMA INC",
+                status=status,
+                base_amount=Decimal(amount),
+                created_at=T0 + timedelta(days=day),
+            ),
+        )
+        for day, (status, amount) in enumerate(statuses)
+    ]
+    add(uow_factory, make_request(vendor="Miro", status=RequestStatus.APPROVED))
+
+    with uow_factory() as uow:
+        history = uow.requests.vendor_history("figma", exclude_id=ids[-1])
+        unknown = uow.requests.vendor_history("nobody")
+
+    assert history.requests == 5
+    assert history.approved_spend == Decimal("300.31")
+    assert [r.id for r in history.recent] == list(reversed(ids[:-1]))
+    assert (unknown.requests, unknown.approved_spend, list(unknown.recent)) == (
+        0,
+        Decimal("0"),
+        [],
+    )
+
+
+# --- audit events ---------------------------------------------------------------------------
+
+
+def test_event_log_round_trip_oldest_first(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request_id = add(uow_factory, make_request())
+    events = [
+        Event(
+            "Submitted",
+            "ann@example.com",
+            T0,
+            Channel.SLACK,
+            None,
+            RequestStatus.PENDING,
+            request_id=request_id,
+        ),
+        Event(
+            "Approved",
+            "bob@example.com",
+            T0,
+            Channel.TEAMS,
+            RequestStatus.PENDING,
+            RequestStatus.APPROVED,
+            "IT review",
+            "ok",
+            request_id,
+        ),
+        Event("VendorApproved", "sec@example.com", T0, Channel.CLI),
+    ]
+    with uow_factory() as uow:
+        for event in events:
+            uow.events.append(event)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.events.for_request(request_id) == events[:2]
+
+
+def test_event_log_has_no_update_or_delete(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        public = {name for name in dir(uow.events) if not name.startswith("_")}
+    assert public == {"append", "for_request"}
+
+
+@pytest.mark.parametrize("statement", ["UPDATE events SET actor = 'mallory'", "DELETE FROM events"])
+def test_raw_sql_cannot_change_events(engine: Engine, statement: str) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    in_uow(factory, lambda uow: uow.events.append(Event("Seeded", "ann", T0, Channel.CLI)))
+
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text(statement))
+
+    with engine.connect() as conn:
+        assert conn.execute(select(tables.events.c.actor)).scalars().all() == ["ann"]
+
+
+@POSTGRES_ONLY
+def test_truncate_cannot_empty_events_on_postgresql(engine: Engine) -> None:
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text("TRUNCATE events"))
+
+
+# --- vendors and people ---------------------------------------------------------------------
+
+
+def test_vendors(uow_factory: SqlUnitOfWorkFactory) -> None:
+    figma = Vendor("Figma, Inc.", category=Category.SAAS, website="https://figma.com")
+    with uow_factory() as uow:
+        uow.vendors.add(figma)
+        uow.vendors.add(Vendor("Adobe"))
+        uow.commit()
+    assert figma.id is not None
+
+    figma.status = VendorStatus.APPROVED
+    figma.reviewed_by = "sec@example.com"
+    figma.reviewed_at = T0.astimezone(BERLIN)
+    figma.review_outcome = "SOC 2 report checked"
+    in_uow(uow_factory, lambda uow: uow.vendors.save(figma))
+
+    with uow_factory() as uow:
+        assert uow.vendors.get("figma") == figma
+        assert uow.vendors.get("sketch") is None
+        assert [v.name for v in uow.vendors.list()] == ["Adobe", "Figma, Inc."]
+        with pytest.raises(LookupError):
+            uow.vendors.save(Vendor("Never stored"))
+
+
+def test_people_upsert_and_slack_lookup(uow_factory: SqlUnitOfWorkFactory) -> None:
+    ann = Person("ann@example.com", name="Ann", tz="Europe/Berlin", slack_user_id="U1")
+    in_uow(uow_factory, lambda uow: uow.people.save(ann))
+
+    ann.teams_reference = {"conversation": {"id": "a:1"}, "serviceUrl": "https://smba"}
+    ann.preferred_channel = Channel.TEAMS
+    ann.name = "Ann A."
+    in_uow(uow_factory, lambda uow: uow.people.save(ann))
+    in_uow(uow_factory, lambda uow: uow.people.save(Person("bob@example.com")))
+
+    with uow_factory() as uow:
+        assert uow.people.get("ann@example.com") == ann
+        assert uow.people.by_slack_id("U1") == ann
+        assert uow.people.by_slack_id("U2") is None
+        assert uow.people.get("bob@example.com") == Person("bob@example.com")
+        assert uow.people.get("nobody@example.com") is None
+        # A person without a Teams reference has SQL NULL, not JSON null.
+        nulls = uow.connection.execute(
+            select(tables.people.c.email).where(tables.people.c.teams_reference.is_(None))
+        ).scalars()
+        assert list(nulls) == ["bob@example.com"]
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+def test_outbox_claim_lease_and_update(engine: Engine) -> None:
+    clock = FixedClock(T0)
+    factory = SqlUnitOfWorkFactory(engine, clock=clock)
+    request_id = add(factory, make_request())
+    card = OutboxMessage(
+        MessageKind.APPROVAL_CARD, "bob@example.com", request_id, data={"step": "IT review"}
+    )
+    note = OutboxMessage(MessageKind.NOTE, "ann@example.com", request_id, text="Submitted")
+    later = OutboxMessage(
+        MessageKind.REFRESH, None, request_id, next_attempt_at=T0 + timedelta(hours=1)
+    )
+    with factory() as uow:
+        for message in (card, note, later):
+            uow.outbox.add(message)
+        uow.commit()
+    assert card.id is not None and card.next_attempt_at == T0
+
+    lease = T0 + timedelta(seconds=30)
+    claimed = in_uow(factory, lambda uow: uow.outbox.claim_due(now=T0, limit=10, lease_until=lease))
+    assert claimed == [card, note]
+
+    # Leased: nobody else gets them until the lease ends.
+    during = T0 + timedelta(seconds=10)
+    assert (
+        in_uow(factory, lambda uow: uow.outbox.claim_due(now=during, limit=10, lease_until=lease))
+        == []
+    )
+    after = T0 + timedelta(seconds=31)
+    again = in_uow(
+        factory,
+        lambda uow: uow.outbox.claim_due(now=after, limit=1, lease_until=after + timedelta(30)),
+    )
+    assert [m.id for m in again] == [card.id]
+
+    # Delivered: never again. Deferred: due at its next attempt, lease released.
+    card.delivered_at = after
+    card.attempts = 1
+    note.attempts = 1
+    note.last_error = "429"
+    note.next_attempt_at = T0 + timedelta(minutes=2)
+    with factory() as uow:
+        uow.outbox.update(card)
+        uow.outbox.update(note)
+        uow.commit()
+    due = T0 + timedelta(minutes=2)
+    claimed = in_uow(factory, lambda uow: uow.outbox.claim_due(now=due, limit=10, lease_until=due))
+    assert claimed == [note]
+
+    note.data["failed"] = True
+    in_uow(factory, lambda uow: uow.outbox.update(note))
+    end = T0 + timedelta(days=1)
+    claimed = in_uow(factory, lambda uow: uow.outbox.claim_due(now=end, limit=10, lease_until=end))
+    assert [m.kind for m in claimed] == [MessageKind.REFRESH]
+    with engine.connect() as conn:
+        statuses = conn.execute(
+            select(tables.outbox.c.status).order_by(tables.outbox.c.id)
+        ).scalars()
+        assert list(statuses) == ["delivered", "failed", "pending"]
+
+
+def test_message_refs(uow_factory: SqlUnitOfWorkFactory) -> None:
+    request_id = add(uow_factory, make_request())
+    refs = [
+        MessageRef(request_id, "bob@example.com", "slack", "D1", "1700000000.000100"),
+        MessageRef(request_id, "ann@example.com", "teams", "a:1", "1"),
+    ]
+    with uow_factory() as uow:
+        for ref in [*refs, refs[0]]:
+            uow.outbox.add_ref(ref)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.outbox.refs(request_id) == refs
+        assert uow.outbox.refs(request_id + 1) == []
+
+
+# --- idempotency and job runs ---------------------------------------------------------------
+
+
+def test_idempotency_claim_twice_returns_the_stored_result(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        assert uow.idempotency.claim("slack:evt1", now=T0) == (True, None)
+        # Losing the claim inside the same transaction leaves it usable.
+        assert uow.idempotency.claim("slack:evt1", now=T0) == (False, None)
+        uow.idempotency.remember("slack:evt1", "PR-1001")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.idempotency.claim("slack:evt1", now=T0) == (False, "PR-1001")
+        assert uow.idempotency.claim("slack:evt2", now=T0) == (True, None)
+
+
+def test_idempotency_race_has_exactly_one_winner(uow_factory: SqlUnitOfWorkFactory) -> None:
+    start = threading.Barrier(10, timeout=30)
+    results: list[tuple[bool, str | None]] = []
+    lock = threading.Lock()
+
+    def claim(worker: int) -> None:
+        start.wait()
+        with uow_factory() as uow:
+            won, stored = uow.idempotency.claim("teams:activity-1", now=T0)
+            if won:
+                uow.idempotency.remember("teams:activity-1", f"worker {worker}")
+            uow.commit()
+        with lock:
+            results.append((won, stored))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [r for r in results if r[0]]
+    assert len(results) == 10
+    assert len(winners) == 1
+    with uow_factory() as uow:
+        assert uow.idempotency.claim("teams:activity-1", now=T0)[1] is not None
+
+
+def test_job_run_is_claimed_once(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.jobs.claim_run("digest", "2026-W10", now=T0, by="web.1")
+        assert not uow.jobs.claim_run("digest", "2026-W10", now=T0, by="web.1")
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.jobs.claim_run("digest", "2026-W10", now=T0, by="worker.1")
+        assert uow.jobs.claim_run("digest", "2026-W11", now=T0, by="worker.1")
+        assert uow.jobs.claim_run("reminders", "2026-W10", now=T0, by="worker.1")
+
+
+# --- types, engine, migrations --------------------------------------------------------------
+
+
+def test_naive_datetimes_are_refused(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with uow_factory() as uow, pytest.raises(StatementError, match="naive datetime"):
+        uow.requests.add(make_request(created_at=datetime(2026, 1, 1)))
+
+
+def test_unit_of_work_needs_with(uow_factory: SqlUnitOfWorkFactory) -> None:
+    with pytest.raises(RuntimeError, match="with"):
+        uow_factory().requests.get(1)
+
+
+def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
+    assert current(db_url) is None
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        before = sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+    upgrade(db_url)
+
+    assert current(db_url) == "0001"
+    engine = make_engine(db_url)
+    try:
+        assert sorted(inspect(engine).get_table_names()) == before
+    finally:
+        engine.dispose()
+
+
+def test_migrations_match_tables_py(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, tables.metadata) == []
+
+
+def test_sqlite_engine_settings(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "bot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        assert path.parent.is_dir()
+        assert not path.exists()  # nothing connects until used
+        with engine.connect() as conn:
+            pragmas = [
+                conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("foreign_keys", "journal_mode", "busy_timeout")
+            ]
+        assert pragmas == [1, "wal", 30000]
+    finally:
+        engine.dispose()
