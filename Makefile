@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Start the bot on the embedded default: SQLite, the example policy, the local workspace.
+## Start the bot on the embedded default: SQLite and the example policy.
 run: $(STAMP)
 	$(BIN)/procurebot db upgrade
-	$(BIN)/procurebot demo
+	$(BIN)/procurebot serve
 
 ## Lint, type-check and run every test (SQLite and PostgreSQL, end to end, browser).
 test: $(STAMP) lint typecheck

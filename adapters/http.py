@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -27,8 +27,8 @@ SLACK: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL when set (tests, the local workspace)."""
-    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
-    return AsyncWebClient(token=secret(settings.slack_bot_token), timeout=10, **kwargs)
+    base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
+    return AsyncWebClient(token=secret(settings.slack_bot_token), timeout=10, base_url=base_url)
 
 
 def create_app(core: Core) -> web.Application:
@@ -45,8 +45,12 @@ def create_app(core: Core) -> web.Application:
 
     if settings.slack_enabled:
         client = slack_client(settings)
-        bot = SlackBot(service=core.service, client=client,
-                       signing_secret=secret(settings.slack_signing_secret), on_change=wake)
+        bot = SlackBot(
+            service=core.service,
+            client=client,
+            signing_secret=secret(settings.slack_signing_secret),
+            on_change=wake,
+        )
         app[SLACK] = bot
         notifiers.append(SlackNotifier(client=client))
 
@@ -58,8 +62,9 @@ def create_app(core: Core) -> web.Application:
     else:
         log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
 
-    dispatcher = Dispatcher(uow=core.uow, service=core.service, notifiers=notifiers,
-                            clock=core.clock)
+    dispatcher = Dispatcher(
+        uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
+    )
     dispatcher_ref.append(dispatcher)
     app[DISPATCHER] = dispatcher
 
@@ -75,7 +80,9 @@ def create_app(core: Core) -> web.Application:
     return app
 
 
-def _background(dispatcher: Dispatcher, settings: Settings):  # type: ignore[no-untyped-def]
+def _background(
+    dispatcher: Dispatcher, settings: Settings
+) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
@@ -83,8 +90,9 @@ def _background(dispatcher: Dispatcher, settings: Settings):  # type: ignore[no-
         if settings.slack_app_token is not None and SLACK in app:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-            socket_handler = AsyncSocketModeHandler(app[SLACK].app,
-                                                    secret(settings.slack_app_token))
+            socket_handler = AsyncSocketModeHandler(
+                app[SLACK].app, secret(settings.slack_app_token)
+            )
             await socket_handler.connect_async()
             log.info("Slack Socket Mode connected.")
         yield
@@ -101,6 +109,5 @@ def run_server(*, settings: Settings, host: str, port: int) -> None:
     """Build everything from the settings and serve until interrupted."""
     core = build_core(settings)
     app = create_app(core)
-    log.info("procurebot listening on http://%s:%s (policy %s)", host, port,
-             settings.policy_path)
+    log.info("procurebot listening on http://%s:%s (policy %s)", host, port, settings.policy_path)
     web.run_app(app, host=host, port=port, print=None)

@@ -29,8 +29,9 @@ class Core:
     service: Procurement
 
 
-def build_core(settings: Settings | None = None, *, clock: Clock | None = None,
-               migrate: bool = True) -> Core:
+def build_core(
+    settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True
+) -> Core:
     """Load the policy, open the database (migrating it unless told not to) and the services."""
     settings = settings or Settings()
     policy = policy_module.load(settings.policy_path)

@@ -28,8 +28,11 @@ from bot.model import (
 )
 from bot.settings import Settings
 
-app = typer.Typer(help="procurebot: IT purchase intake and approvals in Slack and Teams.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="procurebot: IT purchase intake and approvals in Slack and Teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check and explain a policy file.", no_args_is_help=True)
 requests_app = typer.Typer(help="Look at purchase requests.", no_args_is_help=True)
@@ -44,16 +47,19 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 # ------------------------------------------------------------------------------ serve
 
 
 @app.command()
-def serve(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
-          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0") -> None:
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+) -> None:
     """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz."""
     from adapters.http import run_server
 
@@ -111,12 +117,14 @@ def policy_explain(
     currency: Annotated[str | None, typer.Option(help="Default: the base currency.")] = None,
     quantity: Annotated[int, typer.Option(min=1)] = 1,
     recurrence: Annotated[Recurrence, typer.Option(help="Billing.")] = Recurrence.ONE_OFF,
-    vendor_status: Annotated[VendorStatus, typer.Option(
-        help="What the vendor registry says of the vendor.")] = VendorStatus.NEW,
+    vendor_status: Annotated[
+        VendorStatus, typer.Option(help="What the vendor registry says of the vendor.")
+    ] = VendorStatus.NEW,
     data_access: Annotated[DataAccess, typer.Option()] = DataAccess.NONE,
     department: Annotated[str, typer.Option(help="Cost centre / department.")] = "",
-    requester: Annotated[str, typer.Option(help="Email of who asks (catalogue, fallbacks).")]
-    = "someone@example.com",
+    requester: Annotated[
+        str, typer.Option(help="Email of who asks (catalogue, fallbacks).")
+    ] = "someone@example.com",
     title: Annotated[str, typer.Option(help="What is bought (catalogue match).")] = "",
 ) -> None:
     """Print the route a request would take and which rule added each step."""
@@ -133,10 +141,18 @@ def policy_explain(
     try:
         yearly = loaded.to_base(unit * quantity * recurrence.periods_per_year, currency)
         facts = policy_module.RequestFacts(
-            title=title or vendor, category=category, vendor_key=vendor_key(vendor),
-            vendor_status=vendor_status, unit_price=unit, currency=currency, quantity=quantity,
-            recurrence=recurrence, department=department, data_access=data_access,
-            annual_base_amount=yearly)
+            title=title or vendor,
+            category=category,
+            vendor_key=vendor_key(vendor),
+            vendor_status=vendor_status,
+            unit_price=unit,
+            currency=currency,
+            quantity=quantity,
+            recurrence=recurrence,
+            department=department,
+            data_access=data_access,
+            annual_base_amount=yearly,
+        )
         entry = loaded.catalogue_match(facts, requester=requester.lower())
         route = loaded.route(facts)
         steps = loaded.build_steps(route, requester=requester.lower())
@@ -144,9 +160,11 @@ def policy_explain(
         _fail(str(error))
         return
     per = "a year" if recurrence is not Recurrence.ONE_OFF else "in total"
-    typer.echo(f"{category.label} from {vendor or 'an unnamed vendor'} "
-               f"({vendor_status.label.lower()} vendor), {money(yearly, loaded.base_currency)} "
-               f"{per} in {loaded.base_currency}:")
+    typer.echo(
+        f"{category.label} from {vendor or 'an unnamed vendor'} "
+        f"({vendor_status.label.lower()} vendor), {money(yearly, loaded.base_currency)} "
+        f"{per} in {loaded.base_currency}:"
+    )
     if entry is not None:
         typer.echo(f"  Approved at once from the catalogue entry {entry.name!r}.")
         return
@@ -154,8 +172,10 @@ def policy_explain(
         typer.echo("  No rule applies: approved at once.")
         return
     for step, item in zip(steps, route, strict=True):
-        typer.echo(f"  stage {step.stage}  {step.name} ({step.group}, {step.mode.value} of "
-                   f"{', '.join(step.approvers)})")
+        typer.echo(
+            f"  stage {step.stage}  {step.name} ({step.group}, {step.mode.value} of "
+            f"{', '.join(step.approvers)})"
+        )
         for rule in item.rules:
             typer.echo(f"           added by rule: {rule}")
 
@@ -209,27 +229,44 @@ def request_json(request: PurchaseRequest, events: list[Any]) -> dict[str, Any]:
                 "status": s.status.value,
                 "approvers": s.approvers,
                 "decided_by": s.deciders,
-                "decisions": [{"approver": d.approver, "outcome": d.outcome.value,
-                               "on_behalf_of": d.on_behalf_of, "comment": d.comment,
-                               "at": d.at.isoformat()} for d in s.decisions],
+                "decisions": [
+                    {
+                        "approver": d.approver,
+                        "outcome": d.outcome.value,
+                        "on_behalf_of": d.on_behalf_of,
+                        "comment": d.comment,
+                        "at": d.at.isoformat(),
+                    }
+                    for d in s.decisions
+                ],
                 "reason": s.reason,
             }
             for s in request.steps
         ],
-        "questions": [{"asked_by": q.asked_by, "step": q.step, "text": q.text,
-                       "answer": q.answer} for q in request.questions],
-        "events": [{"action": e.action, "actor": e.actor, "channel": e.channel.value,
-                    "from": e.from_status.value if e.from_status else None,
-                    "to": e.to_status.value if e.to_status else None, "step": e.step,
-                    "comment": e.comment, "at": e.at.isoformat()} for e in events],
+        "questions": [
+            {"asked_by": q.asked_by, "step": q.step, "text": q.text, "answer": q.answer}
+            for q in request.questions
+        ],
+        "events": [
+            {
+                "action": e.action,
+                "actor": e.actor,
+                "channel": e.channel.value,
+                "from": e.from_status.value if e.from_status else None,
+                "to": e.to_status.value if e.to_status else None,
+                "step": e.step,
+                "comment": e.comment,
+                "at": e.at.isoformat(),
+            }
+            for e in events
+        ],
     }
 
 
 @requests_app.command("list")
 def requests_list(
     status: Annotated[RequestStatus | None, typer.Option(help="Only this status.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")]
-    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
     """List requests, newest first."""
@@ -237,19 +274,33 @@ def requests_list(
     with core.uow() as uow:
         found = uow.requests.list(statuses=[status] if status else None, limit=limit)
     if as_json:
-        typer.echo(json.dumps([{"number": r.number, "status": r.status.value, "title": r.title,
-                                "requester": r.requester, "vendor": r.vendor,
-                                "amount": str(r.total.amount),
-                                "currency": r.unit_price.currency,
-                                "created_at": r.created_at.isoformat()} for r in found],
-                              indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "number": r.number,
+                        "status": r.status.value,
+                        "title": r.title,
+                        "requester": r.requester,
+                        "vendor": r.vendor,
+                        "amount": str(r.total.amount),
+                        "currency": r.unit_price.currency,
+                        "created_at": r.created_at.isoformat(),
+                    }
+                    for r in found
+                ],
+                indent=2,
+            )
+        )
         return
     if not found:
         typer.echo("No requests.")
         return
     for r in found:
-        typer.echo(f"{r.number:<9} {r.status.value:<18} {money(r.total):>14}  "
-                   f"{r.vendor[:18]:<18} {r.title[:40]:<40} {r.requester}")
+        typer.echo(
+            f"{r.number:<9} {r.status.value:<18} {money(r.total):>14}  "
+            f"{r.vendor[:18]:<18} {r.title[:40]:<40} {r.requester}"
+        )
 
 
 @requests_app.command("show")
@@ -274,12 +325,16 @@ def requests_show(
         typer.echo(json.dumps(data, indent=2))
         return
     typer.echo(f"{request.number}  {request.title}  [{request.status.label}]")
-    typer.echo(f"  {money(request.total)} ({request.recurrence.label.lower()}), "
-               f"{request.vendor}, requested by {request.requester} for {request.cost_centre}")
+    typer.echo(
+        f"  {money(request.total)} ({request.recurrence.label.lower()}), "
+        f"{request.vendor}, requested by {request.requester} for {request.cost_centre}"
+    )
     for step in request.steps:
         decided = f" by {', '.join(step.deciders)}" if step.deciders else ""
-        typer.echo(f"  stage {step.stage} {step.name}: {step.status.value}{decided} "
-                   f"(approvers: {', '.join(step.approvers)})")
+        typer.echo(
+            f"  stage {step.stage} {step.name}: {step.status.value}{decided} "
+            f"(approvers: {', '.join(step.approvers)})"
+        )
     for event in events:
         comment = f" — {event.comment}" if event.comment else ""
         typer.echo(f"  {event.at:%Y-%m-%d %H:%M} UTC  {event.action} by {event.actor}{comment}")
@@ -289,8 +344,9 @@ def requests_show(
 
 
 @app.command()
-def export(since: Annotated[str | None, typer.Option(help="YYYY-MM-DD: created on or after.")]
-           = None) -> None:
+def export(
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD: created on or after.")] = None,
+) -> None:
     """Write every request as CSV to standard output."""
     start = None
     if since:
@@ -300,19 +356,52 @@ def export(since: Annotated[str | None, typer.Option(help="YYYY-MM-DD: created o
             _fail(f"--since {since!r} is not a date like 2026-01-31.")
     core = _core()
     writer = csv.writer(sys.stdout)
-    writer.writerow(["number", "status", "created_at", "requester", "title", "category",
-                     "vendor", "unit_price", "quantity", "currency", "recurrence",
-                     "annual_amount_base", "base_currency", "cost_centre", "data_access",
-                     "needed_by", "po_number", "steps"])
+    writer.writerow(
+        [
+            "number",
+            "status",
+            "created_at",
+            "requester",
+            "title",
+            "category",
+            "vendor",
+            "unit_price",
+            "quantity",
+            "currency",
+            "recurrence",
+            "annual_amount_base",
+            "base_currency",
+            "cost_centre",
+            "data_access",
+            "needed_by",
+            "po_number",
+            "steps",
+        ]
+    )
     with core.uow() as uow:
         for r in reversed(uow.requests.list(since=start, limit=10_000_000)):
-            writer.writerow([
-                r.number, r.status.value, r.created_at.isoformat(), r.requester, r.title,
-                r.category.value, r.vendor, r.unit_price.amount, r.quantity,
-                r.unit_price.currency, r.recurrence.value, r.base_amount, r.base_currency,
-                r.cost_centre, r.data_access.value,
-                r.needed_by.isoformat() if r.needed_by else "", r.po_number or "",
-                "; ".join(f"{s.name}={s.status.value}" for s in r.steps)])
+            writer.writerow(
+                [
+                    r.number,
+                    r.status.value,
+                    r.created_at.isoformat(),
+                    r.requester,
+                    r.title,
+                    r.category.value,
+                    r.vendor,
+                    r.unit_price.amount,
+                    r.quantity,
+                    r.unit_price.currency,
+                    r.recurrence.value,
+                    r.base_amount,
+                    r.base_currency,
+                    r.cost_centre,
+                    r.data_access.value,
+                    r.needed_by.isoformat() if r.needed_by else "",
+                    r.po_number or "",
+                    "; ".join(f"{s.name}={s.status.value}" for s in r.steps),
+                ]
+            )
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ LOCALE = "en_US"
 def money(value: Money | Decimal, currency: str | None = None) -> str:
     """'$1,620.00', '€549.00'."""
     if isinstance(value, Money):
-        value, currency = value.amount, value.currency
+        return str(format_currency(value.amount, value.currency, locale=LOCALE))
     return str(format_currency(value, currency or "USD", locale=LOCALE))
 
 

@@ -7,7 +7,7 @@ and call parse_form(); errors come back per field so each platform can show them
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,12 +60,12 @@ RECURRING_CATEGORIES = (Category.SOFTWARE, Category.SAAS, Category.SERVICES, Cat
 DATA_CATEGORIES = (Category.SOFTWARE, Category.SAAS, Category.SERVICES, Category.OTHER)
 
 
-def _text(values: dict[str, str | None], name: str) -> str:
+def _text(values: Mapping[str, str | None], name: str) -> str:
     return (values.get(name) or "").strip()
 
 
 def parse_form(
-    values: dict[str, str | None], *, currencies: list[str], today: date
+    values: Mapping[str, str | None], *, currencies: Sequence[str], today: date
 ) -> RequestDraft:
     """Validate the intake form; raise InvalidInput naming each wrong field and how to fix it."""
     errors: dict[str, str] = {}

@@ -70,8 +70,9 @@ class Dispatcher:
             self._wake.clear()
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=poll_seconds,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, stopper}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
             stopper.cancel()
 
@@ -95,8 +96,9 @@ class Dispatcher:
     def _claim(self) -> list[OutboxMessage]:
         now = self._clock.now()
         with self._uow() as uow:
-            claimed = uow.outbox.claim_due(now=now, limit=self._batch,
-                                           lease_until=now + self._lease)
+            claimed = uow.outbox.claim_due(
+                now=now, limit=self._batch, lease_until=now + self._lease
+            )
             uow.commit()
             return claimed
 
@@ -112,8 +114,9 @@ class Dispatcher:
         except RecipientUnreachable as unreachable:
             message.data["failed"] = True
             message.last_error = str(unreachable)
-            log.warning("outbox %s: cannot reach %s: %s", message.id, message.recipient,
-                        unreachable)
+            log.warning(
+                "outbox %s: cannot reach %s: %s", message.id, message.recipient, unreachable
+            )
             await asyncio.to_thread(self._report_unreachable, message, str(unreachable))
         else:
             message.delivered_at = self._clock.now()
@@ -124,8 +127,9 @@ class Dispatcher:
         message.last_error = str(deferred)
         if message.attempts >= MAX_ATTEMPTS:
             message.data["failed"] = True
-            log.error("outbox %s: giving up after %s attempts: %s", message.id,
-                      message.attempts, deferred)
+            log.error(
+                "outbox %s: giving up after %s attempts: %s", message.id, message.attempts, deferred
+            )
             return
         backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** min(message.attempts, 12))
         wait = deferred.retry_after if deferred.retry_after is not None else backoff
@@ -156,7 +160,8 @@ class Dispatcher:
             return
         raise last_error or RecipientUnreachable(
             f"{person.email} has no Slack account we can find and has not talked to the bot "
-            "in Teams")
+            "in Teams"
+        )
 
     def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | None]:
         assert message.recipient is not None
@@ -187,8 +192,9 @@ class Dispatcher:
             notifier = by_platform.get(ref.platform)
             if notifier is None:
                 continue  # that platform is not configured in this process
-            card = await asyncio.to_thread(self._service.card_for, request_id=request_id,
-                                           viewer=ref.recipient)
+            card = await asyncio.to_thread(
+                self._service.card_for, request_id=request_id, viewer=ref.recipient
+            )
             await notifier.update(ref=ref, card=card)
 
     def _refs(self, request_id: int) -> list[MessageRef]:
@@ -203,10 +209,17 @@ class Dispatcher:
         if message.recipient == request.requester:
             return
         with self._uow() as uow:
-            uow.outbox.add(OutboxMessage(
-                kind=MessageKind.NOTE, recipient=request.requester, request_id=request.id,
-                text=(f"I couldn't reach {message.recipient} about {request.number} "
-                      f"({request.title}): {reason}. Ask them to open procurebot once, or ask "
-                      "IT to check the policy's approver list."),
-                next_attempt_at=self._clock.now()))
+            uow.outbox.add(
+                OutboxMessage(
+                    kind=MessageKind.NOTE,
+                    recipient=request.requester,
+                    request_id=request.id,
+                    text=(
+                        f"I couldn't reach {message.recipient} about {request.number} "
+                        f"({request.title}): {reason}. Ask them to open procurebot once, or ask "
+                        "IT to check the policy's approver list."
+                    ),
+                    next_attempt_at=self._clock.now(),
+                )
+            )
             uow.commit()

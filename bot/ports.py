@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,10 +73,10 @@ class RequestRepository(Protocol):
         statuses: Sequence[RequestStatus] | None = None,
         since: datetime | None = None,
         limit: int = 100,
-    ) -> list[PurchaseRequest]:
+    ) -> builtins.list[PurchaseRequest]:
         """Newest first."""
 
-    def waiting_for(self, email: str) -> list[PurchaseRequest]:
+    def waiting_for(self, email: str) -> builtins.list[PurchaseRequest]:
         """Open requests with an active step where `email` is an approver and has not voted."""
 
     def vendor_history(self, vendor_key: str, *, exclude_id: int | None = None) -> VendorHistory:
@@ -100,7 +101,7 @@ class VendorRepository(Protocol):
     def save(self, vendor: Vendor) -> None:
         """Update."""
 
-    def list(self) -> list[Vendor]:
+    def list(self) -> builtins.list[Vendor]:
         """By name."""
 
 

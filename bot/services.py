@@ -59,9 +59,13 @@ class Preview:
         shown = (active or list(self.history.recent))[:3]
         items = "; ".join(
             f"{r.number} {r.title} ({short_amount(r)}, {r.cost_centre}, owner {r.requester}, "
-            f"{r.status.label.lower()})" for r in shown)
-        return (f"The company already has purchases from this vendor: {items}. "
-                "Could you join an existing one instead? You can still go ahead.")
+            f"{r.status.label.lower()})"
+            for r in shown
+        )
+        return (
+            f"The company already has purchases from this vendor: {items}. "
+            "Could you join an existing one instead? You can still go ahead."
+        )
 
 
 _SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
@@ -85,8 +89,12 @@ class Procurement:
             facts = self._facts(draft, status)
             entry = self.policy.catalogue_match(facts, requester=requester)
             route = [] if entry else self.policy.route(facts)
-            return Preview(route=route, catalogue=entry, vendor_status=status,
-                           history=uow.requests.vendor_history(facts.vendor_key))
+            return Preview(
+                route=route,
+                catalogue=entry,
+                vendor_status=status,
+                history=uow.requests.vendor_history(facts.vendor_key),
+            )
 
     def submit(
         self,
@@ -110,14 +118,26 @@ class Procurement:
             status = self._vendor_status(uow, vendor, draft)
             facts = self._facts(draft, status)
             request = PurchaseRequest(
-                id=None, requester=requester, title=draft.title, category=draft.category,
+                id=None,
+                requester=requester,
+                title=draft.title,
+                category=draft.category,
                 vendor=vendor.name if vendor else draft.vendor,
-                unit_price=Money(draft.unit_price, draft.currency), quantity=draft.quantity,
-                recurrence=draft.recurrence, cost_centre=draft.cost_centre,
-                data_access=draft.data_access, justification=draft.justification,
-                created_at=now, updated_at=now, needed_by=draft.needed_by, link=draft.link,
-                renewal_date=draft.renewal_date, base_amount=facts.annual_base_amount,
-                base_currency=self.policy.base_currency, vendor_status=status)
+                unit_price=Money(draft.unit_price, draft.currency),
+                quantity=draft.quantity,
+                recurrence=draft.recurrence,
+                cost_centre=draft.cost_centre,
+                data_access=draft.data_access,
+                justification=draft.justification,
+                created_at=now,
+                updated_at=now,
+                needed_by=draft.needed_by,
+                link=draft.link,
+                renewal_date=draft.renewal_date,
+                base_amount=facts.annual_base_amount,
+                base_currency=self.policy.base_currency,
+                vendor_status=status,
+            )
             entry = self.policy.catalogue_match(facts, requester=requester)
             if entry is not None:
                 workflow.auto_approve(request, entry=entry.name, now=now, channel=channel)
@@ -126,8 +146,7 @@ class Procurement:
                 steps = self.policy.build_steps(self.policy.route(facts), requester=requester)
                 activated = workflow.submit(request, steps=steps, now=now, channel=channel)
             if vendor is None:
-                vendor = uow.vendors.add(Vendor(name=draft.vendor.strip(),
-                                                category=draft.category))
+                vendor = uow.vendors.add(Vendor(name=draft.vendor.strip(), category=draft.category))
             if status is VendorStatus.NEW and any(s.vendor_qualification for s in request.steps):
                 vendor.status = VendorStatus.UNDER_REVIEW
                 uow.vendors.save(vendor)
@@ -143,19 +162,26 @@ class Procurement:
         log.info("%s submitted by %s: %s", request.number, requester, request.status.value)
         return request
 
-    def _vendor_status(self, uow: UnitOfWork, vendor: Vendor | None,
-                       draft: RequestDraft) -> VendorStatus:
+    def _vendor_status(
+        self, uow: UnitOfWork, vendor: Vendor | None, draft: RequestDraft
+    ) -> VendorStatus:
         if vendor is None:
             return VendorStatus.NEW
         if vendor.status is VendorStatus.REJECTED:
             if self.policy.vendors.allow_rejected_exception:
                 return VendorStatus.REJECTED
-            alternatives = [v.name for v in uow.vendors.list()
-                            if v.status is VendorStatus.APPROVED
-                            and v.category in (draft.category, None)
-                            and v.key != vendor.key][:5]
-            hint = (f" Approved alternatives: {', '.join(alternatives)}." if alternatives
-                    else " Ask IT for an approved alternative.")
+            alternatives = [
+                v.name
+                for v in uow.vendors.list()
+                if v.status is VendorStatus.APPROVED
+                and v.category in (draft.category, None)
+                and v.key != vendor.key
+            ][:5]
+            hint = (
+                f" Approved alternatives: {', '.join(alternatives)}."
+                if alternatives
+                else " Ask IT for an approved alternative."
+            )
             reason = f" ({vendor.review_outcome})" if vendor.review_outcome else ""
             raise VendorRefused(f"{vendor.name} was rejected in vendor review{reason}.{hint}")
         if vendor.status is VendorStatus.APPROVED and vendor.reviewed_at is not None:
@@ -168,25 +194,49 @@ class Procurement:
     def _facts(self, draft: RequestDraft, status: VendorStatus) -> RequestFacts:
         total = draft.unit_price * draft.quantity * draft.recurrence.periods_per_year
         return RequestFacts(
-            title=draft.title, category=draft.category, vendor_key=vendor_key(draft.vendor),
-            vendor_status=status, unit_price=draft.unit_price, currency=draft.currency,
-            quantity=draft.quantity, recurrence=draft.recurrence, department=draft.cost_centre,
+            title=draft.title,
+            category=draft.category,
+            vendor_key=vendor_key(draft.vendor),
+            vendor_status=status,
+            unit_price=draft.unit_price,
+            currency=draft.currency,
+            quantity=draft.quantity,
+            recurrence=draft.recurrence,
+            department=draft.cost_centre,
             data_access=draft.data_access,
-            annual_base_amount=self.policy.to_base(total, draft.currency))
+            annual_base_amount=self.policy.to_base(total, draft.currency),
+        )
 
     # ------------------------------------------------------------------ decisions
 
-    def approve(self, *, request_id: int, actor: str, channel: Channel, step: str | None = None,
-                comment: str = "", idempotency_key: str | None = None) -> PurchaseRequest:
+    def approve(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        channel: Channel,
+        step: str | None = None,
+        comment: str = "",
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """An approver approves their step; the next stage or the requester hears of it."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             done_before = {s.name for s in request.steps if s.status is StepStatus.APPROVED}
-            activated = workflow.approve(request, actor=actor, step_name=step, now=now,
-                                         channel=channel, delegations=self._delegations(),
-                                         comment=comment)
-            finished = [s for s in request.steps
-                        if s.status is StepStatus.APPROVED and s.name not in done_before]
+            activated = workflow.approve(
+                request,
+                actor=actor,
+                step_name=step,
+                now=now,
+                channel=channel,
+                delegations=self._delegations(),
+                comment=comment,
+            )
+            finished = [
+                s
+                for s in request.steps
+                if s.status is StepStatus.APPROVED and s.name not in done_before
+            ]
             for done in finished:
                 if done.vendor_qualification:
                     self._decide_vendor(uow, request, approved=True, actor=actor, now=now)
@@ -195,62 +245,122 @@ class Procurement:
             name = self._name(uow, actor)
             head = f"{request.number} · {request.title} · {short_amount(request)}"
             if request.status is RequestStatus.APPROVED:
-                self._queue(uow, MessageKind.NOTE, request, request.requester,
-                            f"{head} is approved. Procurement will place the order; I'll tell "
-                            "you when it's ordered.")
+                self._queue(
+                    uow,
+                    MessageKind.NOTE,
+                    request,
+                    request.requester,
+                    f"{head} is approved. Procurement will place the order; I'll tell "
+                    "you when it's ordered.",
+                )
                 self._queue_purchasers(uow, request)
             elif finished:
-                self._queue(uow, MessageKind.NOTE, request, request.requester,
-                            f"{head}: {finished[0].name} approved by {name}. "
-                            f"{self._next_step_text(uow, request)}")
+                self._queue(
+                    uow,
+                    MessageKind.NOTE,
+                    request,
+                    request.requester,
+                    f"{head}: {finished[0].name} approved by {name}. "
+                    f"{self._next_step_text(uow, request)}",
+                )
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def reject(self, *, request_id: int, actor: str, reason: str, channel: Channel,
-               step: str | None = None, idempotency_key: str | None = None) -> PurchaseRequest:
+    def reject(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        reason: str,
+        channel: Channel,
+        step: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """An approver rejects the request with a reason the requester sees."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            rejected = workflow.reject(request, actor=actor, reason=reason, step_name=step,
-                                       now=now, channel=channel,
-                                       delegations=self._delegations())
+            rejected = workflow.reject(
+                request,
+                actor=actor,
+                reason=reason,
+                step_name=step,
+                now=now,
+                channel=channel,
+                delegations=self._delegations(),
+            )
             if rejected.vendor_qualification:
-                self._decide_vendor(uow, request, approved=False, actor=actor, now=now,
-                                    outcome=reason)
+                self._decide_vendor(
+                    uow, request, approved=False, actor=actor, now=now, outcome=reason
+                )
             self._queue(uow, MessageKind.REFRESH, request, None)
-            self._queue(uow, MessageKind.NOTE, request, request.requester,
-                        f"{request.number} · {request.title} · {short_amount(request)} was "
-                        f"rejected by {self._name(uow, actor)} at {rejected.name}: “{reason}”. "
-                        "If you can address it, submit a new request with the changes.")
+            self._queue(
+                uow,
+                MessageKind.NOTE,
+                request,
+                request.requester,
+                f"{request.number} · {request.title} · {short_amount(request)} was "
+                f"rejected by {self._name(uow, actor)} at {rejected.name}: “{reason}”. "
+                "If you can address it, submit a new request with the changes.",
+            )
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def ask(self, *, request_id: int, actor: str, question: str, channel: Channel,
-            step: str | None = None, idempotency_key: str | None = None) -> PurchaseRequest:
+    def ask(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        question: str,
+        channel: Channel,
+        step: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """An approver asks the requester a question; the requester gets a card to answer."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.ask(request, actor=actor, question=question, step_name=step, now=now,
-                         channel=channel, delegations=self._delegations())
+            workflow.ask(
+                request,
+                actor=actor,
+                question=question,
+                step_name=step,
+                now=now,
+                channel=channel,
+                delegations=self._delegations(),
+            )
             self._queue(uow, MessageKind.REFRESH, request, None)
             self._queue(uow, MessageKind.REQUEST_CARD, request, request.requester)
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def answer(self, *, request_id: int, actor: str, text: str, channel: Channel,
-               idempotency_key: str | None = None) -> PurchaseRequest:
+    def answer(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        text: str,
+        channel: Channel,
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """The requester answers; the request goes back to the approver who asked."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             asked = workflow.answer(request, actor=actor, text=text, now=now, channel=channel)
             self._queue(uow, MessageKind.REFRESH, request, None)
-            self._queue(uow, MessageKind.APPROVAL_CARD, request, asked.asked_by,
-                        data={"answered": True})
+            self._queue(
+                uow, MessageKind.APPROVAL_CARD, request, asked.asked_by, data={"answered": True}
+            )
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def edit(self, *, request_id: int, actor: str, draft: RequestDraft, channel: Channel,
-             idempotency_key: str | None = None) -> PurchaseRequest:
+    def edit(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        draft: RequestDraft,
+        channel: Channel,
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """The requester changes the request in answer to a question."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
@@ -264,66 +374,109 @@ class Procurement:
             needed = [r for r in self.policy.route(facts) if r.spec.name not in known]
             added = self.policy.build_steps(needed, requester=request.requester)
             before_active = {s.name for s in request.active_steps}
-            question = workflow.resubmit(request, actor=actor, changes=changes, added_steps=added,
-                                         now=now, channel=channel)
+            question = workflow.resubmit(
+                request, actor=actor, changes=changes, added_steps=added, now=now, channel=channel
+            )
             self._queue(uow, MessageKind.REFRESH, request, None)
-            self._queue(uow, MessageKind.APPROVAL_CARD, request, question.asked_by,
-                        data={"answered": True})
+            self._queue(
+                uow, MessageKind.APPROVAL_CARD, request, question.asked_by, data={"answered": True}
+            )
             newly = [s for s in request.active_steps if s.name not in before_active]
             self._queue_approvers(uow, request, newly)
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def cancel(self, *, request_id: int, actor: str, channel: Channel, reason: str = "",
-               idempotency_key: str | None = None) -> PurchaseRequest:
+    def cancel(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        channel: Channel,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """The requester withdraws the request; its approvers are told."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            waiting = {a for s in request.active_steps for a in s.approvers
-                       if s.decision_of(a) is None}
+            waiting = {
+                a for s in request.active_steps for a in s.approvers if s.decision_of(a) is None
+            }
             workflow.cancel(request, actor=actor, now=now, channel=channel, reason=reason)
             self._queue(uow, MessageKind.REFRESH, request, None)
             for approver in sorted(waiting):
-                self._queue(uow, MessageKind.NOTE, request, approver,
-                            f"{request.number} · {request.title} · {short_amount(request)} was "
-                            f"cancelled by {self._name(uow, actor)}. Nothing left for you to do.")
+                self._queue(
+                    uow,
+                    MessageKind.NOTE,
+                    request,
+                    approver,
+                    f"{request.number} · {request.title} · {short_amount(request)} was "
+                    f"cancelled by {self._name(uow, actor)}. Nothing left for you to do.",
+                )
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def reassign(self, *, request_id: int, actor: str, to: str, channel: Channel,
-                 step: str | None = None) -> PurchaseRequest:
+    def reassign(
+        self, *, request_id: int, actor: str, to: str, channel: Channel, step: str | None = None
+    ) -> PurchaseRequest:
         """An approver hands their place on a step to a colleague."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            changed = workflow.reassign(request, actor=actor, to=to, step_name=step, now=now,
-                                        channel=channel, delegations=self._delegations())
+            changed = workflow.reassign(
+                request,
+                actor=actor,
+                to=to,
+                step_name=step,
+                now=now,
+                channel=channel,
+                delegations=self._delegations(),
+            )
             self._queue(uow, MessageKind.REFRESH, request, None)
             if changed.status is StepStatus.ACTIVE:
                 self._queue(uow, MessageKind.APPROVAL_CARD, request, to.strip().lower())
 
         return self._change(request_id, actor, apply, None)
 
-    def record_po(self, *, request_id: int, actor: str, po_number: str, channel: Channel,
-                  idempotency_key: str | None = None) -> PurchaseRequest:
+    def record_po(
+        self,
+        *,
+        request_id: int,
+        actor: str,
+        po_number: str,
+        channel: Channel,
+        idempotency_key: str | None = None,
+    ) -> PurchaseRequest:
         """Procurement records the purchase order."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.record_po(request, actor=actor, po_number=po_number,
-                               purchasers=self.policy.purchasers, now=now, channel=channel)
+            workflow.record_po(
+                request,
+                actor=actor,
+                po_number=po_number,
+                purchasers=self.policy.purchasers,
+                now=now,
+                channel=channel,
+            )
             self._queue(uow, MessageKind.REFRESH, request, None)
-            self._queue(uow, MessageKind.NOTE, request, request.requester,
-                        f"{request.number} · {request.title} · {short_amount(request)} is "
-                        f"ordered (PO {request.po_number}). Mark it received when it arrives.")
+            self._queue(
+                uow,
+                MessageKind.NOTE,
+                request,
+                request.requester,
+                f"{request.number} · {request.title} · {short_amount(request)} is "
+                f"ordered (PO {request.po_number}). Mark it received when it arrives.",
+            )
 
         return self._change(request_id, actor, apply, idempotency_key)
 
-    def mark_received(self, *, request_id: int, actor: str, channel: Channel,
-                      idempotency_key: str | None = None) -> PurchaseRequest:
+    def mark_received(
+        self, *, request_id: int, actor: str, channel: Channel, idempotency_key: str | None = None
+    ) -> PurchaseRequest:
         """The requester or procurement confirms delivery."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.mark_received(request, actor=actor, purchasers=self.policy.purchasers,
-                                   now=now, channel=channel)
+            workflow.mark_received(
+                request, actor=actor, purchasers=self.policy.purchasers, now=now, channel=channel
+            )
             self._queue(uow, MessageKind.REFRESH, request, None)
 
         return self._change(request_id, actor, apply, idempotency_key)
@@ -342,21 +495,27 @@ class Procurement:
                 with self._uow() as uow:
                     request = self._load(uow, request_id)
                     if idempotency_key:
-                        first, _result = uow.idempotency.claim(idempotency_key,
-                                                               now=self.clock.now())
+                        first, _result = uow.idempotency.claim(
+                            idempotency_key, now=self.clock.now()
+                        )
                         if not first:
                             return request  # a retry of work already done
                     apply(uow, request, self.clock.now())
                     uow.requests.save(request)
                     uow.commit()
-                    log.info("%s: %s by %s -> %s", request.number,
-                             request.pending_events and request.pending_events[-1].action,
-                             actor, request.status.value)
+                    log.info(
+                        "%s: %s by %s -> %s",
+                        request.number,
+                        request.pending_events and request.pending_events[-1].action,
+                        actor,
+                        request.status.value,
+                    )
                     return request
             except ConcurrentUpdate:
                 continue
-        raise AlreadyDecided("Someone else changed this request at the same moment. "
-                             "Open it again and retry.")
+        raise AlreadyDecided(
+            "Someone else changed this request at the same moment. Open it again and retry."
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -374,8 +533,10 @@ class Procurement:
         with self._uow() as uow:
             request = self._load(uow, request_id)
             if check_visible and not self._may_see(request, viewer):
-                raise NotAllowed(f"{request.number} isn't yours and you're not one of its "
-                                 "approvers, so I can't show it.")
+                raise NotAllowed(
+                    f"{request.number} isn't yours and you're not one of its "
+                    "approvers, so I can't show it."
+                )
             return self._card(uow, request, viewer)
 
     def cards_for(self, requests: list[PurchaseRequest], *, viewer: str) -> list[Card]:
@@ -389,8 +550,9 @@ class Procurement:
             involved.update(step.approvers)
             involved.update(step.deciders)
         today = self.clock.now().date()
-        covering = {d.delegate for d in self._delegations()
-                    if d.approver in involved and d.active_on(today)}
+        covering = {
+            d.delegate for d in self._delegations() if d.approver in involved and d.active_on(today)
+        }
         escalation = self.policy.reminders.escalate_to
         leaders = set(self.policy.members(escalation)) if escalation else set()
         return viewer in involved | covering | leaders
@@ -421,13 +583,21 @@ class Procurement:
     def _card(self, uow: UnitOfWork, request: PurchaseRequest, viewer: str) -> Card:
         assert request.id is not None
         names = self._names(uow, request)
-        history = (uow.requests.vendor_history(vendor_key(request.vendor),
-                                               exclude_id=request.id)
-                   if viewer != request.requester else None)
-        return build_card(request=request, viewer=viewer, now=self.clock.now(),
-                          events=uow.events.for_request(request.id),
-                          delegations=self._delegations(), purchasers=self.policy.purchasers,
-                          names=names, history=history)
+        history = (
+            uow.requests.vendor_history(vendor_key(request.vendor), exclude_id=request.id)
+            if viewer != request.requester
+            else None
+        )
+        return build_card(
+            request=request,
+            viewer=viewer,
+            now=self.clock.now(),
+            events=uow.events.for_request(request.id),
+            delegations=self._delegations(),
+            purchasers=self.policy.purchasers,
+            names=names,
+            history=history,
+        )
 
     def my_requests(self, *, requester: str, limit: int = 20) -> list[PurchaseRequest]:
         """The requester's newest requests."""
@@ -438,8 +608,9 @@ class Procurement:
         """Requests with a step waiting for this approver (or someone they cover for)."""
         approver = approver.lower()
         today = self.clock.now().date()
-        covered = [d.approver for d in self._delegations()
-                   if d.delegate == approver and d.active_on(today)]
+        covered = [
+            d.approver for d in self._delegations() if d.delegate == approver and d.active_on(today)
+        ]
         with self._uow() as uow:
             found: dict[int, PurchaseRequest] = {}
             for email in [approver, *covered]:
@@ -468,8 +639,9 @@ class Procurement:
     def _load(uow: UnitOfWork, request_id: int) -> PurchaseRequest:
         request = uow.requests.get(request_id)
         if request is None:
-            raise NotFound(f"There is no request {format_number(request_id)}. "
-                           "Check the number, or list yours.")
+            raise NotFound(
+                f"There is no request {format_number(request_id)}. Check the number, or list yours."
+            )
         return request
 
     @staticmethod
@@ -478,43 +650,69 @@ class Procurement:
         return person.display if person else email
 
     def _names(self, uow: UnitOfWork, request: PurchaseRequest) -> dict[str, str]:
-        emails = {request.requester, *(a for s in request.steps for a in s.approvers),
-                  *(d.approver for s in request.steps for d in s.decisions)}
+        emails = {
+            request.requester,
+            *(a for s in request.steps for a in s.approvers),
+            *(d.approver for s in request.steps for d in s.decisions),
+        }
         return {email: self._name(uow, email) for email in emails}
 
     def _next_step_text(self, uow: UnitOfWork, request: PurchaseRequest) -> str:
         active = request.active_steps
         if not active:
             return ""
-        parts = [f"{s.name} ({', '.join(self._name(uow, a) for a in s.approvers)})"
-                 for s in active]
+        parts = [f"{s.name} ({', '.join(self._name(uow, a) for a in s.approvers)})" for s in active]
         return f"Next: {'; '.join(parts)}."
 
-    def _queue(self, uow: UnitOfWork, kind: MessageKind, request: PurchaseRequest,
-               recipient: str | None, text: str = "", data: dict[str, object] | None = None,
-               ) -> None:
-        uow.outbox.add(OutboxMessage(kind=kind, recipient=recipient, request_id=request.id,
-                                     text=text, data=dict(data or {}),
-                                     next_attempt_at=self.clock.now()))
+    def _queue(
+        self,
+        uow: UnitOfWork,
+        kind: MessageKind,
+        request: PurchaseRequest,
+        recipient: str | None,
+        text: str = "",
+        data: dict[str, object] | None = None,
+    ) -> None:
+        uow.outbox.add(
+            OutboxMessage(
+                kind=kind,
+                recipient=recipient,
+                request_id=request.id,
+                text=text,
+                data=dict(data or {}),
+                next_attempt_at=self.clock.now(),
+            )
+        )
 
-    def _queue_approvers(self, uow: UnitOfWork, request: PurchaseRequest,
-                         steps: list[Step]) -> None:
+    def _queue_approvers(
+        self, uow: UnitOfWork, request: PurchaseRequest, steps: list[Step]
+    ) -> None:
         for approver in sorted({a for s in steps for a in s.approvers}):
             self._queue(uow, MessageKind.APPROVAL_CARD, request, approver)
 
     def _queue_purchasers(self, uow: UnitOfWork, request: PurchaseRequest) -> None:
         for purchaser in self.policy.purchasers:
             if purchaser != request.requester:
-                self._queue(uow, MessageKind.APPROVAL_CARD, request, purchaser,
-                            data={"order": True})
+                self._queue(
+                    uow, MessageKind.APPROVAL_CARD, request, purchaser, data={"order": True}
+                )
 
-    def _decide_vendor(self, uow: UnitOfWork, request: PurchaseRequest, *, approved: bool,
-                       actor: str, now: datetime, outcome: str = "") -> None:
+    def _decide_vendor(
+        self,
+        uow: UnitOfWork,
+        request: PurchaseRequest,
+        *,
+        approved: bool,
+        actor: str,
+        now: datetime,
+        outcome: str = "",
+    ) -> None:
         """A vendor-qualification step's decision is the vendor's review outcome."""
         key = vendor_key(request.vendor)
         vendor = uow.vendors.get(key) or uow.vendors.add(Vendor(name=request.vendor))
-        if approved and any(s.vendor_qualification and s.status is not StepStatus.APPROVED
-                            for s in request.steps):
+        if approved and any(
+            s.vendor_qualification and s.status is not StepStatus.APPROVED for s in request.steps
+        ):
             return  # every qualification step must approve before the vendor is approved
         vendor.status = VendorStatus.APPROVED if approved else VendorStatus.REJECTED
         vendor.reviewed_by = actor

@@ -23,15 +23,15 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     microsoft_app_id: str = Field(default="", alias="MICROSOFT_APP_ID")
-    microsoft_app_password: SecretStr = Field(default=SecretStr(""),
-                                              alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_password: SecretStr = Field(default=SecretStr(""), alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="MultiTenant", alias="MICROSOFT_APP_TYPE")
 
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and (
-            self.slack_signing_secret is not None or self.slack_app_token is not None)
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
 
 
 def secret(value: SecretStr | None) -> str:

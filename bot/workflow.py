@@ -162,6 +162,31 @@ def _decided_message(step: Step) -> str:
     return f"{step.name} was already {step.status.value} by {who}."
 
 
+def _spent_vote(
+    step: Step, actor: str, *, now: datetime, delegations: Sequence[Delegation]
+) -> Decision | None:
+    """The vote that already used up `actor`'s say on `step`: theirs, or their principal's."""
+    for decision in step.decisions:
+        if decision.approver == actor:
+            return decision
+    today = now.date()
+    for delegation in delegations:
+        if delegation.delegate == actor and delegation.active_on(today):
+            decision = step.decision_of(delegation.approver)
+            if decision is not None and delegation.approver in step.approvers:
+                return decision
+    return None
+
+
+def _already_decided(request: PurchaseRequest, step: Step, actor: str,
+                     decision: Decision) -> AlreadyDecided:
+    if decision.approver == actor:
+        return AlreadyDecided(f"You already decided {step.name} on {request.number}.")
+    for_you = " for you" if decision.on_behalf_of == actor else ""
+    return AlreadyDecided(f"{decision.approver} already decided {step.name} on "
+                          f"{request.number}{for_you}.")
+
+
 def _step_for(
     request: PurchaseRequest,
     actor: str,
@@ -175,8 +200,9 @@ def _step_for(
     if actor == request.requester:
         raise NotAllowed(f"You can't decide on your own request {request.number}.")
     if step_name is None:
-        candidates = [s for s in request.steps if acting_for(s, actor, now=now,
-                                                             delegations=delegations)]
+        candidates = [s for s in request.steps
+                      if acting_for(s, actor, now=now, delegations=delegations)
+                      or _spent_vote(s, actor, now=now, delegations=delegations)]
         if not candidates:
             raise NotAllowed(f"You are not an approver of {request.number}.")
         # Prefer the step allowed_actions offers (active, vote not cast yet), then any active
@@ -195,6 +221,10 @@ def _step_for(
                                 "nothing is left to decide.")
     principal = acting_for(step, actor, now=now, delegations=delegations)
     if principal is None:
+        # A delegate whose vote (or whose principal's) is in gets told so, not "not an approver".
+        spent = _spent_vote(step, actor, now=now, delegations=delegations)
+        if spent is not None:
+            raise _already_decided(request, step, actor, spent)
         raise NotAllowed(f"Only {step.group} approvers can decide {step.name} on "
                          f"{request.number}. Your click changed nothing.")
     if step.status is StepStatus.WAITING:
@@ -202,10 +232,7 @@ def _step_for(
                                 "steps are approved.")
     decided = step.decision_of(principal)
     if decided is not None:
-        if decided.approver != actor:  # their delegate was quicker
-            raise AlreadyDecided(f"{decided.approver} already decided {step.name} on "
-                                 f"{request.number} for you.")
-        raise AlreadyDecided(f"You already decided {step.name} on {request.number}.")
+        raise _already_decided(request, step, actor, decided)
     return step, principal
 
 

@@ -61,8 +61,9 @@ class SlackBot:
         self.service = service
         self.client = client
         self._on_change = on_change
-        self.app = AsyncApp(client=client, signing_secret=signing_secret,
-                            process_before_response=False)
+        self.app = AsyncApp(
+            client=client, signing_secret=signing_secret, process_before_response=False
+        )
         self._register()
 
     # ------------------------------------------------------------------ helpers
@@ -79,8 +80,10 @@ class SlackBot:
             info = (await self.client.users_info(user=user_id))["user"]
             email = (info.get("profile") or {}).get("email")
             if not email:
-                raise NotAllowed("I can't see your email address in Slack, so I can't tell who "
-                                 "you are. Ask your Slack admin to grant users:read.email.")
+                raise NotAllowed(
+                    "I can't see your email address in Slack, so I can't tell who "
+                    "you are. Ask your Slack admin to grant users:read.email."
+                )
             person = await self._run(self.service.person, email=email)
             person.slack_user_id = user_id
             person.name = info.get("real_name") or person.name or info.get("name", "")
@@ -95,11 +98,13 @@ class SlackBot:
     async def _tell(self, body: dict[str, Any], text: str) -> None:
         """Answer the clicker privately where they clicked (or in their DM from App Home)."""
         user = body["user"]["id"]
-        channel = (body.get("container") or {}).get("channel_id") or \
-            (body.get("channel") or {}).get("id")
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
         if channel:
-            await self.client.chat_postEphemeral(channel=channel, user=user, text=text,
-                                                 blocks=note_blocks(text))
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, blocks=note_blocks(text)
+            )
         else:
             await self.client.chat_postMessage(channel=user, text=text, blocks=note_blocks(text))
 
@@ -109,23 +114,25 @@ class SlackBot:
         mine = await self._run(self.service.my_requests, requester=person.email, limit=10)
         waiting = await self._run(self.service.waiting_for, approver=person.email)
         mine_cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
-        waiting_cards = await self._run(self.service.cards_for, requests=waiting,
-                                        viewer=person.email)
-        await self.client.views_publish(user_id=user_id,
-                                        view=home_view(mine=mine_cards, waiting=waiting_cards))
+        waiting_cards = await self._run(
+            self.service.cards_for, requests=waiting, viewer=person.email
+        )
+        await self.client.views_publish(
+            user_id=user_id, view=home_view(mine=mine_cards, waiting=waiting_cards)
+        )
 
     def _changed(self) -> None:
         self._on_change()
 
     # ------------------------------------------------------------------ listeners
 
-    async def skip_retried_events(self, body: dict[str, Any],
-                                  next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+    async def skip_retried_events(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
         """Slack resends an event it thinks we missed; Bolt can't tell, so remember event ids
         in the database (shared by every process) and ack repeats without acting."""
         event_id = body.get("event_id")
-        if event_id and not await self._run(self.service.claim_once,
-                                            key=f"slack:event:{event_id}"):
+        if event_id and not await self._run(self.service.claim_once, key=f"slack:event:{event_id}"):
             return BoltResponse(status=200, body="")
         return await next()
 
@@ -157,9 +164,12 @@ class SlackBot:
             elif word in ("status", "cancel"):
                 await self._status_or_cancel(word, rest, user, respond)
             elif _SUBCOMMAND_ATTEMPT.match(text):
-                await respond(text=f"I don't know `{ids.COMMAND} {word}`. Try `{ids.COMMAND} "
-                                   f"status {rest}`, `{ids.COMMAND} cancel {rest}` or "
-                                   f"`{ids.COMMAND} help`.", response_type="ephemeral")
+                await respond(
+                    text=f"I don't know `{ids.COMMAND} {word}`. Try `{ids.COMMAND} "
+                    f"status {rest}`, `{ids.COMMAND} cancel {rest}` or "
+                    f"`{ids.COMMAND} help`.",
+                    response_type="ephemeral",
+                )
             else:
                 await self._open_intake(body, text)
         except DomainError as error:
@@ -168,39 +178,57 @@ class SlackBot:
     async def _open_intake(self, body: dict[str, Any], text: str) -> None:
         vendors = await self._run(self.service.known_vendors) if text else []
         values = intake.parse_text(text, known_vendors=vendors).values
-        await self.client.views_open(trigger_id=body["trigger_id"], view=intake_modal(
-            values=values, currencies=self.service.policy.currencies))
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=intake_modal(values=values, currencies=self.service.policy.currencies),
+        )
 
     async def _list(self, user: str, respond: AsyncRespond) -> None:
         person = await self.person(user)
         mine = await self._run(self.service.my_requests, requester=person.email)
         cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
-        await respond(blocks=list_blocks(cards, empty=f"You have no requests yet. Type "
-                                                      f"`{ids.COMMAND}` to start one."),
-                      text="Your requests", response_type="ephemeral")
+        await respond(
+            blocks=list_blocks(
+                cards, empty=f"You have no requests yet. Type `{ids.COMMAND}` to start one."
+            ),
+            text="Your requests",
+            response_type="ephemeral",
+        )
 
-    async def _status_or_cancel(self, word: str, rest: str, user: str,
-                                respond: AsyncRespond) -> None:
+    async def _status_or_cancel(
+        self, word: str, rest: str, user: str, respond: AsyncRespond
+    ) -> None:
         request_id = parse_number(rest)
         if request_id is None:
-            await respond(text=f"Which request? Type `{ids.COMMAND} {word} PR-1042`.",
-                          response_type="ephemeral")
+            await respond(
+                text=f"Which request? Type `{ids.COMMAND} {word} PR-1042`.",
+                response_type="ephemeral",
+            )
             return
         person = await self.person(user)
-        card = await self._run(self.service.card_for, request_id=request_id,
-                               viewer=person.email, check_visible=True)
+        card = await self._run(
+            self.service.card_for, request_id=request_id, viewer=person.email, check_visible=True
+        )
         if word == "status":
-            await respond(blocks=render_card(card), text=card.status_text,
-                          response_type="ephemeral")
+            await respond(
+                blocks=render_card(card), text=card.status_text, response_type="ephemeral"
+            )
         elif Action.CANCEL in {a.action for a in card.actions}:
-            await respond(blocks=cancel_confirmation(card), text=f"Cancel {card.number}?",
-                          response_type="ephemeral")
+            await respond(
+                blocks=cancel_confirmation(card),
+                text=f"Cancel {card.number}?",
+                response_type="ephemeral",
+            )
         elif card.viewer_role != "requester":
-            await respond(text=f"Only the requester can cancel {card.number}.",
-                          response_type="ephemeral")
+            await respond(
+                text=f"Only the requester can cancel {card.number}.", response_type="ephemeral"
+            )
         else:
-            await respond(text=f"{card.number} is {card.status.label.lower()} and can no longer "
-                               "be cancelled.", response_type="ephemeral")
+            await respond(
+                text=f"{card.number} is {card.status.label.lower()} and can no longer "
+                "be cancelled.",
+                response_type="ephemeral",
+            )
 
     async def on_category_change(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Show only the fields the chosen category needs, keeping what was typed."""
@@ -209,25 +237,32 @@ class SlackBot:
         if not view:
             return
         values = form_values(view["state"]["values"])
-        updated = intake_modal(values=values, currencies=self.service.policy.currencies,
-                               callback_id=view["callback_id"],
-                               metadata=view.get("private_metadata", ""),
-                               title=view["title"]["text"], submit=view["submit"]["text"])
+        updated = intake_modal(
+            values=values,
+            currencies=self.service.policy.currencies,
+            callback_id=view["callback_id"],
+            metadata=view.get("private_metadata", ""),
+            title=view["title"]["text"],
+            submit=view["submit"]["text"],
+        )
         await self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
-    async def _validated(self, ack: AsyncAck, view: dict[str, Any],
-                         person: Person) -> tuple[RequestDraft, dict[str, str]] | None:
+    async def _validated(
+        self, ack: AsyncAck, view: dict[str, Any], person: Person
+    ) -> tuple[RequestDraft, dict[str, str]] | None:
         values = form_values(view["state"]["values"])
         try:
-            draft = intake.parse_form(values, currencies=self.service.policy.currencies,
-                                      today=self._today(person))
+            draft = intake.parse_form(
+                values, currencies=self.service.policy.currencies, today=self._today(person)
+            )
         except InvalidInput as invalid:
             await ack(response_action="errors", errors=_visible_errors(invalid.fields, view))
             return None
         return draft, values
 
-    async def on_intake_submit(self, ack: AsyncAck, body: dict[str, Any],
-                               view: dict[str, Any]) -> None:
+    async def on_intake_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         """Validate, warn about existing purchases once, then save and route."""
         person = await self.person(body["user"]["id"])
         checked = await self._validated(ack, view, person)
@@ -238,26 +273,40 @@ class SlackBot:
         if not metadata.get("confirmed"):
             notice = await self._existing_notice(person, draft)
             if notice:
-                await ack(response_action="update", view=intake_modal(
-                    values=values, currencies=self.service.policy.currencies,
-                    metadata=json.dumps({"confirmed": True}), submit="Submit anyway",
-                    notice=f":information_source: {notice}"))
+                await ack(
+                    response_action="update",
+                    view=intake_modal(
+                        values=values,
+                        currencies=self.service.policy.currencies,
+                        metadata=json.dumps({"confirmed": True}),
+                        submit="Submit anyway",
+                        notice=f":information_source: {notice}",
+                    ),
+                )
                 return
         await self._submit_within_budget(
-            ack, body, lambda: self.service.submit(
-                requester=person.email, draft=draft, channel=Channel.SLACK,
-                idempotency_key=f"slack:view:{view['id']}"))
+            ack,
+            body,
+            lambda: self.service.submit(
+                requester=person.email,
+                draft=draft,
+                channel=Channel.SLACK,
+                idempotency_key=f"slack:view:{view['id']}",
+            ),
+        )
 
     async def _existing_notice(self, person: Person, draft: RequestDraft) -> str | None:
         try:
             preview = await asyncio.wait_for(
-                self._run(self.service.preview, requester=person.email, draft=draft), 1.0)
+                self._run(self.service.preview, requester=person.email, draft=draft), 1.0
+            )
         except TimeoutError:
             return None  # a slow database must not cost the requester their form
         return None if preview.catalogue else preview.existing_notice
 
-    async def _submit_within_budget(self, ack: AsyncAck, body: dict[str, Any],
-                                    work: Callable[[], PurchaseRequest]) -> None:
+    async def _submit_within_budget(
+        self, ack: AsyncAck, body: dict[str, Any], work: Callable[[], PurchaseRequest]
+    ) -> None:
         """Run the save; show a domain refusal on the form if it comes in time, else by DM."""
         task = asyncio.ensure_future(asyncio.to_thread(work))
         done, _ = await asyncio.wait({task}, timeout=_SUBMIT_BUDGET_SECONDS)
@@ -281,8 +330,9 @@ class SlackBot:
             return
         self._changed()
 
-    async def on_edit_submit(self, ack: AsyncAck, body: dict[str, Any],
-                             view: dict[str, Any]) -> None:
+    async def on_edit_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         """The requester resubmits an edited request."""
         person = await self.person(body["user"]["id"])
         checked = await self._validated(ack, view, person)
@@ -291,12 +341,20 @@ class SlackBot:
         draft, _ = checked
         request_id = int(_metadata(view)["r"])
         await self._submit_within_budget(
-            ack, body, lambda: self.service.edit(
-                request_id=request_id, actor=person.email, draft=draft, channel=Channel.SLACK,
-                idempotency_key=f"slack:view:{view['id']}"))
+            ack,
+            body,
+            lambda: self.service.edit(
+                request_id=request_id,
+                actor=person.email,
+                draft=draft,
+                channel=Channel.SLACK,
+                idempotency_key=f"slack:view:{view['id']}",
+            ),
+        )
 
-    async def on_card_action(self, ack: AsyncAck, body: dict[str, Any],
-                             action: dict[str, Any]) -> None:
+    async def on_card_action(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
         """A card button: act at once (approve, cancel, received) or open the right modal."""
         await ack()
         kind = ids.action_from_id(action["action_id"])
@@ -314,8 +372,12 @@ class SlackBot:
                 await self._open_edit(body, request_id, person)
                 return
             key = f"slack:{user}:{action.get('action_ts')}"
-            common = {"request_id": request_id, "actor": person.email,
-                      "channel": Channel.SLACK, "idempotency_key": key}
+            common: dict[str, Any] = {
+                "request_id": request_id,
+                "actor": person.email,
+                "channel": Channel.SLACK,
+                "idempotency_key": key,
+            }
             if kind is Action.APPROVE:
                 await self._run(self.service.approve, step=step, **common)
             elif kind is Action.CANCEL:
@@ -329,33 +391,52 @@ class SlackBot:
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(user, person)
 
-    async def _open_reason(self, body: dict[str, Any], kind: Action, request_id: int,
-                           step: str | None, person: Person) -> None:
-        card = await self._run(self.service.card_for, request_id=request_id,
-                               viewer=person.email)
+    async def _open_reason(
+        self, body: dict[str, Any], kind: Action, request_id: int, step: str | None, person: Person
+    ) -> None:
+        card = await self._run(self.service.card_for, request_id=request_id, viewer=person.email)
         if kind not in {a.action for a in card.actions}:
-            await self._tell(body, f"{card.number} is {card.status_text.lower()}; "
-                                   "there's nothing for you to do on it now.")
+            await self._tell(
+                body,
+                f"{card.number} is {card.status_text.lower()}; "
+                "there's nothing for you to do on it now.",
+            )
             return
         prompt = card.headline if kind is Action.ANSWER else f"{card.number} · {card.title}"
-        metadata = json.dumps({"r": request_id, "s": step, "a": kind.value,
-                               "home": (body.get("view") or {}).get("type") == "home"})
-        await self.client.views_open(trigger_id=body["trigger_id"], view=reason_modal(
-            action=kind, number=card.number, metadata=metadata, prompt=prompt))
+        metadata = json.dumps(
+            {
+                "r": request_id,
+                "s": step,
+                "a": kind.value,
+                "home": (body.get("view") or {}).get("type") == "home",
+            }
+        )
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=reason_modal(action=kind, number=card.number, metadata=metadata, prompt=prompt),
+        )
 
     async def _open_edit(self, body: dict[str, Any], request_id: int, person: Person) -> None:
         request = await self._run(self.service.get, request_id=request_id)
         if request.requester != person.email:
             await self._tell(body, f"Only the requester can edit {request.number}.")
             return
-        await self.client.views_open(trigger_id=body["trigger_id"], view=intake_modal(
-            values=_request_values(request), currencies=self.service.policy.currencies,
-            callback_id=ids.EDIT, metadata=json.dumps({"r": request_id}),
-            title=f"Edit {request.number}", submit="Resubmit",
-            notice=f"_{request.open_question.text}_" if request.open_question else None))
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=intake_modal(
+                values=_request_values(request),
+                currencies=self.service.policy.currencies,
+                callback_id=ids.EDIT,
+                metadata=json.dumps({"r": request_id}),
+                title=f"Edit {request.number}",
+                submit="Resubmit",
+                notice=f"_{request.open_question.text}_" if request.open_question else None,
+            ),
+        )
 
-    async def on_reason_submit(self, ack: AsyncAck, body: dict[str, Any],
-                               view: dict[str, Any]) -> None:
+    async def on_reason_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         """Reject / ask / answer / record PO, with the text from the modal."""
         metadata = _metadata(view)
         kind = Action(metadata["a"])
@@ -365,11 +446,16 @@ class SlackBot:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: "This can't be empty."})
             return
         person = await self.person(body["user"]["id"])
-        common = {"request_id": int(metadata["r"]), "actor": person.email,
-                  "channel": Channel.SLACK, "idempotency_key": f"slack:view:{view['id']}"}
+        common: dict[str, Any] = {
+            "request_id": int(metadata["r"]),
+            "actor": person.email,
+            "channel": Channel.SLACK,
+            "idempotency_key": f"slack:view:{view['id']}",
+        }
         calls: dict[Action, Callable[[], PurchaseRequest]] = {
-            Action.REJECT: lambda: self.service.reject(reason=text, step=metadata.get("s"),
-                                                       **common),
+            Action.REJECT: lambda: self.service.reject(
+                reason=text, step=metadata.get("s"), **common
+            ),
             Action.ASK: lambda: self.service.ask(question=text, step=metadata.get("s"), **common),
             Action.ANSWER: lambda: self.service.answer(text=text, **common),
             Action.RECORD_PO: lambda: self.service.record_po(po_number=text, **common),
@@ -388,8 +474,7 @@ class SlackBot:
     async def on_keep(self, ack: AsyncAck, respond: AsyncRespond, action: dict[str, Any]) -> None:
         """'Keep it' on a cancel confirmation."""
         await ack()
-        await respond(text="OK, nothing changed.", replace_original=True,
-                      response_type="ephemeral")
+        await respond(text="OK, nothing changed.", replace_original=True, response_type="ephemeral")
 
     async def on_home_opened(self, event: dict[str, Any]) -> None:
         """Render App Home whenever it is opened."""
@@ -398,8 +483,11 @@ class SlackBot:
 
     async def on_message(self, event: dict[str, Any], say: Callable[..., Awaitable[Any]]) -> None:
         """A DM typed to the bot: point to the command."""
-        if event.get("channel_type") == "im" and not event.get("bot_id") and \
-                not event.get("subtype"):
+        if (
+            event.get("channel_type") == "im"
+            and not event.get("bot_id")
+            and not event.get("subtype")
+        ):
             await say(text=HELP)
 
 
@@ -422,10 +510,20 @@ def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, s
 
 
 def _request_values(request: PurchaseRequest) -> dict[str, str]:
-    return intake.draft_values(RequestDraft(
-        title=request.title, category=request.category, vendor=request.vendor,
-        unit_price=request.unit_price.amount, currency=request.unit_price.currency,
-        quantity=request.quantity, recurrence=request.recurrence,
-        cost_centre=request.cost_centre, needed_by=request.needed_by,
-        data_access=request.data_access, justification=request.justification,
-        link=request.link, renewal_date=request.renewal_date))
+    return intake.draft_values(
+        RequestDraft(
+            title=request.title,
+            category=request.category,
+            vendor=request.vendor,
+            unit_price=request.unit_price.amount,
+            currency=request.unit_price.currency,
+            quantity=request.quantity,
+            recurrence=request.recurrence,
+            cost_centre=request.cost_centre,
+            needed_by=request.needed_by,
+            data_access=request.data_access,
+            justification=request.justification,
+            link=request.link,
+            renewal_date=request.renewal_date,
+        )
+    )

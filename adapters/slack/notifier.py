@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.render import card_text, note_blocks, render_card
 from bot.cards import Card
@@ -17,8 +19,13 @@ from bot.ports import DeliveryDeferred, MessageRef, RecipientUnreachable
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-_UNKNOWN_PERSON = {"users_not_found", "user_not_found", "account_inactive", "user_disabled",
-                   "cannot_dm_bot"}
+_UNKNOWN_PERSON = {
+    "users_not_found",
+    "user_not_found",
+    "account_inactive",
+    "user_disabled",
+    "cannot_dm_bot",
+}
 
 
 class SlackNotifier:
@@ -38,22 +45,36 @@ class SlackNotifier:
         user_id = person.slack_user_id or await self._lookup(person)
         blocks = render_card(card) if card is not None else note_blocks(text)
         fallback = card_text(card) if card is not None else text
-        response = await self._call(self._client.chat_postMessage, channel=user_id,
-                                    blocks=blocks, text=fallback, unfurl_links=False)
+        response = await self._call(
+            self._client.chat_postMessage,
+            channel=user_id,
+            blocks=blocks,
+            text=fallback,
+            unfurl_links=False,
+        )
         if card is None:
             return None
-        return MessageRef(request_id=card.request_id, recipient=person.email, platform=PLATFORM,
-                          conversation=str(response["channel"]), message_id=str(response["ts"]))
+        return MessageRef(
+            request_id=card.request_id,
+            recipient=person.email,
+            platform=PLATFORM,
+            conversation=str(response["channel"]),
+            message_id=str(response["ts"]),
+        )
 
     async def update(self, *, ref: MessageRef, card: Card) -> None:
         """Re-render a card sent earlier."""
         try:
-            await self._call(self._client.chat_update, channel=ref.conversation,
-                             ts=ref.message_id, blocks=render_card(card), text=card_text(card))
+            await self._call(
+                self._client.chat_update,
+                channel=ref.conversation,
+                ts=ref.message_id,
+                blocks=render_card(card),
+                text=card_text(card),
+            )
         except RecipientUnreachable as gone:
             # The message or the person is gone; the other cards still get their update.
-            log.warning("slack: card %s/%s not updated: %s", ref.conversation, ref.message_id,
-                        gone)
+            log.warning("slack: card %s/%s not updated: %s", ref.conversation, ref.message_id, gone)
 
     async def _lookup(self, person: Person) -> str:
         response = await self._call(self._client.users_lookupByEmail, email=person.email)
@@ -63,21 +84,24 @@ class SlackNotifier:
         person.tz = user.get("tz") or person.tz
         return str(user["id"])
 
-    async def _call(self, method, **kwargs):  # type: ignore[no-untyped-def]
+    async def _call(
+        self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any
+    ) -> AsyncSlackResponse:
         """Call the Web API, turning its failures into the outbox's two kinds of failure."""
         try:
             return await method(**kwargs)
         except SlackApiError as error:
             status = error.response.status_code
-            code = error.response.get("error", "") if isinstance(error.response.data, dict) \
-                else ""
+            code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
             if status == 429:
-                retry = error.response.headers.get("Retry-After") or \
-                    error.response.headers.get("retry-after")
-                raise DeliveryDeferred("Slack rate limit",
-                                       retry_after=float(retry) if retry else 1.0) from None
+                retry = error.response.headers.get("Retry-After") or error.response.headers.get(
+                    "retry-after"
+                )
+                raise DeliveryDeferred(
+                    "Slack rate limit", retry_after=float(retry) if retry else 1.0
+                ) from None
             if code in _UNKNOWN_PERSON or code in ("message_not_found", "channel_not_found"):
                 raise RecipientUnreachable(f"Slack says {code}") from None
             raise DeliveryDeferred(f"Slack answered {status} {code}") from None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryDeferred(f"Slack unreachable: {error!r}") from None

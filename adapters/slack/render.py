@@ -90,10 +90,19 @@ def _button(action: CardAction) -> ButtonElement:
     confirm = None
     if action.action is Action.CANCEL:
         # Cancelling cannot be undone, so Slack asks once more before sending the click.
-        confirm = ConfirmObject(title="Cancel the request?", text="Its approvers will be told.",
-                                confirm="Cancel it", deny="Keep it")
-    return ButtonElement(text=action.label, action_id=ids.action_id(action.action),
-                         value=action_value(action), style=action.style, confirm=confirm)
+        confirm = ConfirmObject(
+            title="Cancel the request?",
+            text="Its approvers will be told.",
+            confirm="Cancel it",
+            deny="Keep it",
+        )
+    return ButtonElement(
+        text=action.label,
+        action_id=ids.action_id(action.action),
+        value=action_value(action),
+        style=action.style,
+        confirm=confirm,
+    )
 
 
 def render_card(card: Card, *, timeline: int = 6) -> list[dict[str, Any]]:
@@ -104,30 +113,43 @@ def render_card(card: Card, *, timeline: int = 6) -> list[dict[str, Any]]:
         SectionBlock(text=MarkdownTextObject(text=f"{emoji} *{_escape(card.status_text)}*")),
     ]
     if card.headline:
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=_clip(f">{_escape(card.headline)}", 2900))))
-    fields = [MarkdownTextObject(text=_clip(f"*{f.label}*\n{_escape(f.value)}", _FIELD_LIMIT))
-              for f in card.facts]
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=_clip(f">{_escape(card.headline)}", 2900)))
+        )
+    fields = [
+        MarkdownTextObject(text=_clip(f"*{f.label}*\n{_escape(f.value)}", _FIELD_LIMIT))
+        for f in card.facts
+    ]
     for start in range(0, len(fields), 10):
-        blocks.append(SectionBlock(fields=fields[start:start + 10]))
+        blocks.append(SectionBlock(fields=fields[start : start + 10]))
     if card.route:
         lines = []
         for step in card.route:
             who = f"decided by {step.decided_by}" if step.decided_by else step.approvers
-            lines.append(f"{_STEP_EMOJI[step.status]} *{_escape(step.step)}* · "
-                         f"{_escape(who)} · _{_escape(step.reason)}_")
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=_clip("*Route*\n" + "\n".join(lines), 2900))))
+            lines.append(
+                f"{_STEP_EMOJI[step.status]} *{_escape(step.step)}* · "
+                f"{_escape(who)} · _{_escape(step.reason)}_"
+            )
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=_clip("*Route*\n" + "\n".join(lines), 2900)))
+        )
     if card.notice:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=_clip(f":mag: {_escape(card.notice)}", 2900))]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=_clip(f":mag: {_escape(card.notice)}", 2900))]
+            )
+        )
     if card.timeline:
         recent = card.timeline[-timeline:]
         text = "\n".join(f"{slack_time(e.at)} {_escape(e.text)}" for e in recent)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(text, 2900))]))
     if card.actions:
-        blocks.append(ActionsBlock(block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
-                                   elements=[_button(a) for a in card.actions]))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
+                elements=[_button(a) for a in card.actions],
+            )
+        )
     blocks.append(DividerBlock())
     return [b.to_dict() for b in blocks]
 
@@ -174,75 +196,154 @@ def intake_modal(
     touches_data = chosen is None or chosen in intake.DATA_CATEGORIES
     currency_options = [Option(value=c, text=c) for c in currencies]
 
-    def text_input(name: str, *, multiline: bool = False, placeholder: str = "",
-                   optional: bool = False, hint: str | None = None) -> InputBlock:
+    def text_input(
+        name: str,
+        *,
+        multiline: bool = False,
+        placeholder: str = "",
+        optional: bool = False,
+        hint: str | None = None,
+    ) -> InputBlock:
         return InputBlock(
-            block_id=name, label=intake.LABELS[name], optional=optional, hint=hint,
+            block_id=name,
+            label=intake.LABELS[name],
+            optional=optional,
+            hint=hint,
             element=PlainTextInputElement(
-                action_id=name, multiline=multiline, initial_value=values.get(name) or None,
-                placeholder=placeholder or None, max_length=intake.MAX_LENGTH.get(name)))
+                action_id=name,
+                multiline=multiline,
+                initial_value=values.get(name) or None,
+                placeholder=placeholder or None,
+                max_length=intake.MAX_LENGTH.get(name),
+            ),
+        )
 
     blocks: list[Block] = []
     if notice:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(notice, 2900))))
     blocks += [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
-        InputBlock(block_id=intake.CATEGORY, label=intake.LABELS[intake.CATEGORY],
-                   dispatch_action=True,
-                   element=StaticSelectElement(
-                       action_id=intake.CATEGORY, options=_CATEGORY_OPTIONS,
-                       initial_option=_option(_CATEGORY_OPTIONS, category),
-                       placeholder="Pick one")),
+        InputBlock(
+            block_id=intake.CATEGORY,
+            label=intake.LABELS[intake.CATEGORY],
+            dispatch_action=True,
+            element=StaticSelectElement(
+                action_id=intake.CATEGORY,
+                options=_CATEGORY_OPTIONS,
+                initial_option=_option(_CATEGORY_OPTIONS, category),
+                placeholder="Pick one",
+            ),
+        ),
         text_input(intake.VENDOR, placeholder="e.g. Figma"),
-        InputBlock(block_id=intake.UNIT_PRICE, label=intake.LABELS[intake.UNIT_PRICE],
-                   element=NumberInputElement(
-                       action_id=intake.UNIT_PRICE, is_decimal_allowed=True,
-                       initial_value=values.get(intake.UNIT_PRICE) or None,
-                       placeholder="e.g. 45")),
-        InputBlock(block_id=intake.CURRENCY, label=intake.LABELS[intake.CURRENCY],
-                   element=StaticSelectElement(
-                       action_id=intake.CURRENCY, options=currency_options,
-                       initial_option=_option(currency_options,
-                                              values.get(intake.CURRENCY) or currencies[0]))),
-        InputBlock(block_id=intake.QUANTITY, label=intake.LABELS[intake.QUANTITY],
-                   element=NumberInputElement(
-                       action_id=intake.QUANTITY, is_decimal_allowed=False,
-                       initial_value=values.get(intake.QUANTITY) or "1", min_value="1")),
+        InputBlock(
+            block_id=intake.UNIT_PRICE,
+            label=intake.LABELS[intake.UNIT_PRICE],
+            element=NumberInputElement(
+                action_id=intake.UNIT_PRICE,
+                is_decimal_allowed=True,
+                initial_value=values.get(intake.UNIT_PRICE) or None,
+                placeholder="e.g. 45",
+            ),
+        ),
+        InputBlock(
+            block_id=intake.CURRENCY,
+            label=intake.LABELS[intake.CURRENCY],
+            element=StaticSelectElement(
+                action_id=intake.CURRENCY,
+                options=currency_options,
+                initial_option=_option(
+                    currency_options, values.get(intake.CURRENCY) or currencies[0]
+                ),
+            ),
+        ),
+        InputBlock(
+            block_id=intake.QUANTITY,
+            label=intake.LABELS[intake.QUANTITY],
+            element=NumberInputElement(
+                action_id=intake.QUANTITY,
+                is_decimal_allowed=False,
+                initial_value=values.get(intake.QUANTITY) or "1",
+                min_value="1",
+            ),
+        ),
     ]
     if recurring:
-        blocks.append(InputBlock(
-            block_id=intake.RECURRENCE, label=intake.LABELS[intake.RECURRENCE],
-            element=RadioButtonsElement(
-                action_id=intake.RECURRENCE, options=_RECURRENCE_OPTIONS,
-                initial_option=_option(_RECURRENCE_OPTIONS,
-                                       values.get(intake.RECURRENCE) or "one_off"))))
+        blocks.append(
+            InputBlock(
+                block_id=intake.RECURRENCE,
+                label=intake.LABELS[intake.RECURRENCE],
+                element=RadioButtonsElement(
+                    action_id=intake.RECURRENCE,
+                    options=_RECURRENCE_OPTIONS,
+                    initial_option=_option(
+                        _RECURRENCE_OPTIONS, values.get(intake.RECURRENCE) or "one_off"
+                    ),
+                ),
+            )
+        )
     blocks.append(text_input(intake.COST_CENTRE, placeholder="e.g. Design"))
-    blocks.append(InputBlock(
-        block_id=intake.NEEDED_BY, label=intake.LABELS[intake.NEEDED_BY], optional=True,
-        element=DatePickerElement(action_id=intake.NEEDED_BY,
-                                  initial_date=values.get(intake.NEEDED_BY) or None)))
+    blocks.append(
+        InputBlock(
+            block_id=intake.NEEDED_BY,
+            label=intake.LABELS[intake.NEEDED_BY],
+            optional=True,
+            element=DatePickerElement(
+                action_id=intake.NEEDED_BY, initial_date=values.get(intake.NEEDED_BY) or None
+            ),
+        )
+    )
     if touches_data:
-        blocks.append(InputBlock(
-            block_id=intake.DATA_ACCESS, label=intake.LABELS[intake.DATA_ACCESS],
-            hint="Security reviews anything that touches confidential or personal data.",
-            element=StaticSelectElement(
-                action_id=intake.DATA_ACCESS, options=_DATA_OPTIONS,
-                initial_option=_option(_DATA_OPTIONS,
-                                       values.get(intake.DATA_ACCESS) or "none"))))
-    blocks.append(text_input(intake.JUSTIFICATION, multiline=True,
-                             placeholder="Who needs it, for what, and what happens without it"))
-    blocks.append(InputBlock(
-        block_id=intake.LINK, label=intake.LABELS[intake.LINK], optional=True,
-        element=UrlInputElement(action_id=intake.LINK,
-                                initial_value=values.get(intake.LINK) or None)))
+        blocks.append(
+            InputBlock(
+                block_id=intake.DATA_ACCESS,
+                label=intake.LABELS[intake.DATA_ACCESS],
+                hint="Security reviews anything that touches confidential or personal data.",
+                element=StaticSelectElement(
+                    action_id=intake.DATA_ACCESS,
+                    options=_DATA_OPTIONS,
+                    initial_option=_option(_DATA_OPTIONS, values.get(intake.DATA_ACCESS) or "none"),
+                ),
+            )
+        )
+    blocks.append(
+        text_input(
+            intake.JUSTIFICATION,
+            multiline=True,
+            placeholder="Who needs it, for what, and what happens without it",
+        )
+    )
+    blocks.append(
+        InputBlock(
+            block_id=intake.LINK,
+            label=intake.LABELS[intake.LINK],
+            optional=True,
+            element=UrlInputElement(
+                action_id=intake.LINK, initial_value=values.get(intake.LINK) or None
+            ),
+        )
+    )
     if recurring:
-        blocks.append(InputBlock(
-            block_id=intake.RENEWAL_DATE, label=intake.LABELS[intake.RENEWAL_DATE],
-            optional=True, hint="For subscriptions: when it renews, so we remind you in time.",
-            element=DatePickerElement(action_id=intake.RENEWAL_DATE,
-                                      initial_date=values.get(intake.RENEWAL_DATE) or None)))
-    view = View(type="modal", callback_id=callback_id, title=_clip(title, 24),
-                submit=submit, close="Cancel", private_metadata=metadata, blocks=blocks)
+        blocks.append(
+            InputBlock(
+                block_id=intake.RENEWAL_DATE,
+                label=intake.LABELS[intake.RENEWAL_DATE],
+                optional=True,
+                hint="For subscriptions: when it renews, so we remind you in time.",
+                element=DatePickerElement(
+                    action_id=intake.RENEWAL_DATE,
+                    initial_date=values.get(intake.RENEWAL_DATE) or None,
+                ),
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=_clip(title, 24),
+        submit=submit,
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
     return view.to_dict()
 
 
@@ -266,27 +367,45 @@ def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> 
     return values
 
 
-def reason_modal(*, action: Action, number: str, metadata: str,
-                 prompt: str | None = None) -> dict[str, Any]:
+def reason_modal(
+    *, action: Action, number: str, metadata: str, prompt: str | None = None
+) -> dict[str, Any]:
     """A one-field modal: a reason to reject, a question, an answer, a PO number."""
     labels = {
         Action.REJECT: ("Reject", f"Why reject {number}?", "Reject", True),
         Action.ASK: ("Ask a question", f"Your question about {number}", "Send question", True),
         Action.ANSWER: ("Reply", f"Your answer on {number}", "Send answer", True),
         Action.RECORD_PO: ("Record PO", f"Purchase order number for {number}", "Record", False),
-        Action.CANCEL: ("Cancel request", f"Why cancel {number}? (optional)", "Cancel request",
-                        True),
+        Action.CANCEL: (
+            "Cancel request",
+            f"Why cancel {number}? (optional)",
+            "Cancel request",
+            True,
+        ),
     }
     title, label, submit, multiline = labels[action]
     blocks: list[Block] = []
     if prompt:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(_escape(prompt), 2900))))
-    blocks.append(InputBlock(
-        block_id=ids.REASON_BLOCK, label=label, optional=action is Action.CANCEL,
-        element=PlainTextInputElement(action_id=ids.REASON_INPUT, multiline=multiline,
-                                      max_length=2000)))
-    view = View(type="modal", callback_id=ids.REASON, title=title, submit=submit,
-                close="Back", private_metadata=metadata, blocks=blocks)
+    blocks.append(
+        InputBlock(
+            block_id=ids.REASON_BLOCK,
+            label=label,
+            optional=action is Action.CANCEL,
+            element=PlainTextInputElement(
+                action_id=ids.REASON_INPUT, multiline=multiline, max_length=2000
+            ),
+        )
+    )
+    view = View(
+        type="modal",
+        callback_id=ids.REASON,
+        title=title,
+        submit=submit,
+        close="Back",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
     return view.to_dict()
 
 
@@ -294,17 +413,30 @@ def cancel_confirmation(card: Card) -> list[dict[str, Any]]:
     """'Cancel PR-1042?' with a confirm button, for `/buy cancel`."""
     cancel = next(a for a in card.actions if a.action is Action.CANCEL)
     blocks = [
-        SectionBlock(text=MarkdownTextObject(
-            text=f"Cancel *{card.number} · {_escape(card.title)}*? Its approvers will be told "
-                 "and it can't be reopened.")),
-        ActionsBlock(block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}", elements=[
-            ButtonElement(text=f"Yes, cancel {card.number}", style="danger",
-                          action_id=ids.action_id(Action.CANCEL), value=action_value(cancel),
-                          confirm=ConfirmObject(title="Cancel the request?",
-                                                text=f"{card.number} will be withdrawn.",
-                                                confirm="Cancel it", deny="Keep it")),
-            ButtonElement(text="Keep it", action_id=ids.KEEP, value=str(card.request_id)),
-        ]),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Cancel *{card.number} · {_escape(card.title)}*? Its approvers will be told "
+                "and it can't be reopened."
+            )
+        ),
+        ActionsBlock(
+            block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
+            elements=[
+                ButtonElement(
+                    text=f"Yes, cancel {card.number}",
+                    style="danger",
+                    action_id=ids.action_id(Action.CANCEL),
+                    value=action_value(cancel),
+                    confirm=ConfirmObject(
+                        title="Cancel the request?",
+                        text=f"{card.number} will be withdrawn.",
+                        confirm="Cancel it",
+                        deny="Keep it",
+                    ),
+                ),
+                ButtonElement(text="Keep it", action_id=ids.KEEP, value=str(card.request_id)),
+            ],
+        ),
     ]
     return [b.to_dict() for b in blocks]
 
@@ -338,14 +470,24 @@ def home_view(*, mine: Sequence[Card], waiting: Sequence[Card]) -> dict[str, Any
         for card in mine[:10]:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=request_line(card))).to_dict())
             if card.actions:
-                blocks.append(ActionsBlock(
-                    block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
-                    elements=[_button(a) for a in card.actions]).to_dict())
+                blocks.append(
+                    ActionsBlock(
+                        block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
+                        elements=[_button(a) for a in card.actions],
+                    ).to_dict()
+                )
     else:
         blocks += note_blocks(f"No requests yet. Type {ids.COMMAND} to ask for something.")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(
-        text=f"`{ids.COMMAND}` new request · `{ids.COMMAND} list` · "
-             f"`{ids.COMMAND} status PR-1042` · `{ids.COMMAND} help`")]).to_dict())
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"`{ids.COMMAND}` new request · `{ids.COMMAND} list` · "
+                    f"`{ids.COMMAND} status PR-1042` · `{ids.COMMAND} help`"
+                )
+            ]
+        ).to_dict()
+    )
     return View(type="home", blocks=blocks[:100]).to_dict()
 
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed, VendorRefused
-from bot.model import Category, Channel, RequestStatus, StepStatus, VendorStatus, Vendor
-from bot.ports import MessageKind
+from bot.model import Category, Channel, RequestStatus, StepStatus, Vendor, VendorStatus
 from bot.services import Procurement
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import (
@@ -33,12 +32,15 @@ def service(uow_factory: SqlUnitOfWorkFactory) -> Procurement:
 def outbox(uow_factory: SqlUnitOfWorkFactory) -> list[tuple[str, str | None]]:
     with uow_factory() as uow:
         now = clock().now().replace(year=2100)
-        return [(m.kind.value, m.recipient)
-                for m in uow.outbox.claim_due(now=now, limit=1000, lease_until=now)]
+        return [
+            (m.kind.value, m.recipient)
+            for m in uow.outbox.claim_due(now=now, limit=1000, lease_until=now)
+        ]
 
 
 def test_submit_routes_new_vendor_through_it_then_security_and_procurement(
-        service: Procurement, uow_factory: SqlUnitOfWorkFactory) -> None:
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     assert request.number == "PR-1001"
     assert [(s.name, s.stage, s.status) for s in request.steps] == [
@@ -56,7 +58,8 @@ def test_submit_routes_new_vendor_through_it_then_security_and_procurement(
 
 
 def test_full_approval_approves_vendor_and_second_request_skips_qualification(
-        service: Procurement, uow_factory: SqlUnitOfWorkFactory) -> None:
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     first = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     service.approve(request_id=first.id, actor=IT[0], channel=Channel.SLACK)
     service.approve(request_id=first.id, actor=SECURITY, channel=Channel.TEAMS)
@@ -70,16 +73,23 @@ def test_full_approval_approves_vendor_and_second_request_skips_qualification(
 
 
 def test_rejected_vendor_is_refused_with_alternatives(
-        service: Procurement, uow_factory: SqlUnitOfWorkFactory) -> None:
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     with uow_factory() as uow:
-        uow.vendors.add(Vendor(name="Sketchy Inc", status=VendorStatus.REJECTED,
-                               category=Category.SAAS, review_outcome="no SOC 2"))
-        uow.vendors.add(Vendor(name="Figma", status=VendorStatus.APPROVED,
-                               category=Category.SAAS))
+        uow.vendors.add(
+            Vendor(
+                name="Sketchy Inc",
+                status=VendorStatus.REJECTED,
+                category=Category.SAAS,
+                review_outcome="no SOC 2",
+            )
+        )
+        uow.vendors.add(Vendor(name="Figma", status=VendorStatus.APPROVED, category=Category.SAAS))
         uow.commit()
-    with pytest.raises(VendorRefused, match="no SOC 2.*Figma"):
-        service.submit(requester=REQUESTER, draft=draft(vendor="SKETCHY, INC."),
-                       channel=Channel.SLACK)
+    with pytest.raises(VendorRefused, match=r"no SOC 2.*Figma"):
+        service.submit(
+            requester=REQUESTER, draft=draft(vendor="SKETCHY, INC."), channel=Channel.SLACK
+        )
     with uow_factory() as uow:
         assert uow.requests.list() == []
 
@@ -87,27 +97,40 @@ def test_rejected_vendor_is_refused_with_alternatives(
 def test_catalogue_purchase_by_it_is_approved_at_once(service: Procurement) -> None:
     request = service.submit(
         requester=IT[0],
-        draft=draft(title="MacBook Pro 14 M4", category=Category.HARDWARE, vendor="Apple",
-                    unit_price=Decimal("2399"), quantity=1,
-                    recurrence=draft().recurrence.ONE_OFF),
-        channel=Channel.SLACK)
+        draft=draft(
+            title="MacBook Pro 14 M4",
+            category=Category.HARDWARE,
+            vendor="Apple",
+            unit_price=Decimal("2399"),
+            quantity=1,
+            recurrence=draft().recurrence.ONE_OFF,
+        ),
+        channel=Channel.SLACK,
+    )
     assert request.status is RequestStatus.APPROVED
     assert request.catalogue_entry == "Standard laptop"
 
 
-def test_reject_ask_answer_cancel_and_notes(service: Procurement,
-                                            uow_factory: SqlUnitOfWorkFactory) -> None:
+def test_reject_ask_answer_cancel_and_notes(
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    asked = service.ask(request_id=request.id, actor=IT[1], question="Why not Sketch?",
-                        channel=Channel.SLACK)
+    asked = service.ask(
+        request_id=request.id, actor=IT[1], question="Why not Sketch?", channel=Channel.SLACK
+    )
     assert asked.status is RequestStatus.CHANGES_REQUESTED
     with pytest.raises(IllegalTransition, match="waiting for the requester"):
         service.approve(request_id=request.id, actor=IT[0], channel=Channel.SLACK)
-    answered = service.answer(request_id=request.id, actor=REQUESTER,
-                              text="The team already uses Figma files.", channel=Channel.SLACK)
+    answered = service.answer(
+        request_id=request.id,
+        actor=REQUESTER,
+        text="The team already uses Figma files.",
+        channel=Channel.SLACK,
+    )
     assert answered.status is RequestStatus.PENDING
-    rejected = service.reject(request_id=request.id, actor=IT[0], reason="Use the shared seats.",
-                              channel=Channel.SLACK)
+    rejected = service.reject(
+        request_id=request.id, actor=IT[0], reason="Use the shared seats.", channel=Channel.SLACK
+    )
     assert rejected.status is RequestStatus.REJECTED
     with pytest.raises(IllegalTransition):
         service.cancel(request_id=request.id, actor=REQUESTER, channel=Channel.SLACK)
@@ -120,10 +143,12 @@ def test_reject_ask_answer_cancel_and_notes(service: Procurement,
 
 def test_edit_adds_steps_the_new_amount_needs(service: Procurement) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    service.ask(request_id=request.id, actor=IT[0], question="All 40 designers?",
-                channel=Channel.SLACK)
-    edited = service.edit(request_id=request.id, actor=REQUESTER,
-                          draft=draft(quantity=60), channel=Channel.SLACK)
+    service.ask(
+        request_id=request.id, actor=IT[0], question="All 40 designers?", channel=Channel.SLACK
+    )
+    edited = service.edit(
+        request_id=request.id, actor=REQUESTER, draft=draft(quantity=60), channel=Channel.SLACK
+    )
     assert edited.status is RequestStatus.PENDING
     assert [s.name for s in edited.steps][-1] == "Finance"
     assert edited.base_amount == Decimal("32400.00")
@@ -139,16 +164,20 @@ def test_self_approval_and_strangers_are_refused(service: Procurement) -> None:
         service.approve(request_id=request.id, actor=FINANCE[0], channel=Channel.SLACK)
 
 
-def test_idempotency_key_makes_retries_harmless(service: Procurement,
-                                                uow_factory: SqlUnitOfWorkFactory) -> None:
-    a = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK,
-                       idempotency_key="view-1")
-    b = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK,
-                       idempotency_key="view-1")
+def test_idempotency_key_makes_retries_harmless(
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    a = service.submit(
+        requester=REQUESTER, draft=draft(), channel=Channel.SLACK, idempotency_key="view-1"
+    )
+    b = service.submit(
+        requester=REQUESTER, draft=draft(), channel=Channel.SLACK, idempotency_key="view-1"
+    )
     assert a.id == b.id
     service.approve(request_id=a.id, actor=IT[0], channel=Channel.SLACK, idempotency_key="c1")
-    again = service.approve(request_id=a.id, actor=IT[0], channel=Channel.SLACK,
-                            idempotency_key="c1")
+    again = service.approve(
+        request_id=a.id, actor=IT[0], channel=Channel.SLACK, idempotency_key="c1"
+    )
     assert again.steps[0].status is StepStatus.APPROVED
     with uow_factory() as uow:
         assert len(uow.requests.list()) == 1
@@ -162,8 +191,9 @@ def test_visibility_of_cards(service: Procurement) -> None:
         service.card_for(request_id=request.id, viewer="eve@acme.example", check_visible=True)
 
 
-def test_failed_service_call_writes_nothing(service: Procurement,
-                                            uow_factory: SqlUnitOfWorkFactory) -> None:
+def test_failed_service_call_writes_nothing(
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     before = len(outbox(uow_factory))
     with pytest.raises(IllegalTransition):
@@ -173,8 +203,9 @@ def test_failed_service_call_writes_nothing(service: Procurement,
 
 
 @pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)
-def test_twenty_approvers_at_once_one_decision(service: Procurement,
-                                               uow_factory: SqlUnitOfWorkFactory) -> None:
+def test_twenty_approvers_at_once_one_decision(
+    service: Procurement, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     """20 threads click Approve on one step: exactly one wins, 19 are told who decided."""
     many = [f"it{i}@acme.example" for i in range(20)]
     policy = example_policy()

@@ -1,0 +1,150 @@
+"""The `procurebot` command against a database the services filled."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.model import Channel
+from bot.services import Procurement
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.repository import SqlUnitOfWorkFactory
+from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY, clock, draft, example_policy
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PROCUREBOT_POLICY", str(EXAMPLE_POLICY))
+    upgrade(url)
+    service = Procurement(
+        uow=SqlUnitOfWorkFactory(make_engine(url)), policy=example_policy(), clock=clock()
+    )
+    request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
+    service.approve(request_id=request.id, actor=IT[0], channel=Channel.SLACK)
+    service.reject(
+        request_id=request.id, actor=SECURITY, reason="No DPA signed yet.", channel=Channel.TEAMS
+    )
+    service.submit(
+        requester=REQUESTER, draft=draft(title="Miro seats", vendor="Miro"), channel=Channel.SLACK
+    )
+    return url
+
+
+def test_requests_show_json_has_the_contract_fields(filled: str) -> None:
+    result = runner.invoke(app, ["requests", "show", "PR-1001", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["status"] == "rejected"
+    assert (data["amount"], data["currency"], data["vendor"]) == ("135.00", "USD", "Figma")
+    assert data["requester"] == REQUESTER
+    assert [(s["name"], s["status"], s["decided_by"]) for s in data["steps"]] == [
+        ("IT review", "approved", [IT[0]]),
+        ("Security review", "rejected", [SECURITY]),
+        ("Procurement", "closed", []),
+    ]
+    assert data["steps"][0]["approvers"] == list(IT)
+    assert [(e["action"], e["channel"]) for e in data["events"]] == [
+        ("Submitted", "slack"),
+        ("StepApproved", "slack"),
+        ("Rejected", "teams"),
+    ]
+
+
+def test_requests_show_text_and_unknown_numbers(filled: str) -> None:
+    shown = runner.invoke(app, ["requests", "show", "1002"])
+    assert shown.exit_code == 0 and "PR-1002  Miro seats  [Pending]" in shown.output
+    missing = runner.invoke(app, ["requests", "show", "PR-9999"])
+    assert missing.exit_code == 1 and "There is no request PR-9999" in missing.output
+    bad = runner.invoke(app, ["requests", "show", "banana"])
+    assert bad.exit_code == 1 and "not a request number" in bad.output
+
+
+def test_requests_list_and_filter(filled: str) -> None:
+    listed = json.loads(runner.invoke(app, ["requests", "list", "--json"]).output)
+    assert [r["number"] for r in listed] == ["PR-1002", "PR-1001"]
+    pending = runner.invoke(app, ["requests", "list", "--status", "pending"])
+    assert "PR-1002" in pending.output and "PR-1001" not in pending.output
+
+
+def test_export_writes_csv(filled: str) -> None:
+    result = runner.invoke(app, ["export", "--since", "2026-01-01"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["number"] for r in rows] == ["PR-1001", "PR-1002"]
+    assert rows[0]["steps"] == "IT review=approved; Security review=rejected; Procurement=closed"
+    assert runner.invoke(app, ["export", "--since", "yesterday"]).exit_code == 1
+
+
+def test_policy_check_ok_and_errors(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["policy", "check", str(EXAMPLE_POLICY)])
+    assert ok.exit_code == 0 and "6 routing rules" in ok.output
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        EXAMPLE_POLICY.read_text().replace(
+            "group: security, stage: 2,", "group: secruity, stage: 2,", 1
+        )
+    )
+    result = runner.invoke(app, ["policy", "check", str(broken)])
+    assert result.exit_code == 1
+    assert "line 44: rules[1].step.group: no group called 'secruity'" in result.output
+
+
+def test_policy_explain_names_the_rules() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "policy",
+            "explain",
+            str(EXAMPLE_POLICY),
+            "--amount",
+            "30000",
+            "--category",
+            "saas",
+            "--vendor",
+            "Figma",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "$30,000.00 in total" in lines[0]
+    assert (
+        "stage 1  IT review (IT review, any of ines.it@acme.example, omar.it@acme.example)"
+        in result.output
+    )
+    assert "added by rule: Security qualifies vendors not yet approved" in result.output
+    assert "stage 3  Finance" in result.output
+    assert "added by rule: Finance from 25,000 USD" in result.output
+
+
+def test_policy_explain_catalogue() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "policy",
+            "explain",
+            str(EXAMPLE_POLICY),
+            "--amount",
+            "2399",
+            "--category",
+            "hardware",
+            "--vendor",
+            "Apple",
+            "--title",
+            "MacBook Pro 14",
+            "--requester",
+            IT[0],
+            "--vendor-status",
+            "approved",
+        ],
+    )
+    assert "catalogue entry 'Standard laptop'" in result.output
