@@ -215,7 +215,7 @@ class PurchaseRequest:
     status: RequestStatus = RequestStatus.PENDING
     steps: list[Step] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
-    base_amount: Decimal = Decimal(0)  # total_value in the policy's base currency, at submit
+    base_amount: Decimal = Decimal(0)  # annual_value in the policy's base currency
     base_currency: str = "USD"
     catalogue_entry: str | None = None  # set when auto-approved
     vendor_status: VendorStatus = VendorStatus.NEW  # at submit, for the record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,25 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         # WAL lets readers proceed while a writer works (web server, scheduler, CLI at once).
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        _enable_wal(cursor)
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    # WAL is a property of the file, set once by whichever connection gets there first.
+    # Switching needs an exclusive lock and fails at once, without waiting, while another
+    # connection is busy; that one (every connection tries) or the next will switch it.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
 
 
 def _begin_immediate(connection: Connection) -> None:

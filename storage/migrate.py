@@ -57,7 +57,7 @@ def _migration_connection(connection: Connection) -> Iterator[Connection]:
         if sqlite:
             # SQLite ignores this pragma inside a transaction, and batch migrations copy
             # tables that others reference: switch the checks off first, verify at the end.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            _sqlite_foreign_keys(connection, on=False)
         try:
             with connection.begin():
                 if connection.dialect.name == "postgresql":
@@ -71,4 +71,12 @@ def _migration_connection(connection: Connection) -> Iterator[Connection]:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    # Straight to the driver: through SQLAlchemy the pragma would run after BEGIN, as a no-op.
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the SQLite connection is closed")
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")

@@ -754,6 +754,25 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
         engine.dispose()
 
 
+def test_concurrent_upgrades_both_succeed(db_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            upgrade(db_url)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert current(db_url) == "0001"
+
+
 def test_migrations_match_tables_py(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
