@@ -31,8 +31,11 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(token=secret(settings.slack_bot_token), timeout=10, base_url=base_url)
 
 
-def create_app(core: Core) -> web.Application:
-    """Build the web application for a wired core (the adapters come from its settings)."""
+def create_app(core: Core, *, background: bool = True) -> web.Application:
+    """Build the web application for a wired core (the adapters come from its settings).
+
+    background=False leaves the outbox to the caller (tests drive the dispatcher by hand).
+    """
     settings = core.settings
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
@@ -76,7 +79,8 @@ def create_app(core: Core) -> web.Application:
         return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
-    app.cleanup_ctx.append(_background(dispatcher, settings))
+    if background:
+        app.cleanup_ctx.append(_background(dispatcher, settings))
     return app
 
 

@@ -34,11 +34,21 @@ ACTION_LABELS = {
     Action.RECORD_PO: "Record PO",
     Action.MARK_RECEIVED: "Mark received",
 }
-ACTION_STYLES = {Action.APPROVE: "primary", Action.REJECT: "danger", Action.CANCEL: "danger",
-                 Action.RECORD_PO: "primary"}
+ACTION_STYLES = {
+    Action.APPROVE: "primary",
+    Action.REJECT: "danger",
+    Action.CANCEL: "danger",
+    Action.RECORD_PO: "primary",
+}
 # Actions that need words from the person first (a reason, a question, a PO number...).
-ACTIONS_WITH_FORM = {Action.REJECT, Action.ASK, Action.ANSWER, Action.EDIT, Action.RECORD_PO,
-                     Action.CANCEL}
+ACTIONS_WITH_FORM = {
+    Action.REJECT,
+    Action.ASK,
+    Action.ANSWER,
+    Action.EDIT,
+    Action.RECORD_PO,
+    Action.CANCEL,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,16 +125,22 @@ def build_card(
     def name(email: str) -> str:
         return names.get(email) or email
 
-    allowed = workflow.allowed_actions(request, viewer, now=now, delegations=delegations,
-                                       purchasers=purchasers)
+    allowed = workflow.allowed_actions(
+        request, viewer, now=now, delegations=delegations, purchasers=purchasers
+    )
     # The step the buttons decide: the same one allowed_actions offered them for.
     open_steps = workflow.open_steps_for(request, viewer, now=now, delegations=delegations)
     my_step = open_steps[0].name if open_steps else None
-    actions = [CardAction(action=a, label=ACTION_LABELS[a], style=ACTION_STYLES.get(a),
-                          request_id=request.id,
-                          step=my_step if a in (Action.APPROVE, Action.REJECT, Action.ASK)
-                          else None)
-               for a in allowed]
+    actions = [
+        CardAction(
+            action=a,
+            label=ACTION_LABELS[a],
+            style=ACTION_STYLES.get(a),
+            request_id=request.id,
+            step=my_step if a in (Action.APPROVE, Action.REJECT, Action.ASK) else None,
+        )
+        for a in allowed
+    ]
     if viewer == request.requester:
         role = "requester"
     elif any(viewer in s.approvers or viewer in s.deciders for s in request.steps) or my_step:
@@ -141,10 +157,16 @@ def build_card(
         status_text=_status_text(request, name),
         headline=_headline(request, name),
         facts=_facts(request, name),
-        route=[RouteLine(step=s.name, status=s.status,
-                         approvers=", ".join(name(a) for a in s.approvers),
-                         decided_by=", ".join(name(d) for d in s.deciders), reason=s.reason)
-               for s in request.steps],
+        route=[
+            RouteLine(
+                step=s.name,
+                status=s.status,
+                approvers=", ".join(name(a) for a in s.approvers),
+                decided_by=", ".join(name(d) for d in s.deciders),
+                reason=s.reason,
+            )
+            for s in request.steps
+        ],
         timeline=[TimelineEntry(at=e.at, text=_event_text(e, name)) for e in events],
         actions=actions,
         notice=_history_notice(history) if history else None,
@@ -202,10 +224,14 @@ def _facts(request: PurchaseRequest, name: Callable[[str], str]) -> list[Fact]:
         Fact("Needed by", day(request.needed_by)),
     ]
     if request.base_currency != request.unit_price.currency:
-        facts.append(Fact(f"In {request.base_currency}",
-                          f"{money(request.base_amount, request.base_currency)} a year"
-                          if request.recurrence.value != "one_off"
-                          else money(request.base_amount, request.base_currency)))
+        facts.append(
+            Fact(
+                f"In {request.base_currency}",
+                f"{money(request.base_amount, request.base_currency)} a year"
+                if request.recurrence.value != "one_off"
+                else money(request.base_amount, request.base_currency),
+            )
+        )
     if request.data_access is not DataAccess.NONE or request.category is not Category.HARDWARE:
         facts.append(Fact("Data access", DataAccess(request.data_access).label))
     if request.renewal_date:
@@ -246,5 +272,7 @@ def _history_notice(history: VendorHistory) -> str | None:
         return "First request for this vendor."
     recent = ", ".join(f"{r.number} ({r.status.label.lower()})" for r in history.recent[:3])
     currency = history.recent[0].base_currency if history.recent else "USD"
-    return (f"{history.requests} earlier request{'s' if history.requests != 1 else ''} for this "
-            f"vendor, {money(history.approved_spend, currency)} a year approved. Recent: {recent}.")
+    return (
+        f"{history.requests} earlier request{'s' if history.requests != 1 else ''} for this "
+        f"vendor, {money(history.approved_spend, currency)} a year approved. Recent: {recent}."
+    )

@@ -31,8 +31,21 @@ JUSTIFICATION = "justification"
 LINK = "link"
 RENEWAL_DATE = "renewal_date"
 
-FIELDS = (TITLE, CATEGORY, VENDOR, UNIT_PRICE, CURRENCY, QUANTITY, RECURRENCE, COST_CENTRE,
-          NEEDED_BY, DATA_ACCESS, JUSTIFICATION, LINK, RENEWAL_DATE)
+FIELDS = (
+    TITLE,
+    CATEGORY,
+    VENDOR,
+    UNIT_PRICE,
+    CURRENCY,
+    QUANTITY,
+    RECURRENCE,
+    COST_CENTRE,
+    NEEDED_BY,
+    DATA_ACCESS,
+    JUSTIFICATION,
+    LINK,
+    RENEWAL_DATE,
+)
 
 LABELS = {
     TITLE: "What do you need?",
@@ -81,10 +94,20 @@ def parse_form(
         errors[VENDOR] = "Name the vendor, e.g. Figma."
 
     category = _enum(Category, _text(values, CATEGORY), errors, CATEGORY, "Pick a category.")
-    recurrence = _enum(Recurrence, _text(values, RECURRENCE) or "one_off", errors, RECURRENCE,
-                       "Pick one-off, monthly or annual.")
-    data_access = _enum(DataAccess, _text(values, DATA_ACCESS) or "none", errors, DATA_ACCESS,
-                        "Pick what company data it will touch.")
+    recurrence = _enum(
+        Recurrence,
+        _text(values, RECURRENCE) or "one_off",
+        errors,
+        RECURRENCE,
+        "Pick one-off, monthly or annual.",
+    )
+    data_access = _enum(
+        DataAccess,
+        _text(values, DATA_ACCESS) or "none",
+        errors,
+        DATA_ACCESS,
+        "Pick what company data it will touch.",
+    )
 
     unit_price = parse_amount(_text(values, UNIT_PRICE), errors)
     currency = _text(values, CURRENCY).upper() or currencies[0]
@@ -117,18 +140,27 @@ def parse_form(
         recurrence = Recurrence.ONE_OFF
     if recurrence is Recurrence.ONE_OFF:
         renewal_date = None
-    return RequestDraft(title=title, category=category, vendor=vendor, unit_price=unit_price,
-                        currency=currency, quantity=quantity, recurrence=recurrence,
-                        cost_centre=cost_centre, needed_by=needed_by, data_access=data_access,
-                        justification=justification, link=link, renewal_date=renewal_date)
+    return RequestDraft(
+        title=title,
+        category=category,
+        vendor=vendor,
+        unit_price=unit_price,
+        currency=currency,
+        quantity=quantity,
+        recurrence=recurrence,
+        cost_centre=cost_centre,
+        needed_by=needed_by,
+        data_access=data_access,
+        justification=justification,
+        link=link,
+        renewal_date=renewal_date,
+    )
 
 
 _E = TypeVar("_E", Category, Recurrence, DataAccess)
 
 
-def _enum(
-    kind: type[_E], raw: str, errors: dict[str, str], name: str, message: str
-) -> _E | None:
+def _enum(kind: type[_E], raw: str, errors: dict[str, str], name: str, message: str) -> _E | None:
     try:
         return kind(raw.lower())
     except ValueError:
@@ -220,9 +252,12 @@ class Prefill:
 
 
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+# A number followed by a code starts only where a number starts ((?<!...)) and never gives digits
+# back (*+): otherwise a long run of digits is retried from every digit, in quadratic time.
 _PRICE = re.compile(
-    r"(?P<sym>[$€£¥])\s?(?P<num>\d[\d,]*(?:\.\d{1,2})?)(?P<k>k\b)?"
-    r"|(?P<num2>\d[\d,]*(?:\.\d{1,2})?)(?P<k2>k\b)?\s?(?P<code>USD|EUR|GBP|JPY|CAD|AUD|CHF)\b",
+    r"(?P<sym>[$€£¥])\s?(?P<num>\d[\d,]*+(?:\.\d{1,2})?)(?P<k>k\b)?"
+    r"|(?<![\d,.])(?P<num2>\d[\d,]*+(?:\.\d{1,2})?)(?P<k2>k\b)?\s?"
+    r"(?P<code>USD|EUR|GBP|JPY|CAD|AUD|CHF)\b",
     re.IGNORECASE,
 )
 _PERIOD = re.compile(
@@ -231,11 +266,15 @@ _PERIOD = re.compile(
     re.IGNORECASE,
 )
 # A leading count needs a space or an 'x' after it, so '3D printer' keeps its name.
+_PRICE_LEAD = re.compile(r"(?:^|\s+)(?:at|for|@)\s*$", re.IGNORECASE)
 _QUANTITY = re.compile(r"^(?P<q>\d{1,5})(?:\s*x)?\s+(?=\D)", re.IGNORECASE)
 _COUNTED = re.compile(r"\b(\d{1,5})\s+(?:seats?|licen[cs]es?|users?|units?|pcs)\b", re.IGNORECASE)
 _SAAS_HINTS = re.compile(r"\b(seats?|subscriptions?|saas|licen[cs]es?|plan)\b", re.IGNORECASE)
-_HARDWARE_HINTS = re.compile(r"\b(laptop|macbook|thinkpad|monitor|keyboard|mouse|headset|dock|"
-                             r"phone|ipad|tablet|webcam|display)s?\b", re.IGNORECASE)
+_HARDWARE_HINTS = re.compile(
+    r"\b(laptop|macbook|thinkpad|monitor|keyboard|mouse|headset|dock|"
+    r"phone|ipad|tablet|webcam|display)s?\b",
+    re.IGNORECASE,
+)
 
 
 def parse_text(text: str, *, known_vendors: Sequence[str] = ()) -> Prefill:
@@ -248,24 +287,26 @@ def parse_text(text: str, *, known_vendors: Sequence[str] = ()) -> Prefill:
     match = _QUANTITY.match(rest)
     if match:
         values[QUANTITY] = match.group("q")
-        rest = rest[match.end():].strip()
+        rest = rest[match.end() :].strip()
 
     price = _PRICE.search(rest)
     if price:
         number = (price.group("num") or price.group("num2")).replace(",", "")
         amount = Decimal(number) * (1000 if price.group("k") or price.group("k2") else 1)
         values[UNIT_PRICE] = f"{amount:f}"
-        values[CURRENCY] = (_SYMBOLS.get(price.group("sym") or "")
-                            or (price.group("code") or "USD").upper())
-        after = rest[price.end():]
+        values[CURRENCY] = (
+            _SYMBOLS.get(price.group("sym") or "") or (price.group("code") or "USD").upper()
+        )
+        after = rest[price.end() :]
         period = _PERIOD.match(after)
         if period:
             word = (period.group("p") or period.group("p2")).lower()
             values[RECURRENCE] = "monthly" if word.startswith("mo") else "annual"
-            after = after[period.end():]
-        rest = (rest[:price.start()] + " " + after).strip()
-        rest = re.sub(r"\s+(?:at|for|@)\s*$", "", rest, flags=re.IGNORECASE).strip()
-        rest = re.sub(r"\s+(?:at|for|@)\s+", " ", rest, flags=re.IGNORECASE).strip()
+            after = after[period.end() :]
+        # Drop only the word that led into the price ('MacBook for $2,399'): a 'for' elsewhere
+        # belongs to the title ('Licences for the design team').
+        before = _PRICE_LEAD.sub("", rest[: price.start()])
+        rest = " ".join((before + " " + after).split())
 
     if rest:
         values[TITLE] = rest[:150]

@@ -169,8 +169,10 @@ class Policy(_Strict):
             return amount
         rate = self.exchange_rates.get(currency)
         if rate is None:
-            raise NotAllowed(f"{currency} is not a currency the policy knows. Use one of "
-                             f"{', '.join(self.currencies)}.")
+            raise NotAllowed(
+                f"{currency} is not a currency the policy knows. Use one of "
+                f"{', '.join(self.currencies)}."
+            )
         return (amount * rate).quantize(Decimal("0.01"))
 
     def members(self, group: str) -> list[str]:
@@ -181,8 +183,12 @@ class Policy(_Strict):
         return self.members(self.purchasing_group)
 
     def delegation_list(self) -> list[Delegation]:
-        return [Delegation(approver=d.approver.lower(), delegate=d.delegate.lower(),
-                           start=d.start, end=d.end) for d in self.delegations]
+        return [
+            Delegation(
+                approver=d.approver.lower(), delegate=d.delegate.lower(), start=d.start, end=d.end
+            )
+            for d in self.delegations
+        ]
 
     def groups_of(self, email: str) -> list[str]:
         return [key for key, group in self.groups.items() if email in group.members]
@@ -205,10 +211,17 @@ class Policy(_Strict):
         steps = []
         for item in route:
             approvers = self._approvers(item.spec.group, requester=requester)
-            steps.append(Step(name=item.spec.name, group=self.groups[item.spec.group].name,
-                              stage=item.spec.stage, mode=item.spec.mode, approvers=approvers,
-                              reason="; ".join(item.rules),
-                              vendor_qualification=item.spec.qualifies_vendor))
+            steps.append(
+                Step(
+                    name=item.spec.name,
+                    group=self.groups[item.spec.group].name,
+                    stage=item.spec.stage,
+                    mode=item.spec.mode,
+                    approvers=approvers,
+                    reason="; ".join(item.rules),
+                    vendor_qualification=item.spec.qualifies_vendor,
+                )
+            )
         return steps
 
     def _approvers(self, group: str, *, requester: str) -> list[str]:
@@ -223,8 +236,10 @@ class Policy(_Strict):
                 break
             if current is not None:
                 seen.add(current)
-        raise NotAllowed(f"Only you can approve {self.groups[group].name} and you can't approve "
-                         "your own request. Ask the policy owner to set a fallback group.")
+        raise NotAllowed(
+            f"Only you can approve {self.groups[group].name} and you can't approve "
+            "your own request. Ask the policy owner to set a fallback group."
+        )
 
     def catalogue_match(self, facts: RequestFacts, *, requester: str) -> CatalogueEntry | None:
         """The catalogue entry that pre-approves this request for this requester, if any."""
@@ -234,8 +249,9 @@ class Policy(_Strict):
             if (
                 entry.category is facts.category
                 and any(word.casefold() in title for word in entry.match)
-                and (not entry.vendors
-                     or facts.vendor_key in {vendor_key(v) for v in entry.vendors})
+                and (
+                    not entry.vendors or facts.vendor_key in {vendor_key(v) for v in entry.vendors}
+                )
                 and self.to_base(facts.unit_price, facts.currency) <= entry.max_unit_price
                 and facts.quantity <= entry.max_quantity
                 and facts.recurrence is Recurrence.ONE_OFF
@@ -307,8 +323,9 @@ def parse(text: str, *, source: str = "policy") -> Policy:
         problem = getattr(error, "problem", None) or str(error)
         raise PolicyError(f"{source}: {where}: not valid YAML ({problem}).") from None
     if not isinstance(data, dict):
-        raise PolicyError(f"{source}: the policy must be a mapping of keys such as groups and "
-                          "rules.")
+        raise PolicyError(
+            f"{source}: the policy must be a mapping of keys such as groups and rules."
+        )
     try:
         policy = Policy.model_validate(data)
     except ValidationError as error:
@@ -353,14 +370,22 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
             yield ("rules", i, "step", "group"), unknown(rule.step.group)
         earlier = specs.setdefault(rule.step.name, rule.step)
         if (earlier.group, earlier.stage, earlier.mode) != (
-            rule.step.group, rule.step.stage, rule.step.mode
+            rule.step.group,
+            rule.step.stage,
+            rule.step.mode,
         ):
-            yield ("rules", i, "step"), (
-                f"step {rule.step.name!r} is defined by another rule with a different group, "
-                "stage or mode; give it the same ones or another name")
+            yield (
+                ("rules", i, "step"),
+                (
+                    f"step {rule.step.name!r} is defined by another rule with a different group, "
+                    "stage or mode; give it the same ones or another name"
+                ),
+            )
         cond = rule.when
-        if cond.amount_gte is not None and cond.amount_lt is not None and (
-            cond.amount_lt <= cond.amount_gte
+        if (
+            cond.amount_gte is not None
+            and cond.amount_lt is not None
+            and (cond.amount_lt <= cond.amount_gte)
         ):
             yield ("rules", i, "when", "amount_lt"), "amount_lt must be above amount_gte"
     for i, entry in enumerate(policy.catalogue):
@@ -375,8 +400,10 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
     if policy.reminders.escalate_to is not None and policy.reminders.escalate_to not in groups:
         yield ("reminders", "escalate_to"), unknown(policy.reminders.escalate_to)
     if policy.reminders.escalate_after_hours <= policy.reminders.remind_after_hours:
-        yield ("reminders", "escalate_after_hours"), (
-            "escalation must come after the reminder (more hours than remind_after_hours)")
+        yield (
+            ("reminders", "escalate_after_hours"),
+            ("escalation must come after the reminder (more hours than remind_after_hours)"),
+        )
 
 
 def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
@@ -391,8 +418,10 @@ def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
                     child = value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and (
-            part < len(node.value)
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and (part < len(node.value))
         ):
             child = node.value[part]
             line = child.start_mark.line + 1
@@ -402,8 +431,9 @@ def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
     return line
 
 
-def _format(source: str, root: yaml.Node | None,
-            problems: Sequence[tuple[tuple[Any, ...], str]]) -> str:
+def _format(
+    source: str, root: yaml.Node | None, problems: Sequence[tuple[tuple[Any, ...], str]]
+) -> str:
     lines = [f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:"]
     for loc, message in problems:
         path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
@@ -416,18 +446,21 @@ def _format(source: str, root: yaml.Node | None,
 
 def summary(policy: Policy) -> str:
     """A readable overview for `procurebot policy check`."""
-    out = [f"Base currency {policy.base_currency}; rates for "
-           f"{', '.join(policy.exchange_rates) or 'no other currency'}."]
+    out = [
+        f"Base currency {policy.base_currency}; rates for "
+        f"{', '.join(policy.exchange_rates) or 'no other currency'}."
+    ]
     out.append(f"{len(policy.groups)} approver groups:")
     for key, group in policy.groups.items():
         fallback = f", fallback {group.fallback}" if group.fallback else ""
         out.append(f"  {key} ({group.name}): {len(group.members)} members{fallback}")
     out.append(f"{len(policy.rules)} routing rules:")
     for rule in policy.rules:
-        out.append(f"  {rule.name} -> stage {rule.step.stage} {rule.step.name} "
-                   f"({rule.step.group}, {rule.step.mode.value})")
-    out.append(f"{len(policy.catalogue)} catalogue entries, {len(policy.delegations)} "
-               f"delegations.")
+        out.append(
+            f"  {rule.name} -> stage {rule.step.stage} {rule.step.name} "
+            f"({rule.step.group}, {rule.step.mode.value})"
+        )
+    out.append(f"{len(policy.catalogue)} catalogue entries, {len(policy.delegations)} delegations.")
     digest = policy.digest
     out.append(f"Digest every {digest.day} at {digest.time:%H:%M} {digest.timezone}.")
     return "\n".join(out)

@@ -97,28 +97,42 @@ def submit(
         raise IllegalTransition(f"{request.number} was already submitted.")
     request.steps = list(steps)
     request.status = RequestStatus.PENDING
-    _record(request, action="Submitted", actor=request.requester, at=now, channel=channel,
-            before=None)
+    _record(
+        request, action="Submitted", actor=request.requester, at=now, channel=channel, before=None
+    )
     activated = _activate_stage(request, now=now)
     if not activated:
         request.status = RequestStatus.APPROVED
-        _record(request, action="Approved", actor="policy", at=now, channel=Channel.SYSTEM,
-                before=RequestStatus.PENDING, comment="No approval step applies under the policy.")
+        _record(
+            request,
+            action="Approved",
+            actor="policy",
+            at=now,
+            channel=Channel.SYSTEM,
+            before=RequestStatus.PENDING,
+            comment="No approval step applies under the policy.",
+        )
     return activated
 
 
-def auto_approve(
-    request: PurchaseRequest, *, entry: str, now: datetime, channel: Channel
-) -> None:
+def auto_approve(request: PurchaseRequest, *, entry: str, now: datetime, channel: Channel) -> None:
     """Approve a new request at once because it matches a catalogue entry."""
     if request.steps or request.status is not RequestStatus.PENDING:
         raise IllegalTransition(f"{request.number} was already submitted.")
-    _record(request, action="Submitted", actor=request.requester, at=now, channel=channel,
-            before=None)
+    _record(
+        request, action="Submitted", actor=request.requester, at=now, channel=channel, before=None
+    )
     request.status = RequestStatus.APPROVED
     request.catalogue_entry = entry
-    _record(request, action="AutoApproved", actor="policy", at=now, channel=Channel.SYSTEM,
-            before=RequestStatus.PENDING, comment=f"Catalogue entry: {entry}")
+    _record(
+        request,
+        action="AutoApproved",
+        actor="policy",
+        at=now,
+        channel=Channel.SYSTEM,
+        before=RequestStatus.PENDING,
+        comment=f"Catalogue entry: {entry}",
+    )
 
 
 def acting_for(
@@ -172,19 +186,21 @@ def _spent_vote(
     today = now.date()
     for delegation in delegations:
         if delegation.delegate == actor and delegation.active_on(today):
-            decision = step.decision_of(delegation.approver)
-            if decision is not None and delegation.approver in step.approvers:
-                return decision
+            principals = step.decision_of(delegation.approver)
+            if principals is not None and delegation.approver in step.approvers:
+                return principals
     return None
 
 
-def _already_decided(request: PurchaseRequest, step: Step, actor: str,
-                     decision: Decision) -> AlreadyDecided:
+def _already_decided(
+    request: PurchaseRequest, step: Step, actor: str, decision: Decision
+) -> AlreadyDecided:
     if decision.approver == actor:
         return AlreadyDecided(f"You already decided {step.name} on {request.number}.")
     for_you = " for you" if decision.on_behalf_of == actor else ""
-    return AlreadyDecided(f"{decision.approver} already decided {step.name} on "
-                          f"{request.number}{for_you}.")
+    return AlreadyDecided(
+        f"{decision.approver} already decided {step.name} on {request.number}{for_you}."
+    )
 
 
 def _step_for(
@@ -200,15 +216,21 @@ def _step_for(
     if actor == request.requester:
         raise NotAllowed(f"You can't decide on your own request {request.number}.")
     if step_name is None:
-        candidates = [s for s in request.steps
-                      if acting_for(s, actor, now=now, delegations=delegations)
-                      or _spent_vote(s, actor, now=now, delegations=delegations)]
+        candidates = [
+            s
+            for s in request.steps
+            if acting_for(s, actor, now=now, delegations=delegations)
+            or _spent_vote(s, actor, now=now, delegations=delegations)
+        ]
         if not candidates:
             raise NotAllowed(f"You are not an approver of {request.number}.")
         # Prefer the step allowed_actions offers (active, vote not cast yet), then any active
         # one, so someone in two parallel steps decides the one still waiting for them.
-        step = (open_steps_for(request, actor, now=now, delegations=delegations)
-                or [s for s in candidates if s.status is StepStatus.ACTIVE] or candidates)[0]
+        step = (
+            open_steps_for(request, actor, now=now, delegations=delegations)
+            or [s for s in candidates if s.status is StepStatus.ACTIVE]
+            or candidates
+        )[0]
     else:
         found = request.step(step_name)
         if found is None:
@@ -217,19 +239,23 @@ def _step_for(
     if step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
         raise AlreadyDecided(_decided_message(step))
     if request.status not in _OPEN or step.status is StepStatus.CLOSED:
-        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; "
-                                "nothing is left to decide.")
+        raise IllegalTransition(
+            f"{request.number} is {request.status.label.lower()}; nothing is left to decide."
+        )
     principal = acting_for(step, actor, now=now, delegations=delegations)
     if principal is None:
         # A delegate whose vote (or whose principal's) is in gets told so, not "not an approver".
         spent = _spent_vote(step, actor, now=now, delegations=delegations)
         if spent is not None:
             raise _already_decided(request, step, actor, spent)
-        raise NotAllowed(f"Only {step.group} approvers can decide {step.name} on "
-                         f"{request.number}. Your click changed nothing.")
+        raise NotAllowed(
+            f"Only {step.group} approvers can decide {step.name} on "
+            f"{request.number}. Your click changed nothing."
+        )
     if step.status is StepStatus.WAITING:
-        raise IllegalTransition(f"{step.name} on {request.number} starts after the earlier "
-                                "steps are approved.")
+        raise IllegalTransition(
+            f"{step.name} on {request.number} starts after the earlier steps are approved."
+        )
     decided = step.decision_of(principal)
     if decided is not None:
         raise _already_decided(request, step, actor, decided)
@@ -249,30 +275,61 @@ def approve(
     """Approve a step; returns the steps of the next stage that became active."""
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
-        raise IllegalTransition(f"{request.number} is waiting for the requester's answer; "
-                                "approve it after they reply.")
-    step.decisions.append(Decision(approver=actor, outcome=StepStatus.APPROVED, at=now,
-                                   comment=comment,
-                                   on_behalf_of=principal if principal != actor else None))
-    approvals = {d.on_behalf_of or d.approver for d in step.decisions
-                 if d.outcome is StepStatus.APPROVED}
+        raise IllegalTransition(
+            f"{request.number} is waiting for the requester's answer; approve it after they reply."
+        )
+    step.decisions.append(
+        Decision(
+            approver=actor,
+            outcome=StepStatus.APPROVED,
+            at=now,
+            comment=comment,
+            on_behalf_of=principal if principal != actor else None,
+        )
+    )
+    approvals = {
+        d.on_behalf_of or d.approver for d in step.decisions if d.outcome is StepStatus.APPROVED
+    }
     complete = step.mode is StepMode.ANY or set(step.approvers) <= approvals
     before = request.status
     if not complete:
-        _record(request, action="Approved", actor=actor, at=now, channel=channel, before=before,
-                step=step.name, comment=comment or "Waiting for the other approvers.")
+        _record(
+            request,
+            action="Approved",
+            actor=actor,
+            at=now,
+            channel=channel,
+            before=before,
+            step=step.name,
+            comment=comment or "Waiting for the other approvers.",
+        )
         return []
     step.status = StepStatus.APPROVED
     step.decided_at = now
-    _record(request, action="StepApproved", actor=actor, at=now, channel=channel, before=before,
-            step=step.name, comment=comment)
+    _record(
+        request,
+        action="StepApproved",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        step=step.name,
+        comment=comment,
+    )
     if any(s.status is StepStatus.ACTIVE for s in request.steps):
         return []
     activated = _activate_stage(request, now=now)
     if not activated:
         request.status = RequestStatus.APPROVED
-        _record(request, action="Approved", actor=actor, at=now, channel=channel, before=before,
-                comment="Every step approved.")
+        _record(
+            request,
+            action="Approved",
+            actor=actor,
+            at=now,
+            channel=channel,
+            before=before,
+            comment="Every step approved.",
+        )
     return activated
 
 
@@ -290,17 +347,31 @@ def reject(
     if not reason.strip():
         raise IllegalTransition("Give a reason so the requester knows what to change.")
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
-    step.decisions.append(Decision(approver=actor, outcome=StepStatus.REJECTED, at=now,
-                                   comment=reason,
-                                   on_behalf_of=principal if principal != actor else None))
+    step.decisions.append(
+        Decision(
+            approver=actor,
+            outcome=StepStatus.REJECTED,
+            at=now,
+            comment=reason,
+            on_behalf_of=principal if principal != actor else None,
+        )
+    )
     step.status = StepStatus.REJECTED
     step.decided_at = now
     before = request.status
     request.status = RequestStatus.REJECTED
     request.rejection_reason = reason
     _close_open_steps(request, now=now)
-    _record(request, action="Rejected", actor=actor, at=now, channel=channel, before=before,
-            step=step.name, comment=reason)
+    _record(
+        request,
+        action="Rejected",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        step=step.name,
+        comment=reason,
+    )
     return step
 
 
@@ -319,14 +390,21 @@ def ask(
         raise IllegalTransition("Type the question for the requester.")
     step, _ = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
-        raise IllegalTransition(f"{request.number} already waits for an answer from the "
-                                "requester.")
+        raise IllegalTransition(f"{request.number} already waits for an answer from the requester.")
     asked = Question(asked_by=actor, step=step.name, text=question.strip(), asked_at=now)
     request.questions.append(asked)
     before = request.status
     request.status = RequestStatus.CHANGES_REQUESTED
-    _record(request, action="QuestionAsked", actor=actor, at=now, channel=channel, before=before,
-            step=step.name, comment=asked.text)
+    _record(
+        request,
+        action="QuestionAsked",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        step=step.name,
+        comment=asked.text,
+    )
     return asked
 
 
@@ -336,7 +414,12 @@ def _require_requester(request: PurchaseRequest, actor: str, doing: str) -> None
 
 
 def answer(
-    request: PurchaseRequest, *, actor: str, text: str, now: datetime, channel: Channel,
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    text: str,
+    now: datetime,
+    channel: Channel,
     action: str = "Answered",
 ) -> Question:
     """The requester answers the open question; the request returns to the same step."""
@@ -350,8 +433,16 @@ def answer(
     question.answered_at = now
     before = request.status
     request.status = RequestStatus.PENDING
-    _record(request, action=action, actor=actor, at=now, channel=channel, before=before,
-            step=question.step, comment=question.answer)
+    _record(
+        request,
+        action=action,
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        step=question.step,
+        comment=question.answer,
+    )
     return question
 
 
@@ -371,8 +462,9 @@ def resubmit(
     """
     _require_requester(request, actor, "edit")
     if request.status is not RequestStatus.CHANGES_REQUESTED:
-        raise IllegalTransition(f"{request.number} can be edited only when an approver asks "
-                                "for changes.")
+        raise IllegalTransition(
+            f"{request.number} can be edited only when an approver asks for changes."
+        )
     running = min((s.stage for s in request.active_steps), default=None)
     for step in added_steps:
         request.steps.append(step)
@@ -393,13 +485,21 @@ def cancel(
     """The requester withdraws a request that is not yet approved."""
     _require_requester(request, actor, "cancel")
     if request.status not in _OPEN:
-        raise IllegalTransition(f"{request.number} is {request.status.label.lower()} and can "
-                                "no longer be cancelled.")
+        raise IllegalTransition(
+            f"{request.number} is {request.status.label.lower()} and can no longer be cancelled."
+        )
     before = request.status
     request.status = RequestStatus.CANCELLED
     _close_open_steps(request, now=now)
-    _record(request, action="Cancelled", actor=actor, at=now, channel=channel, before=before,
-            comment=reason)
+    _record(
+        request,
+        action="Cancelled",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        comment=reason,
+    )
 
 
 def reassign(
@@ -420,13 +520,25 @@ def reassign(
     if to in step.approvers:
         raise IllegalTransition(f"{to} is already an approver of {step.name}.")
     step.approvers = [to if a == principal else a for a in step.approvers]
-    _record(request, action="Reassigned", actor=actor, at=now, channel=channel,
-            before=request.status, step=step.name, comment=f"{principal} -> {to}")
+    _record(
+        request,
+        action="Reassigned",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=request.status,
+        step=step.name,
+        comment=f"{principal} -> {to}",
+    )
     return step
 
 
 def add_approvers(
-    request: PurchaseRequest, *, step_name: str, approvers: Sequence[str], now: datetime,
+    request: PurchaseRequest,
+    *,
+    step_name: str,
+    approvers: Sequence[str],
+    now: datetime,
     reason: str,
 ) -> list[str]:
     """Escalation: widen an active step to more approvers; returns the ones added."""
@@ -439,8 +551,16 @@ def add_approvers(
         step.mode = StepMode.ANY
     step.approvers.extend(added)
     step.escalated_at = now
-    _record(request, action="Escalated", actor="policy", at=now, channel=Channel.SYSTEM,
-            before=request.status, step=step.name, comment=reason)
+    _record(
+        request,
+        action="Escalated",
+        actor="policy",
+        at=now,
+        channel=Channel.SYSTEM,
+        before=request.status,
+        step=step.name,
+        comment=reason,
+    )
     return added
 
 
@@ -457,15 +577,24 @@ def record_po(
     if actor not in set(purchasers):
         raise NotAllowed("Only procurement can record a purchase order.")
     if request.status is not RequestStatus.APPROVED:
-        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; only "
-                                "approved requests can be ordered.")
+        raise IllegalTransition(
+            f"{request.number} is {request.status.label.lower()}; only "
+            "approved requests can be ordered."
+        )
     if not po_number.strip():
         raise IllegalTransition("Type the purchase order number.")
     before = request.status
     request.status = RequestStatus.ORDERED
     request.po_number = po_number.strip()
-    _record(request, action="Ordered", actor=actor, at=now, channel=channel, before=before,
-            comment=f"PO {request.po_number}")
+    _record(
+        request,
+        action="Ordered",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=before,
+        comment=f"PO {request.po_number}",
+    )
 
 
 def mark_received(
@@ -478,11 +607,14 @@ def mark_received(
 ) -> None:
     """The requester or procurement confirms delivery."""
     if actor != request.requester and actor not in set(purchasers):
-        raise NotAllowed(f"Only {request.requester} or procurement can mark "
-                         f"{request.number} received.")
+        raise NotAllowed(
+            f"Only {request.requester} or procurement can mark {request.number} received."
+        )
     if request.status is not RequestStatus.ORDERED:
-        raise IllegalTransition(f"{request.number} is {request.status.label.lower()}; only "
-                                "ordered requests can be received.")
+        raise IllegalTransition(
+            f"{request.number} is {request.status.label.lower()}; only "
+            "ordered requests can be received."
+        )
     before = request.status
     request.status = RequestStatus.RECEIVED
     _record(request, action="Received", actor=actor, at=now, channel=channel, before=before)
@@ -519,4 +651,3 @@ def allowed_actions(
     if request.status is RequestStatus.ORDERED and (purchasing or viewer == request.requester):
         actions.append(Action.MARK_RECEIVED)
     return actions
-

@@ -8,6 +8,7 @@ to the person who clicked; nothing else is caught here (Bolt's error handler log
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import ids
@@ -64,6 +66,7 @@ class SlackBot:
         self.app = AsyncApp(
             client=client, signing_secret=signing_secret, process_before_response=False
         )
+        self.busy = 0  # listeners still at work after their ack
         self._register()
 
     # ------------------------------------------------------------------ helpers
@@ -102,11 +105,14 @@ class SlackBot:
             body.get("channel") or {}
         ).get("id")
         if channel:
-            await self.client.chat_postEphemeral(
-                channel=channel, user=user, text=text, blocks=note_blocks(text)
-            )
-        else:
-            await self.client.chat_postMessage(channel=user, text=text, blocks=note_blocks(text))
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=channel, user=user, text=text, blocks=note_blocks(text)
+                )
+                return
+            except SlackApiError:
+                pass  # e.g. a forwarded card in a conversation they are not in: DM instead
+        await self.client.chat_postMessage(channel=user, text=text, blocks=note_blocks(text))
 
     async def publish_home(self, user_id: str, person: Person | None = None) -> None:
         """Refresh the user's App Home."""
@@ -136,18 +142,32 @@ class SlackBot:
             return BoltResponse(status=200, body="")
         return await next()
 
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Count listeners still at work after their ack (for shutdown and tests)."""
+
+        @functools.wraps(listener)  # Bolt reads the wrapped signature to pick arguments
+        async def run(**kwargs: Any) -> None:
+            self.busy += 1
+            try:
+                await listener(**kwargs)
+            finally:
+                self.busy -= 1
+
+        return run
+
     def _register(self) -> None:
         app = self.app
+        track = self._tracked
         app.middleware(self.skip_retried_events)
-        app.command(ids.COMMAND)(self.on_buy)
-        app.view(ids.INTAKE)(self.on_intake_submit)
-        app.view(ids.EDIT)(self.on_edit_submit)
-        app.view(ids.REASON)(self.on_reason_submit)
-        app.action(intake.CATEGORY)(self.on_category_change)
-        app.action(re.compile(f"^{ids.ACTION_PREFIX}(?!keep)"))(self.on_card_action)
-        app.action(ids.KEEP)(self.on_keep)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event("message")(self.on_message)
+        app.command(ids.COMMAND)(track(self.on_buy))
+        app.view(ids.INTAKE)(track(self.on_intake_submit))
+        app.view(ids.EDIT)(track(self.on_edit_submit))
+        app.view(ids.REASON)(track(self.on_reason_submit))
+        app.action(intake.CATEGORY)(track(self.on_category_change))
+        app.action(re.compile(f"^{ids.ACTION_PREFIX}(?!keep)"))(track(self.on_card_action))
+        app.action(ids.KEEP)(track(self.on_keep))
+        app.event("app_home_opened")(track(self.on_home_opened))
+        app.event("message")(track(self.on_message))
 
     async def on_buy(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """/buy, /buy <one-line request>, /buy list | status N | cancel N | help."""

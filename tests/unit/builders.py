@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from bot import workflow
 from bot.model import (
@@ -43,6 +44,17 @@ STRANGER = "stan.sales@acme.example"
 PURCHASERS = (PAUL,)
 DELEGATIONS = (Delegation(approver=OMAR, delegate=DANA, start=TODAY, end=TODAY),)
 
+# Who looks at the scenario requests of request_in(), by role.
+VIEWERS = {
+    "requester": REQUESTER,
+    "approver of the active step": OMAR,
+    "approver of a waiting step": FRED,
+    "approver who already voted": INES,
+    "delegate": DANA,
+    "purchaser": PAUL,
+    "stranger": STRANGER,
+}
+
 
 def make_step(
     name: str,
@@ -55,8 +67,15 @@ def make_step(
     reason: str = "a test rule",
 ) -> Step:
     """A step as the policy builds it at submit time."""
-    return Step(name=name, group=group or name, stage=stage, mode=mode,
-                approvers=list(approvers), reason=reason, status=status)
+    return Step(
+        name=name,
+        group=group or name,
+        stage=stage,
+        mode=mode,
+        approvers=list(approvers),
+        reason=reason,
+        status=status,
+    )
 
 
 def make_request(
@@ -65,10 +84,10 @@ def make_request(
     requester: str = REQUESTER,
     status: RequestStatus = RequestStatus.PENDING,
     steps: Sequence[Step] = (),
-    **fields: object,
+    **fields: Any,
 ) -> PurchaseRequest:
     """A request for 3 Figma seats at $45 a month, not yet submitted unless given steps."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "title": "3 Figma Professional seats",
         "category": Category.SAAS,
         "vendor": "Figma",
@@ -83,8 +102,9 @@ def make_request(
         "base_amount": Decimal("1620.00"),
     }
     values.update(fields)
-    return PurchaseRequest(id=request_id, requester=requester, status=status,
-                           steps=list(steps), **values)  # type: ignore[arg-type]
+    return PurchaseRequest(
+        id=request_id, requester=requester, status=status, steps=list(steps), **values
+    )
 
 
 def full_route() -> list[Step]:
@@ -97,11 +117,12 @@ def full_route() -> list[Step]:
     ]
 
 
-def submitted(steps: Sequence[Step] | None = None, **fields: object) -> PurchaseRequest:
+def submitted(steps: Sequence[Step] | None = None, **fields: Any) -> PurchaseRequest:
     """A request just submitted on `steps` (the full route by default), events cleared."""
     request = make_request(**fields)
-    workflow.submit(request, steps=full_route() if steps is None else steps, now=NOW,
-                    channel=Channel.SLACK)
+    workflow.submit(
+        request, steps=full_route() if steps is None else steps, now=NOW, channel=Channel.SLACK
+    )
     request.pending_events.clear()
     return request
 
@@ -129,8 +150,9 @@ def _pending() -> PurchaseRequest:
 
 def _changes_requested() -> PurchaseRequest:
     request = _pending()
-    workflow.ask(request, actor=OMAR, question="Which team uses it?", now=NOW,
-                 channel=Channel.SLACK)
+    workflow.ask(
+        request, actor=OMAR, question="Which team uses it?", now=NOW, channel=Channel.SLACK
+    )
     return request
 
 
@@ -143,8 +165,13 @@ def _approved() -> PurchaseRequest:
 
 def _rejected() -> PurchaseRequest:
     request = _pending()
-    workflow.reject(request, actor=OMAR, reason="Use the Miro we already pay for.", now=NOW,
-                    channel=Channel.SLACK)
+    workflow.reject(
+        request,
+        actor=OMAR,
+        reason="Use the Miro we already pay for.",
+        now=NOW,
+        channel=Channel.SLACK,
+    )
     return request
 
 
@@ -156,15 +183,22 @@ def _cancelled() -> PurchaseRequest:
 
 def _ordered() -> PurchaseRequest:
     request = _approved()
-    workflow.record_po(request, actor=PAUL, po_number="PO-4500", purchasers=PURCHASERS, now=NOW,
-                       channel=Channel.SLACK)
+    workflow.record_po(
+        request,
+        actor=PAUL,
+        po_number="PO-4500",
+        purchasers=PURCHASERS,
+        now=NOW,
+        channel=Channel.SLACK,
+    )
     return request
 
 
 def _received() -> PurchaseRequest:
     request = _ordered()
-    workflow.mark_received(request, actor=REQUESTER, purchasers=PURCHASERS, now=NOW,
-                           channel=Channel.SLACK)
+    workflow.mark_received(
+        request, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=Channel.SLACK
+    )
     return request
 
 
@@ -208,11 +242,19 @@ def facts(
     """Routing facts; the yearly base amount is computed as Procurement._facts does."""
     price = Decimal(unit_price)
     yearly = price * quantity * recurrence.periods_per_year
-    return RequestFacts(title=title, category=category, vendor_key=vendor_key(vendor),
-                        vendor_status=vendor_status, unit_price=price, currency=currency,
-                        quantity=quantity, recurrence=recurrence, department=department,
-                        data_access=data_access,
-                        annual_base_amount=policy.to_base(yearly, currency))
+    return RequestFacts(
+        title=title,
+        category=category,
+        vendor_key=vendor_key(vendor),
+        vendor_status=vendor_status,
+        unit_price=price,
+        currency=currency,
+        quantity=quantity,
+        recurrence=recurrence,
+        department=department,
+        data_access=data_access,
+        annual_base_amount=policy.to_base(yearly, currency),
+    )
 
 
 # A small valid policy; tests break one line of it and assert the exact line number in the
@@ -270,11 +312,6 @@ def edit(text: str, old: str, new: str) -> str:
     """`text` with the one occurrence of `old` replaced (fails loudly if it is not unique)."""
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
     return text.replace(old, new)
-
-
-def line_no(text: str, needle: str) -> int:
-    """The 1-based line holding `needle`; to check SMALL_POLICY's line comments stay true."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 # The valid intake form, as an adapter collects it.

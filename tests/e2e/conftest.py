@@ -1,0 +1,194 @@
+"""End to end over real HTTP: the bot served on a local port, the fake Slack beside it.
+
+Requests into /slack/events are signed as Slack signs them; the bot's Web API calls land in
+the fake workspace, where the tests read the modals and cards and click them as people would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from adapters.http import DISPATCHER, SLACK, create_app
+from adapters.slack.workspace import SlackSender, Workspace, start_workspace
+from adapters.slack.workspace.model import Message, View
+from bot.bootstrap import Core, build_core
+from bot.settings import Settings
+from tests.dbs import database_url
+from tests.fakes import CIO, EXAMPLE_POLICY, FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY
+
+SIGNING_SECRET = "e2e-signing-secret"
+TOKEN = "xoxb-e2e-token"
+PEOPLE = {
+    REQUESTER: "Rita Requester",
+    IT[0]: "Ines IT",
+    IT[1]: "Omar IT",
+    SECURITY: "Sam Security",
+    PROCUREMENT: "Priya Procurement",
+    FINANCE[0]: "Fred Finance",
+    FINANCE[1]: "Carla CFO",
+    CIO: "Lee CIO",
+}
+
+
+@dataclass
+class Harness:
+    """The bot, the fake Slack and a sender that acts as each person."""
+
+    ws: Workspace
+    sender: SlackSender
+    core: Core
+    app: web.Application
+
+    def user(self, email: str) -> str:
+        """The Slack user id of an email."""
+        found = self.ws.find_user(email)
+        assert found is not None, email
+        return found.id
+
+    async def settle(self, *, seconds: float = 10.0) -> None:
+        """Deliver the outbox until nothing is left to send (retries included)."""
+        dispatcher = self.app[DISPATCHER]
+        bot = self.app[SLACK]
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            await asyncio.sleep(0.01)  # let listeners that just acked start their work
+            delivered = await dispatcher.run_once()
+            if not bot.busy and not delivered and not await asyncio.to_thread(self._pending):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("outbox did not drain")
+            await asyncio.sleep(0.05)
+
+    async def idle(self) -> None:
+        """Wait for the bot's listeners to finish, without delivering the outbox."""
+        while True:
+            await asyncio.sleep(0.01)
+            if not self.app[SLACK].busy:
+                return
+
+    def _pending(self) -> int:
+        from sqlalchemy import func, select
+
+        from storage.tables import outbox
+
+        with self.core.uow() as uow:
+            return int(
+                uow.connection.execute(  # type: ignore[attr-defined]
+                    select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+                ).scalar_one()
+            )
+
+    def dms(self, email: str) -> list[Message]:
+        """Messages in the person's DM with the bot, oldest first, as they see them."""
+        im = self.ws.im_of(self.user(email))
+        return self.ws.messages_in(im.id, viewer=self.user(email)) if im else []
+
+    def last_card(self, email: str, number: str) -> Message:
+        """The newest message in the person's DM whose blocks mention the request number."""
+        found = [m for m in self.dms(email) if number in str(m.blocks)]
+        assert found, f"no card for {number} in {email}'s DM: {[m.text for m in self.dms(email)]}"
+        return found[-1]
+
+    def texts(self, email: str) -> list[str]:
+        return [m.text for m in self.dms(email)]
+
+    async def modal(self, email: str) -> View:
+        """The modal the bot opened for the person (after its listeners finished)."""
+        await self.settle()
+        view = self.ws.current_modal(self.user(email))
+        assert view is not None, f"{email} has no open modal"
+        return view
+
+    async def buy(self, email: str, fields: dict[str, Any], text: str = "") -> Any:
+        """Type /buy, fill the modal by its labels and submit it."""
+        response = await self.sender.command(self.user(email), text)
+        assert response.status == 200
+        view = await self.modal(email)
+        answer = await self.sender.fill_and_submit(self.user(email), view.id, fields)
+        await self.settle()
+        return answer
+
+    async def click(self, email: str, target: Message | View, action_id: str) -> Any:
+        """Click a button as the person, and wait for what it causes."""
+        answer = await self.sender.click(self.user(email), target, action_id)
+        await self.settle()
+        return answer
+
+    async def submit(self, email: str, fields: dict[str, Any]) -> Any:
+        """Fill the person's open modal by labels and submit it."""
+        view = await self.modal(email)
+        answer = await self.sender.fill_and_submit(self.user(email), view.id, fields)
+        await self.settle()
+        return answer
+
+    async def command(self, email: str, text: str) -> Any:
+        """Type /buy <text> as the person, and wait for what it causes."""
+        answer = await self.sender.command(self.user(email), text)
+        await self.settle()
+        return answer
+
+
+FORM = {
+    "What do you need?": "Figma Professional seats",
+    "Category": "SaaS subscription",
+    "Vendor": "Figma",
+    "Price per unit": "45",
+    "Currency": "USD",
+    "Quantity": "3",
+    "Billing": "Monthly",
+    "Cost centre": "Design",
+    "Company data it will touch": "Internal data",
+    "Business justification": "Three designers join in December and need Figma.",
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    workspace = Workspace.seed(
+        users=[
+            {
+                "name": email.split("@")[0],
+                "real_name": name,
+                "email": email,
+                "tz": "America/New_York",
+            }
+            for email, name in PEOPLE.items()
+        ],
+        channels=["it-leadership"],
+    )
+    api_runner, api_url = await start_workspace(workspace, token=TOKEN)
+    with database_url(request.param, tmp_path) as url:
+        settings = Settings(
+            DATABASE_URL=url,
+            PROCUREBOT_POLICY=EXAMPLE_POLICY,
+            SLACK_BOT_TOKEN=SecretStr(TOKEN),
+            SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
+            SLACK_API_URL=api_url,
+        )
+        core = build_core(settings)
+        app = create_app(core, background=False)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        sender = SlackSender(
+            bot_url=f"http://{host}:{port}/slack/events",
+            signing_secret=SIGNING_SECRET,
+            workspace=workspace,
+        )
+        try:
+            yield Harness(ws=workspace, sender=sender, core=core, app=app)
+        finally:
+            await sender.close()
+            await runner.cleanup()
+            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            await api_runner.cleanup()

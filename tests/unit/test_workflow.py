@@ -1,0 +1,988 @@
+"""The approval state machine: every move from every state, who may make it, and its audit trail."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot import workflow
+from bot.errors import AlreadyDecided, DomainError, IllegalTransition, NotAllowed
+from bot.model import (
+    Channel,
+    Delegation,
+    PurchaseRequest,
+    RequestStatus,
+    StepMode,
+    StepStatus,
+)
+from bot.workflow import Action
+from tests.unit.builders import (
+    CARLA,
+    DANA,
+    DELEGATIONS,
+    FRED,
+    INES,
+    LEE,
+    NOW,
+    OMAR,
+    PAUL,
+    PRIYA,
+    PURCHASERS,
+    REQUESTER,
+    SAM,
+    STRANGER,
+    TODAY,
+    VIEWERS,
+    make_request,
+    make_step,
+    request_in,
+    submitted,
+)
+
+S = RequestStatus
+PENDING, CHANGES, APPROVED, REJECTED, CANCELLED, ORDERED, RECEIVED = (
+    S.PENDING,
+    S.CHANGES_REQUESTED,
+    S.APPROVED,
+    S.REJECTED,
+    S.CANCELLED,
+    S.ORDERED,
+    S.RECEIVED,
+)
+ALL_STATES = list(RequestStatus)
+CH = Channel.TEAMS  # the moves under test come from Teams; the scenarios were built in Slack
+
+# ---------------------------------------------------------------------------------------------
+# Every move from every state (request_in: IT review needs INES and OMAR, INES has approved;
+# Finance, stage 2, is FRED alone; DANA stands in for OMAR today; PAUL is procurement).
+
+Move = Callable[[PurchaseRequest], object]
+
+MOVES: dict[str, tuple[str, Move]] = {
+    "approve by omar": (
+        OMAR,
+        lambda r: workflow.approve(r, actor=OMAR, now=NOW, channel=CH),
+    ),
+    "approve by fred (stage 2)": (
+        FRED,
+        lambda r: workflow.approve(r, actor=FRED, now=NOW, channel=CH),
+    ),
+    "approve by ines again": (
+        INES,
+        lambda r: workflow.approve(r, actor=INES, now=NOW, channel=CH),
+    ),
+    "approve by stranger": (
+        STRANGER,
+        lambda r: workflow.approve(r, actor=STRANGER, now=NOW, channel=CH),
+    ),
+    "approve by requester": (
+        REQUESTER,
+        lambda r: workflow.approve(r, actor=REQUESTER, now=NOW, channel=CH),
+    ),
+    "reject by omar": (
+        OMAR,
+        lambda r: workflow.reject(r, actor=OMAR, reason="Too dear.", now=NOW, channel=CH),
+    ),
+    "ask by omar": (
+        OMAR,
+        lambda r: workflow.ask(r, actor=OMAR, question="Why not Miro?", now=NOW, channel=CH),
+    ),
+    "answer by requester": (
+        REQUESTER,
+        lambda r: workflow.answer(r, actor=REQUESTER, text="Design needs it.", now=NOW, channel=CH),
+    ),
+    "edit by requester": (
+        REQUESTER,
+        lambda r: workflow.resubmit(
+            r, actor=REQUESTER, changes="quantity: 3 → 2", added_steps=[], now=NOW, channel=CH
+        ),
+    ),
+    "cancel by requester": (
+        REQUESTER,
+        lambda r: workflow.cancel(r, actor=REQUESTER, now=NOW, channel=CH, reason="Not needed."),
+    ),
+    "cancel by omar": (
+        OMAR,
+        lambda r: workflow.cancel(r, actor=OMAR, now=NOW, channel=CH),
+    ),
+    "reassign by omar to lee": (
+        OMAR,
+        lambda r: workflow.reassign(r, actor=OMAR, to=LEE, now=NOW, channel=CH),
+    ),
+    "record PO by purchaser": (
+        PAUL,
+        lambda r: workflow.record_po(
+            r, actor=PAUL, po_number="PO-77", purchasers=PURCHASERS, now=NOW, channel=CH
+        ),
+    ),
+    "record PO by requester": (
+        REQUESTER,
+        lambda r: workflow.record_po(
+            r, actor=REQUESTER, po_number="PO-77", purchasers=PURCHASERS, now=NOW, channel=CH
+        ),
+    ),
+    "mark received by requester": (
+        REQUESTER,
+        lambda r: workflow.mark_received(
+            r, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH
+        ),
+    ),
+    "mark received by purchaser": (
+        PAUL,
+        lambda r: workflow.mark_received(r, actor=PAUL, purchasers=PURCHASERS, now=NOW, channel=CH),
+    ),
+    "mark received by stranger": (
+        STRANGER,
+        lambda r: workflow.mark_received(
+            r, actor=STRANGER, purchasers=PURCHASERS, now=NOW, channel=CH
+        ),
+    ),
+}
+
+# move -> the status it leads to from each state, or the error it raises there.
+ILL, NOT, DONE = IllegalTransition, NotAllowed, AlreadyDecided
+Outcome = RequestStatus | type[DomainError]
+
+
+def row(*outcomes: Outcome) -> dict[RequestStatus, Outcome]:
+    """Outcomes from: pending, changes_requested, approved, rejected, cancelled, ordered,
+    received."""
+    return dict(zip(ALL_STATES, outcomes, strict=True))
+
+
+# fmt: off
+TRANSITIONS: dict[str, dict[RequestStatus, Outcome]] = {
+    # from:                           pending    changes    approved rej.  canc ordered   received
+    "approve by omar":            row(PENDING,   ILL,       DONE,    DONE, ILL, DONE,     DONE),
+    "approve by fred (stage 2)":  row(ILL,       ILL,       DONE,    ILL,  ILL, DONE,     DONE),
+    "approve by ines again":      row(DONE,      DONE,      DONE,    DONE, ILL, DONE,     DONE),
+    "approve by stranger":        row(NOT,       NOT,       NOT,     NOT,  NOT, NOT,      NOT),
+    "approve by requester":       row(NOT,       NOT,       NOT,     NOT,  NOT, NOT,      NOT),
+    "reject by omar":             row(REJECTED,  REJECTED,  DONE,    DONE, ILL, DONE,     DONE),
+    "ask by omar":                row(CHANGES,   ILL,       DONE,    DONE, ILL, DONE,     DONE),
+    "answer by requester":        row(ILL,       PENDING,   ILL,     ILL,  ILL, ILL,      ILL),
+    "edit by requester":          row(ILL,       PENDING,   ILL,     ILL,  ILL, ILL,      ILL),
+    "cancel by requester":        row(CANCELLED, CANCELLED, ILL,     ILL,  ILL, ILL,      ILL),
+    "cancel by omar":             row(NOT,       NOT,       NOT,     NOT,  NOT, NOT,      NOT),
+    "reassign by omar to lee":    row(PENDING,   CHANGES,   DONE,    DONE, ILL, DONE,     DONE),
+    "record PO by purchaser":     row(ILL,       ILL,       ORDERED, ILL,  ILL, ILL,      ILL),
+    "record PO by requester":     row(NOT,       NOT,       NOT,     NOT,  NOT, NOT,      NOT),
+    "mark received by requester": row(ILL,       ILL,       ILL,     ILL,  ILL, RECEIVED, ILL),
+    "mark received by purchaser": row(ILL,       ILL,       ILL,     ILL,  ILL, RECEIVED, ILL),
+    "mark received by stranger":  row(NOT,       NOT,       NOT,     NOT,  NOT, NOT,      NOT),
+}
+# fmt: on
+TRANSITION_ROWS = [
+    pytest.param(move, state, expected, id=f"{move} from {state.value}")
+    for move, row in TRANSITIONS.items()
+    for state, expected in row.items()
+]
+
+
+def test_the_transition_table_covers_every_move_from_every_state() -> None:
+    assert set(TRANSITIONS) == set(MOVES)
+    assert all(set(row) == set(RequestStatus) for row in TRANSITIONS.values())
+
+
+@pytest.mark.parametrize(("move", "state", "expected"), TRANSITION_ROWS)
+def test_transition(move: str, state: RequestStatus, expected: Outcome) -> None:
+    request = request_in(state)
+    actor, do = MOVES[move]
+    if isinstance(expected, RequestStatus):
+        do(request)
+        assert request.status is expected
+        event = request.pending_events[-1]
+        assert (event.from_status, event.to_status) == (state, expected)
+        assert (event.actor, event.channel, event.at, event.request_id) == (actor, CH, NOW, 1)
+        assert request.updated_at == NOW
+    else:
+        before = copy.deepcopy(request)
+        with pytest.raises(expected) as raised:
+            do(request)
+        assert str(raised.value)  # a sentence for the person, never empty
+        # An illegal move changes nothing (steps, votes, questions...) and leaves no trace.
+        assert request == before
+        assert request.pending_events == []
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_submit_and_auto_approve_only_start_a_new_request(state: RequestStatus) -> None:
+    request = request_in(state)
+    with pytest.raises(IllegalTransition, match="already submitted"):
+        workflow.submit(request, steps=[make_step("X", approvers=[LEE])], now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match="already submitted"):
+        workflow.auto_approve(request, entry="Standard laptop", now=NOW, channel=CH)
+
+
+@pytest.mark.parametrize(
+    ("state", "escalates"),
+    [
+        (PENDING, True),
+        (CHANGES, True),
+        (APPROVED, False),
+        (REJECTED, False),
+        (CANCELLED, False),
+        (ORDERED, False),
+        (RECEIVED, False),
+    ],
+)
+def test_add_approvers_only_widens_an_active_step_of_an_open_request(
+    state: RequestStatus, escalates: bool
+) -> None:
+    request = request_in(state)
+    added = workflow.add_approvers(
+        request, step_name="IT review", approvers=[LEE], now=NOW, reason="No decision in 72 hours."
+    )
+    assert added == ([LEE] if escalates else [])
+    assert (LEE in request.step("IT review").approvers) is escalates
+    assert len(request.pending_events) == (1 if escalates else 0)
+    assert request.status is state
+
+
+# ---------------------------------------------------------------------------------------------
+# allowed_actions for every state and viewer, and the moves agree with it
+
+A = Action
+DECIDER = [A.APPROVE, A.REJECT, A.ASK]
+_NOTHING: dict[str, list[Action]] = {viewer: [] for viewer in VIEWERS}
+ALLOWED: dict[RequestStatus, dict[str, list[Action]]] = {
+    PENDING: {
+        "requester": [A.CANCEL],
+        "approver of the active step": DECIDER,
+        "approver of a waiting step": [],
+        "approver who already voted": [],
+        "delegate": DECIDER,
+        "purchaser": [],
+        "stranger": [],
+    },
+    CHANGES: {
+        "requester": [A.ANSWER, A.EDIT, A.CANCEL],
+        "approver of the active step": [A.REJECT],
+        "approver of a waiting step": [],
+        "approver who already voted": [],
+        "delegate": [A.REJECT],
+        "purchaser": [],
+        "stranger": [],
+    },
+    APPROVED: {**_NOTHING, "purchaser": [A.RECORD_PO]},
+    REJECTED: _NOTHING,
+    CANCELLED: _NOTHING,
+    ORDERED: {**_NOTHING, "requester": [A.MARK_RECEIVED], "purchaser": [A.MARK_RECEIVED]},
+    RECEIVED: _NOTHING,
+}
+VIEWER_ROWS = [
+    pytest.param(state, viewer, id=f"{state.value}-{viewer}")
+    for state in ALL_STATES
+    for viewer in VIEWERS
+]
+
+
+@pytest.mark.parametrize(("state", "viewer"), VIEWER_ROWS)
+def test_allowed_actions(state: RequestStatus, viewer: str) -> None:
+    request = request_in(state)
+    actions = workflow.allowed_actions(
+        request, VIEWERS[viewer], now=NOW, delegations=DELEGATIONS, purchasers=PURCHASERS
+    )
+    assert actions == ALLOWED[state][viewer]
+
+
+def _take(action: Action, request: PurchaseRequest, actor: str) -> None:
+    common = {"actor": actor, "now": NOW, "channel": CH}
+    deciding = {**common, "delegations": DELEGATIONS}
+    match action:
+        case A.APPROVE:
+            workflow.approve(request, **deciding)
+        case A.REJECT:
+            workflow.reject(request, reason="Too dear.", **deciding)
+        case A.ASK:
+            workflow.ask(request, question="Why not Miro?", **deciding)
+        case A.ANSWER:
+            workflow.answer(request, text="Design needs it.", **common)
+        case A.EDIT:
+            workflow.resubmit(request, changes="quantity: 3 → 2", added_steps=[], **common)
+        case A.CANCEL:
+            workflow.cancel(request, **common)
+        case A.RECORD_PO:
+            workflow.record_po(request, po_number="PO-1", purchasers=PURCHASERS, **common)
+        case A.MARK_RECEIVED:
+            workflow.mark_received(request, purchasers=PURCHASERS, **common)
+
+
+@pytest.mark.parametrize(("state", "viewer"), VIEWER_ROWS)
+def test_every_action_offered_succeeds_and_every_other_is_refused(
+    state: RequestStatus, viewer: str
+) -> None:
+    # Cards show exactly allowed_actions: a button that fails, or a move no button offers,
+    # would be a bug on both platforms at once.
+    allowed = ALLOWED[state][viewer]
+    wrong = []
+    for action in Action:
+        request = request_in(state)
+        try:
+            _take(action, request, VIEWERS[viewer])
+            succeeded = True
+        except DomainError:
+            succeeded = False
+        if succeeded is not (action in allowed):
+            wrong.append(f"{action.value}: {'succeeded' if succeeded else 'refused'}")
+    assert wrong == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit events of every move
+
+EVENT_ROWS = [
+    # move, (action, actor, channel, step, comment, from, to)
+    ("approve by omar", ("StepApproved", OMAR, CH, "IT review", "", PENDING, PENDING)),
+    ("reject by omar", ("Rejected", OMAR, CH, "IT review", "Too dear.", PENDING, REJECTED)),
+    ("ask by omar", ("QuestionAsked", OMAR, CH, "IT review", "Why not Miro?", PENDING, CHANGES)),
+    ("cancel by requester", ("Cancelled", REQUESTER, CH, None, "Not needed.", PENDING, CANCELLED)),
+    (
+        "reassign by omar to lee",
+        ("Reassigned", OMAR, CH, "IT review", f"{OMAR} -> {LEE}", PENDING, PENDING),
+    ),
+]
+
+
+@pytest.mark.parametrize(("move", "expected"), EVENT_ROWS, ids=[r[0] for r in EVENT_ROWS])
+def test_events_of_moves_on_a_pending_request(move: str, expected: tuple[object, ...]) -> None:
+    request = request_in(PENDING)
+    MOVES[move][1](request)
+    event = request.pending_events[-1]
+    assert (
+        event.action,
+        event.actor,
+        event.channel,
+        event.step,
+        event.comment,
+        event.from_status,
+        event.to_status,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "move", "expected"),
+    [
+        (
+            CHANGES,
+            "answer by requester",
+            ("Answered", REQUESTER, CH, "IT review", "Design needs it.", CHANGES, PENDING),
+        ),
+        (
+            CHANGES,
+            "edit by requester",
+            ("Edited", REQUESTER, CH, "IT review", "quantity: 3 → 2", CHANGES, PENDING),
+        ),
+        (
+            CHANGES,
+            "reject by omar",
+            ("Rejected", OMAR, CH, "IT review", "Too dear.", CHANGES, REJECTED),
+        ),
+        (
+            APPROVED,
+            "record PO by purchaser",
+            ("Ordered", PAUL, CH, None, "PO PO-77", APPROVED, ORDERED),
+        ),
+        (
+            ORDERED,
+            "mark received by purchaser",
+            ("Received", PAUL, CH, None, "", ORDERED, RECEIVED),
+        ),
+    ],
+)
+def test_events_of_later_moves(
+    state: RequestStatus, move: str, expected: tuple[object, ...]
+) -> None:
+    request = request_in(state)
+    MOVES[move][1](request)
+    event = request.pending_events[-1]
+    assert (
+        event.action,
+        event.actor,
+        event.channel,
+        event.step,
+        event.comment,
+        event.from_status,
+        event.to_status,
+    ) == expected
+
+
+def _summary(request: PurchaseRequest) -> list[tuple[object, ...]]:
+    return [
+        (e.action, e.actor, e.channel, e.step, e.from_status, e.to_status)
+        for e in request.pending_events
+    ]
+
+
+def test_submit_records_the_submission_and_asks_the_first_stage() -> None:
+    request = make_request()
+    steps = [
+        make_step("IT review", approvers=[INES], stage=1),
+        make_step("Finance", approvers=[FRED], stage=2),
+    ]
+    activated = workflow.submit(request, steps=steps, now=NOW, channel=Channel.SLACK)
+    assert [s.name for s in activated] == ["IT review"]
+    assert request.status is PENDING
+    assert [s.status for s in request.steps] == [StepStatus.ACTIVE, StepStatus.WAITING]
+    assert request.steps[0].activated_at == NOW
+    assert _summary(request) == [("Submitted", REQUESTER, Channel.SLACK, None, None, PENDING)]
+
+
+def test_submit_without_any_step_approves_at_once_on_the_policy_s_behalf() -> None:
+    request = make_request()
+    assert workflow.submit(request, steps=[], now=NOW, channel=Channel.SLACK) == []
+    assert request.status is APPROVED
+    assert _summary(request) == [
+        ("Submitted", REQUESTER, Channel.SLACK, None, None, PENDING),
+        ("Approved", "policy", Channel.SYSTEM, None, PENDING, APPROVED),
+    ]
+    assert "No approval step" in request.pending_events[-1].comment
+
+
+def test_auto_approve_names_the_catalogue_entry() -> None:
+    request = make_request()
+    workflow.auto_approve(request, entry="Standard laptop", now=NOW, channel=Channel.TEAMS)
+    assert request.status is APPROVED
+    assert request.catalogue_entry == "Standard laptop"
+    assert request.steps == []
+    assert _summary(request) == [
+        ("Submitted", REQUESTER, Channel.TEAMS, None, None, PENDING),
+        ("AutoApproved", "policy", Channel.SYSTEM, None, PENDING, APPROVED),
+    ]
+    assert request.pending_events[-1].comment == "Catalogue entry: Standard laptop"
+
+
+def test_add_approvers_records_an_escalation_by_the_policy() -> None:
+    request = request_in(PENDING)
+    workflow.add_approvers(
+        request, step_name="IT review", approvers=[LEE], now=NOW, reason="No decision in 72 hours."
+    )
+    assert _summary(request) == [
+        ("Escalated", "policy", Channel.SYSTEM, "IT review", PENDING, PENDING)
+    ]
+    assert request.pending_events[-1].comment == "No decision in 72 hours."
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages, parallel steps and modes
+
+
+def _statuses(request: PurchaseRequest) -> dict[str, StepStatus]:
+    return {s.name: s.status for s in request.steps}
+
+
+def test_parallel_steps_of_a_stage_both_needed_before_the_next_stage() -> None:
+    request = submitted()  # IT (1); Security + Procurement (2); Finance, all (3)
+    activated = workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
+    assert [s.name for s in activated] == ["Security review", "Procurement"]
+    assert _statuses(request) == {
+        "IT review": StepStatus.APPROVED,
+        "Security review": StepStatus.ACTIVE,
+        "Procurement": StepStatus.ACTIVE,
+        "Finance": StepStatus.WAITING,
+    }
+
+    assert workflow.approve(request, actor=SAM, now=NOW, channel=CH) == []
+    assert request.step("Finance").status is StepStatus.WAITING
+    with pytest.raises(IllegalTransition, match="starts after the earlier steps"):
+        workflow.approve(request, actor=FRED, now=NOW, channel=CH)
+
+    activated = workflow.approve(request, actor=PRIYA, now=NOW, channel=CH)
+    assert [s.name for s in activated] == ["Finance"]
+    assert request.step("Finance").activated_at == NOW
+    assert request.status is PENDING
+
+
+def test_all_mode_needs_every_approver_and_one_vote_leaves_the_step_active() -> None:
+    request = submitted()
+    for approver in (INES, SAM, PRIYA):
+        workflow.approve(request, actor=approver, now=NOW, channel=CH)
+    request.pending_events.clear()
+
+    assert workflow.approve(request, actor=FRED, now=NOW, channel=CH, comment="Budgeted.") == []
+    finance = request.step("Finance")
+    assert finance.status is StepStatus.ACTIVE
+    assert request.status is PENDING
+    assert _summary(request) == [("Approved", FRED, CH, "Finance", PENDING, PENDING)]
+    assert request.pending_events[-1].comment == "Budgeted."
+    with pytest.raises(AlreadyDecided, match="You already decided Finance"):
+        workflow.approve(request, actor=FRED, now=NOW, channel=CH)
+
+    workflow.approve(request, actor=CARLA, now=NOW, channel=CH)
+    assert finance.status is StepStatus.APPROVED
+    assert finance.deciders == [FRED, CARLA]
+    assert request.status is APPROVED
+    assert _summary(request)[-2:] == [
+        ("StepApproved", CARLA, CH, "Finance", PENDING, PENDING),
+        ("Approved", CARLA, CH, None, PENDING, APPROVED),
+    ]
+    assert request.pending_events[-1].comment == "Every step approved."
+
+
+def test_all_mode_partial_vote_without_comment_says_it_waits_for_the_others() -> None:
+    request = submitted([make_step("IT review", approvers=[INES, OMAR], mode=StepMode.ALL)])
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    assert request.pending_events[-1].comment == "Waiting for the other approvers."
+
+
+def test_any_mode_one_approval_decides_the_step_for_everyone() -> None:
+    request = submitted()
+    workflow.approve(request, actor=INES, now=NOW, channel=CH, comment="Fine by IT.")
+    it = request.step("IT review")
+    assert it.status is StepStatus.APPROVED
+    assert it.decided_at == NOW
+    assert [(d.approver, d.outcome, d.comment) for d in it.decisions] == [
+        (INES, StepStatus.APPROVED, "Fine by IT.")
+    ]
+    with pytest.raises(AlreadyDecided) as raised:
+        workflow.approve(request, actor=OMAR, step_name="IT review", now=NOW, channel=CH)
+    assert str(raised.value) == f"IT review was already approved by {INES}."
+
+
+def test_a_second_click_names_who_decided_first() -> None:
+    request = submitted()
+    workflow.reject(request, actor=INES, reason="Use Miro.", now=NOW, channel=CH)
+    for move in (
+        lambda: workflow.approve(request, actor=OMAR, now=NOW, channel=CH),
+        lambda: workflow.reject(request, actor=OMAR, reason="No.", now=NOW, channel=CH),
+        lambda: workflow.ask(request, actor=OMAR, question="Why?", now=NOW, channel=CH),
+    ):
+        with pytest.raises(AlreadyDecided, match=f"IT review was already rejected by {INES}"):
+            move()
+
+
+def test_already_rejected_names_only_who_rejected_in_an_all_mode_step() -> None:
+    request = request_in(REJECTED)  # INES approved, then OMAR rejected the all-of IT review
+    with pytest.raises(AlreadyDecided) as raised:
+        workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    assert str(raised.value) == f"IT review was already rejected by {OMAR}."
+
+
+def test_rejecting_closes_every_open_step_and_keeps_the_reason() -> None:
+    request = submitted()
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    step = workflow.reject(
+        request, actor=SAM, reason="Vendor fails our review.", now=NOW, channel=CH
+    )
+    assert step.name == "Security review"
+    assert request.status is REJECTED
+    assert request.rejection_reason == "Vendor fails our review."
+    assert _statuses(request) == {
+        "IT review": StepStatus.APPROVED,
+        "Security review": StepStatus.REJECTED,
+        "Procurement": StepStatus.CLOSED,
+        "Finance": StepStatus.CLOSED,
+    }
+    assert step.decisions[0].outcome is StepStatus.REJECTED
+    assert step.decisions[0].comment == "Vendor fails our review."
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n"])
+def test_reject_needs_a_reason(reason: str) -> None:
+    request = submitted()
+    with pytest.raises(IllegalTransition, match="Give a reason"):
+        workflow.reject(request, actor=INES, reason=reason, now=NOW, channel=CH)
+    assert request.status is PENDING
+
+
+def test_approve_while_waiting_for_the_requester_is_refused() -> None:
+    request = submitted()
+    workflow.ask(request, actor=INES, question="Which team?", now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match="waiting for the requester's answer"):
+        workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
+    workflow.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=CH)
+    workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
+    assert request.step("IT review").status is StepStatus.APPROVED
+
+
+def test_approving_a_step_by_name() -> None:
+    request = submitted()
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    workflow.approve(request, actor=PRIYA, step_name="Procurement", now=NOW, channel=CH)
+    assert request.step("Procurement").status is StepStatus.APPROVED
+    with pytest.raises(NotAllowed, match="has no step called Legal"):
+        workflow.approve(request, actor=PRIYA, step_name="Legal", now=NOW, channel=CH)
+
+
+def test_someone_in_two_parallel_steps_decides_the_one_still_waiting_for_them() -> None:
+    # LEE approves in both stage-2 steps; Finance needs both him and FRED.
+    request = submitted(
+        [
+            make_step("Finance", approvers=[LEE, FRED], stage=2, mode=StepMode.ALL),
+            make_step("Security review", approvers=[LEE], stage=2),
+        ]
+    )
+    workflow.approve(request, actor=LEE, now=NOW, channel=CH)
+    assert request.step("Finance").deciders == [LEE]
+    assert workflow.allowed_actions(request, LEE, now=NOW) == DECIDER
+    workflow.approve(request, actor=LEE, now=NOW, channel=CH)  # the button he was offered
+    assert request.step("Security review").status is StepStatus.APPROVED
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions and edits
+
+
+def test_ask_and_answer_round_trip() -> None:
+    request = submitted()
+    question = workflow.ask(
+        request, actor=OMAR, question="  Which team uses it?  ", now=NOW, channel=CH
+    )
+    assert (question.asked_by, question.step, question.text) == (
+        OMAR,
+        "IT review",
+        "Which team uses it?",
+    )
+    assert request.open_question is question
+    with pytest.raises(IllegalTransition, match="already waits for an answer"):
+        workflow.ask(request, actor=INES, question="And when?", now=NOW, channel=CH)
+
+    answered = workflow.answer(request, actor=REQUESTER, text=" Design. ", now=NOW, channel=CH)
+    assert answered is question
+    assert (question.answer, question.answered_at) == ("Design.", NOW)
+    assert request.open_question is None
+    assert request.status is PENDING
+
+
+def test_ask_needs_a_question_and_answer_needs_text() -> None:
+    request = submitted()
+    with pytest.raises(IllegalTransition, match="Type the question"):
+        workflow.ask(request, actor=OMAR, question=" ", now=NOW, channel=CH)
+    workflow.ask(request, actor=OMAR, question="Why?", now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match="Type an answer"):
+        workflow.answer(request, actor=REQUESTER, text="  ", now=NOW, channel=CH)
+    with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can answer"):
+        workflow.answer(request, actor=OMAR, text="Because.", now=NOW, channel=CH)
+    with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can edit"):
+        workflow.resubmit(request, actor=OMAR, changes="x", added_steps=[], now=NOW, channel=CH)
+
+
+def test_an_approver_may_still_reject_while_waiting_for_an_answer() -> None:
+    request = submitted()
+    workflow.ask(request, actor=OMAR, question="Why?", now=NOW, channel=CH)
+    workflow.reject(request, actor=INES, reason="We have Miro.", now=NOW, channel=CH)
+    assert request.status is REJECTED
+
+
+def test_edit_adds_steps_of_the_running_stage_at_once_and_later_ones_wait() -> None:
+    request = submitted(
+        [
+            make_step("IT review", approvers=[INES], stage=1),
+            make_step("Finance", approvers=[FRED], stage=3),
+        ]
+    )
+    workflow.ask(request, actor=INES, question="Is it a new vendor?", now=NOW, channel=CH)
+    later = NOW + timedelta(hours=2)
+    added = [
+        make_step("Security review", approvers=[SAM], stage=1),
+        make_step("Procurement", approvers=[PRIYA], stage=2),
+    ]
+    question = workflow.resubmit(
+        request,
+        actor=REQUESTER,
+        changes="vendor: Figma → Acme",
+        added_steps=added,
+        now=later,
+        channel=CH,
+    )
+    assert question.answer == "vendor: Figma → Acme"
+    assert request.status is PENDING
+    assert _statuses(request) == {
+        "IT review": StepStatus.ACTIVE,
+        "Finance": StepStatus.WAITING,
+        "Security review": StepStatus.ACTIVE,
+        "Procurement": StepStatus.WAITING,
+    }
+    assert request.step("Security review").activated_at == later
+    assert request.step("Procurement").activated_at is None
+    assert request.pending_events[-1].action == "Edited"
+
+    # Decisions stand: IT then Security complete stage 1, then Procurement, then Finance.
+    workflow.approve(request, actor=INES, now=later, channel=CH)
+    assert request.step("Procurement").status is StepStatus.WAITING
+    assert [s.name for s in workflow.approve(request, actor=SAM, now=later, channel=CH)] == [
+        "Procurement"
+    ]
+    assert [s.name for s in workflow.approve(request, actor=PRIYA, now=later, channel=CH)] == [
+        "Finance"
+    ]
+
+
+def test_edit_adds_a_step_of_an_earlier_stage_as_active() -> None:
+    request = submitted(
+        [
+            make_step("IT review", approvers=[INES], stage=1),
+            make_step("Finance", approvers=[FRED], stage=3),
+        ]
+    )
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    workflow.ask(request, actor=FRED, question="New vendor?", now=NOW, channel=CH)
+    workflow.resubmit(
+        request,
+        actor=REQUESTER,
+        changes="vendor changed",
+        added_steps=[make_step("Security review", approvers=[SAM], stage=2)],
+        now=NOW,
+        channel=CH,
+    )
+    assert request.step("Security review").status is StepStatus.ACTIVE
+    assert request.step("Finance").status is StepStatus.ACTIVE
+
+
+# ---------------------------------------------------------------------------------------------
+# Delegations
+
+HOLIDAY = Delegation(approver=FRED, delegate=DANA, start=TODAY, end=TODAY + timedelta(days=10))
+
+
+def _at_finance(*, mode: StepMode = StepMode.ANY) -> PurchaseRequest:
+    return submitted([make_step("Finance", approvers=[FRED, CARLA], mode=mode)])
+
+
+@pytest.mark.parametrize(
+    ("when", "may_act"),
+    [
+        pytest.param(NOW, True, id="first day"),
+        pytest.param(NOW + timedelta(days=10), True, id="last day"),
+        pytest.param(NOW - timedelta(days=1), False, id="day before"),
+        pytest.param(NOW + timedelta(days=11), False, id="day after"),
+    ],
+)
+def test_a_delegate_acts_only_within_the_dates(when: datetime, may_act: bool) -> None:
+    request = _at_finance()
+
+    def move() -> None:
+        workflow.approve(request, actor=DANA, now=when, channel=CH, delegations=[HOLIDAY])
+
+    offered = workflow.allowed_actions(request, DANA, now=when, delegations=[HOLIDAY])
+    if may_act:
+        move()
+        assert request.step("Finance").status is StepStatus.APPROVED
+        assert offered == DECIDER
+    else:
+        with pytest.raises(NotAllowed, match="not an approver"):
+            move()
+        assert offered == []
+
+
+def test_a_delegate_s_decision_records_on_whose_behalf_and_the_principal_cannot_vote_again() -> (
+    None
+):
+    request = _at_finance(mode=StepMode.ALL)
+    workflow.approve(
+        request, actor=DANA, now=NOW, channel=CH, delegations=[HOLIDAY], comment="For Fred."
+    )
+    decision = request.step("Finance").decisions[0]
+    assert (decision.approver, decision.on_behalf_of) == (DANA, FRED)
+    assert request.step("Finance").decision_of(FRED) is decision
+    assert request.pending_events[-1].actor == DANA
+
+    with pytest.raises(AlreadyDecided, match=f"{DANA} already decided Finance on PR-1001 for you"):
+        workflow.approve(request, actor=FRED, now=NOW, channel=CH, delegations=[HOLIDAY])
+    with pytest.raises(AlreadyDecided, match="You already decided"):
+        workflow.approve(request, actor=DANA, now=NOW, channel=CH, delegations=[HOLIDAY])
+    assert workflow.allowed_actions(request, FRED, now=NOW, delegations=[HOLIDAY]) == []
+    assert workflow.allowed_actions(request, DANA, now=NOW, delegations=[HOLIDAY]) == []
+
+    workflow.approve(request, actor=CARLA, now=NOW, channel=CH, delegations=[HOLIDAY])
+    assert request.status is APPROVED
+
+
+def test_a_delegate_is_told_when_the_principal_already_voted() -> None:
+    request = _at_finance(mode=StepMode.ALL)
+    workflow.approve(request, actor=FRED, now=NOW, channel=CH, delegations=[HOLIDAY])
+    with pytest.raises(AlreadyDecided) as raised:
+        workflow.approve(request, actor=DANA, now=NOW, channel=CH, delegations=[HOLIDAY])
+    assert str(raised.value) == f"{FRED} already decided Finance on PR-1001."
+    assert workflow.allowed_actions(request, DANA, now=NOW, delegations=[HOLIDAY]) == []
+
+
+def test_an_approver_who_is_also_a_delegate_casts_both_votes_of_an_all_mode_step() -> None:
+    # The example policy's case: Carla covers Fred's holiday and both sit in Finance (mode all).
+    cover = Delegation(approver=FRED, delegate=CARLA, start=TODAY, end=TODAY)
+    request = _at_finance(mode=StepMode.ALL)
+    workflow.approve(request, actor=CARLA, now=NOW, channel=CH, delegations=[cover])
+    assert request.step("Finance").status is StepStatus.ACTIVE
+    assert workflow.allowed_actions(request, CARLA, now=NOW, delegations=[cover]) == DECIDER
+    workflow.approve(request, actor=CARLA, now=NOW, channel=CH, delegations=[cover])
+    finance = request.step("Finance")
+    assert [(d.approver, d.on_behalf_of) for d in finance.decisions] == [
+        (CARLA, None),
+        (CARLA, FRED),
+    ]
+    assert request.status is APPROVED
+
+
+def test_a_delegate_rejects_and_asks_on_behalf() -> None:
+    request = _at_finance()
+    workflow.ask(
+        request, actor=DANA, question="Which budget?", now=NOW, channel=CH, delegations=[HOLIDAY]
+    )
+    assert request.open_question.asked_by == DANA
+    workflow.reject(
+        request, actor=DANA, reason="Not this year.", now=NOW, channel=CH, delegations=[HOLIDAY]
+    )
+    decision = request.step("Finance").decisions[0]
+    assert (decision.approver, decision.on_behalf_of, decision.outcome) == (
+        DANA,
+        FRED,
+        StepStatus.REJECTED,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Segregation of duties
+
+
+def test_the_requester_can_never_decide_their_own_request() -> None:
+    # Even when the route (wrongly) lists them, or they stand in for an approver.
+    request = submitted([make_step("IT review", approvers=[REQUESTER, INES])])
+    cover = [Delegation(approver=INES, delegate=REQUESTER, start=TODAY, end=TODAY)]
+    for move in (
+        lambda: workflow.approve(request, actor=REQUESTER, now=NOW, channel=CH, delegations=cover),
+        lambda: workflow.reject(request, actor=REQUESTER, reason="x", now=NOW, channel=CH),
+        lambda: workflow.ask(request, actor=REQUESTER, question="?", now=NOW, channel=CH),
+        lambda: workflow.reassign(request, actor=REQUESTER, to=LEE, now=NOW, channel=CH),
+    ):
+        with pytest.raises(NotAllowed, match="can't decide on your own request PR-1001"):
+            move()
+    assert workflow.allowed_actions(request, REQUESTER, now=NOW, delegations=cover) == [A.CANCEL]
+    assert request.step("IT review").decisions == []
+
+
+def test_a_click_from_someone_outside_the_group_changes_nothing() -> None:
+    request = submitted()
+    with pytest.raises(NotAllowed) as raised:
+        workflow.approve(request, actor=STRANGER, step_name="IT review", now=NOW, channel=CH)
+    assert str(raised.value) == (
+        "Only IT review approvers can decide IT review on PR-1001. Your click changed nothing."
+    )
+    with pytest.raises(NotAllowed, match="You are not an approver of PR-1001"):
+        workflow.approve(request, actor=STRANGER, now=NOW, channel=CH)
+    assert request.step("IT review").decisions == []
+    assert request.pending_events == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Cancel, reassign, escalation, orders
+
+
+def test_cancel_closes_the_open_steps() -> None:
+    request = submitted()
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    workflow.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
+    assert _statuses(request) == {
+        "IT review": StepStatus.APPROVED,
+        "Security review": StepStatus.CLOSED,
+        "Procurement": StepStatus.CLOSED,
+        "Finance": StepStatus.CLOSED,
+    }
+    with pytest.raises(IllegalTransition, match="is cancelled and can no longer be cancelled"):
+        workflow.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match="nothing is left to decide"):
+        workflow.approve(request, actor=SAM, now=NOW, channel=CH)
+
+
+def test_cancel_is_for_the_requester_only() -> None:
+    request = submitted()
+    with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can cancel PR-1001"):
+        workflow.cancel(request, actor=INES, now=NOW, channel=CH)
+
+
+def test_reassign_hands_the_place_on_the_step_over() -> None:
+    request = submitted()
+    step = workflow.reassign(request, actor=OMAR, to="  Lee.CIO@acme.example ", now=NOW, channel=CH)
+    assert step.approvers == [INES, LEE]
+    workflow.approve(request, actor=LEE, now=NOW, channel=CH)
+    assert step.status is StepStatus.APPROVED
+
+
+def test_reassign_refuses_the_requester_and_existing_approvers() -> None:
+    request = submitted()
+    with pytest.raises(NotAllowed, match=f"{REQUESTER} made PR-1001 and can't approve it"):
+        workflow.reassign(request, actor=OMAR, to=REQUESTER, now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match=f"{INES} is already an approver of IT review"):
+        workflow.reassign(request, actor=OMAR, to=INES, now=NOW, channel=CH)
+    with pytest.raises(NotAllowed):
+        workflow.reassign(request, actor=STRANGER, to=LEE, now=NOW, channel=CH)
+
+
+def test_a_delegate_reassigns_the_place_of_the_approver_they_stand_in_for() -> None:
+    request = _at_finance()
+    workflow.reassign(request, actor=DANA, to=LEE, now=NOW, channel=CH, delegations=[HOLIDAY])
+    assert request.step("Finance").approvers == [LEE, CARLA]
+    assert request.pending_events[-1].comment == f"{FRED} -> {LEE}"
+
+
+def test_escalation_widens_an_all_mode_step_to_any_and_skips_requester_and_members() -> None:
+    request = submitted([make_step("Finance", approvers=[FRED, CARLA], mode=StepMode.ALL)])
+    added = workflow.add_approvers(
+        request,
+        step_name="Finance",
+        approvers=[CARLA, REQUESTER, LEE],
+        now=NOW,
+        reason="No decision in 72 hours.",
+    )
+    finance = request.step("Finance")
+    assert added == [LEE]
+    assert finance.approvers == [FRED, CARLA, LEE]
+    assert finance.mode is StepMode.ANY
+    assert finance.escalated_at == NOW
+    workflow.approve(request, actor=LEE, now=NOW, channel=CH)
+    assert request.status is APPROVED
+
+
+def test_escalating_an_unknown_or_waiting_step_does_nothing() -> None:
+    request = submitted()
+    for name in ("Legal", "Finance"):
+        assert (
+            workflow.add_approvers(request, step_name=name, approvers=[LEE], now=NOW, reason="late")
+            == []
+        )
+    assert request.pending_events == []
+
+
+def test_record_po_needs_procurement_and_a_number() -> None:
+    request = request_in(APPROVED)
+    with pytest.raises(NotAllowed, match="Only procurement can record a purchase order"):
+        workflow.record_po(
+            request, actor=OMAR, po_number="PO-1", purchasers=PURCHASERS, now=NOW, channel=CH
+        )
+    with pytest.raises(IllegalTransition, match="Type the purchase order number"):
+        workflow.record_po(
+            request, actor=PAUL, po_number="  ", purchasers=PURCHASERS, now=NOW, channel=CH
+        )
+    workflow.record_po(
+        request, actor=PAUL, po_number=" PO-4500 ", purchasers=PURCHASERS, now=NOW, channel=CH
+    )
+    assert request.po_number == "PO-4500"
+
+
+def test_record_po_refuses_a_request_not_approved() -> None:
+    request = request_in(PENDING)
+    with pytest.raises(
+        IllegalTransition, match="PR-1001 is pending; only approved requests can be ordered"
+    ):
+        workflow.record_po(
+            request, actor=PAUL, po_number="PO-1", purchasers=PURCHASERS, now=NOW, channel=CH
+        )
+
+
+def test_mark_received_names_who_may_confirm() -> None:
+    request = request_in(ORDERED)
+    with pytest.raises(NotAllowed, match=f"Only {REQUESTER} or procurement can mark PR-1001"):
+        workflow.mark_received(request, actor=OMAR, purchasers=PURCHASERS, now=NOW, channel=CH)
+    with pytest.raises(IllegalTransition, match="only ordered requests can be received"):
+        workflow.mark_received(
+            request_in(APPROVED), actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH
+        )
+
+
+def test_allowed_actions_of_a_request_made_by_someone_who_is_also_in_procurement() -> None:
+    request = request_in(APPROVED)
+    assert workflow.allowed_actions(request, REQUESTER, now=NOW, purchasers=[REQUESTER]) == [
+        A.RECORD_PO
+    ]
