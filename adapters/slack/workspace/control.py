@@ -72,7 +72,7 @@ async def get_events(request: web.Request) -> web.StreamResponse:
     )
     await stream.prepare(request)
     # A reconnecting EventSource sends Last-Event-ID; changes made meanwhile are not missed.
-    since = request.query.get("since") or request.headers.get("Last-Event-ID", "")
+    since = request.query.get("since") or request.headers.get("Last-Event-ID") or ""
     seen = int(since) if since.lstrip("-").isdigit() else -1
     await stream.write(b"retry: 1000\n\n")
     try:
