@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from adapters.slack import ids
@@ -252,3 +253,31 @@ async def test_app_home_lists_waiting_and_mine(harness: Harness) -> None:
     assert home is not None and "PR-1001" in str(home.blocks)
     await h.click(IT[0], home, APPROVE)
     assert h.core.service.get(1).steps[0].deciders == [IT[0]]
+
+
+async def test_two_approvers_clicking_together(harness: Harness) -> None:
+    h = harness
+    await h.buy(REQUESTER, FORM)
+    await h.settle()
+    ines, omar = h.last_card(IT[0], "PR-1001"), h.last_card(IT[1], "PR-1001")
+    await asyncio.gather(
+        h.sender.click(h.user(IT[0]), ines, APPROVE), h.sender.click(h.user(IT[1]), omar, APPROVE)
+    )
+    await h.settle()
+    deciders = h.core.service.get(1).steps[0].deciders
+    assert len(deciders) == 1
+    loser = IT[1] if deciders == [IT[0]] else IT[0]
+    told = [
+        m.text
+        for m in h.ws.messages_in(h.last_card(loser, "PR-1001").channel, viewer=h.user(loser))
+    ]
+    assert any(f"IT review was already approved by {deciders[0]}" in t for t in told)
+
+
+async def test_unknown_approver_is_reported_to_the_requester(harness: Harness) -> None:
+    h = harness
+    del h.ws.users[h.user(IT[1])]  # IT[1] left the Slack workspace
+    await h.buy(REQUESTER, FORM)
+    await h.settle()
+    assert any(f"I couldn't reach {IT[1]} about PR-1001" in t for t in h.texts(REQUESTER))
+    assert h.last_card(IT[0], "PR-1001")  # the reachable approver still got theirs
