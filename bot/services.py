@@ -501,12 +501,13 @@ class Procurement:
                         if not first:
                             return request  # a retry of work already done
                     apply(uow, request, self.clock.now())
+                    actions = [e.action for e in request.pending_events]  # commit drains them
                     uow.requests.save(request)
                     uow.commit()
                     log.info(
                         "%s: %s by %s -> %s",
                         request.number,
-                        request.pending_events and request.pending_events[-1].action,
+                        ", ".join(actions),
                         actor,
                         request.status.value,
                     )
