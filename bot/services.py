@@ -84,15 +84,13 @@ class Procurement:
     def preview(self, *, requester: str, draft: RequestDraft) -> Preview:
         """Route, catalogue match and vendor history for a draft, without saving anything."""
         with self._uow() as uow:
-            vendor = uow.vendors.get(vendor_key(draft.vendor))
-            status = self._vendor_status(uow, vendor, draft)
-            facts = self._facts(draft, status)
+            _, facts = self._assess(uow, draft)
             entry = self.policy.catalogue_match(facts, requester=requester)
             route = [] if entry else self.policy.route(facts)
             return Preview(
                 route=route,
                 catalogue=entry,
-                vendor_status=status,
+                vendor_status=facts.vendor_status,
                 history=uow.requests.vendor_history(facts.vendor_key),
             )
 
@@ -114,9 +112,8 @@ class Procurement:
                     existing = uow.requests.get(int(result))
                     if existing is not None:
                         return existing
-            vendor = uow.vendors.get(vendor_key(draft.vendor))
-            status = self._vendor_status(uow, vendor, draft)
-            facts = self._facts(draft, status)
+            vendor, facts = self._assess(uow, draft)
+            status = facts.vendor_status
             request = PurchaseRequest(
                 id=None,
                 requester=requester,
@@ -161,6 +158,12 @@ class Procurement:
             uow.commit()
         log.info("%s submitted by %s: %s", request.number, requester, request.status.value)
         return request
+
+    def _assess(self, uow: UnitOfWork, draft: RequestDraft) -> tuple[Vendor | None, RequestFacts]:
+        """The registry's vendor (if any) and the facts routing looks at; refuses rejected
+        vendors."""
+        vendor = uow.vendors.get(vendor_key(draft.vendor))
+        return vendor, self._facts(draft, self._vendor_status(uow, vendor, draft))
 
     def _vendor_status(
         self, uow: UnitOfWork, vendor: Vendor | None, draft: RequestDraft
@@ -367,8 +370,7 @@ class Procurement:
             if actor != request.requester:
                 raise NotAllowed(f"Only {request.requester} can edit {request.number}.")
             changes = _describe_changes(request, draft)
-            status = self._vendor_status(uow, uow.vendors.get(vendor_key(draft.vendor)), draft)
-            facts = self._facts(draft, status)
+            _, facts = self._assess(uow, draft)
             _apply_draft(request, draft, base_amount=facts.annual_base_amount)
             known = {s.name for s in request.steps}
             needed = [r for r in self.policy.route(facts) if r.spec.name not in known]

@@ -262,6 +262,21 @@ def _step_for(
     return step, principal
 
 
+def _vote(
+    step: Step, *, actor: str, principal: str, outcome: StepStatus, now: datetime, comment: str
+) -> None:
+    """Record actor's vote; on_behalf_of names the approver a delegate stood in for."""
+    step.decisions.append(
+        Decision(
+            approver=actor,
+            outcome=outcome,
+            at=now,
+            comment=comment,
+            on_behalf_of=principal if principal != actor else None,
+        )
+    )
+
+
 def approve(
     request: PurchaseRequest,
     *,
@@ -278,14 +293,13 @@ def approve(
         raise IllegalTransition(
             f"{request.number} is waiting for the requester's answer; approve it after they reply."
         )
-    step.decisions.append(
-        Decision(
-            approver=actor,
-            outcome=StepStatus.APPROVED,
-            at=now,
-            comment=comment,
-            on_behalf_of=principal if principal != actor else None,
-        )
+    _vote(
+        step,
+        actor=actor,
+        principal=principal,
+        outcome=StepStatus.APPROVED,
+        now=now,
+        comment=comment,
     )
     approvals = {
         d.on_behalf_of or d.approver for d in step.decisions if d.outcome is StepStatus.APPROVED
@@ -347,14 +361,8 @@ def reject(
     if not reason.strip():
         raise IllegalTransition("Give a reason so the requester knows what to change.")
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
-    step.decisions.append(
-        Decision(
-            approver=actor,
-            outcome=StepStatus.REJECTED,
-            at=now,
-            comment=reason,
-            on_behalf_of=principal if principal != actor else None,
-        )
+    _vote(
+        step, actor=actor, principal=principal, outcome=StepStatus.REJECTED, now=now, comment=reason
     )
     step.status = StepStatus.REJECTED
     step.decided_at = now
