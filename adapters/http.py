@@ -39,23 +39,21 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     settings = core.settings
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
-    notifiers: list[Notifier] = []
-    dispatcher_ref: list[Dispatcher] = []
+    client = slack_client(settings) if settings.slack_enabled else None
+    notifiers: list[Notifier] = [SlackNotifier(client=client)] if client else []
+    dispatcher = Dispatcher(
+        uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
+    )
+    app[DISPATCHER] = dispatcher
 
-    def wake() -> None:
-        if dispatcher_ref:
-            dispatcher_ref[0].wake()
-
-    if settings.slack_enabled:
-        client = slack_client(settings)
+    if client is not None:
         bot = SlackBot(
             service=core.service,
             client=client,
             signing_secret=secret(settings.slack_signing_secret),
-            on_change=wake,
+            on_change=dispatcher.wake,
         )
         app[SLACK] = bot
-        notifiers.append(SlackNotifier(client=client))
 
         async def slack_events(request: web.Request) -> web.Response:
             bolt_request = await to_bolt_request(request)
@@ -64,12 +62,6 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         app.router.add_post("/slack/events", slack_events)
     else:
         log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
-
-    dispatcher = Dispatcher(
-        uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
-    )
-    dispatcher_ref.append(dispatcher)
-    app[DISPATCHER] = dispatcher
 
     async def healthz(request: web.Request) -> web.Response:
         try:

@@ -40,14 +40,14 @@ ACTION_STYLES = {
     Action.CANCEL: "danger",
     Action.RECORD_PO: "primary",
 }
-# Actions that need words from the person first (a reason, a question, a PO number...).
+# Actions that need words from the person first (a reason, a question, a PO number, the
+# edited request). Cancel is not among them: it is confirmed with one more click, not typed.
 ACTIONS_WITH_FORM = {
     Action.REJECT,
     Action.ASK,
     Action.ANSWER,
     Action.EDIT,
     Action.RECORD_PO,
-    Action.CANCEL,
 }
 
 

@@ -36,6 +36,7 @@ from adapters.slack.render import (
     render_card,
 )
 from bot import intake
+from bot.cards import ACTIONS_WITH_FORM
 from bot.errors import DomainError, InvalidInput, NotAllowed, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
@@ -126,9 +127,6 @@ class SlackBot:
         await self.client.views_publish(
             user_id=user_id, view=home_view(mine=mine_cards, waiting=waiting_cards)
         )
-
-    def _changed(self) -> None:
-        self._on_change()
 
     # ------------------------------------------------------------------ listeners
 
@@ -340,7 +338,7 @@ class SlackBot:
                 return
             await ack()
             task.result()  # re-raise anything else for Bolt's error handler
-            self._changed()
+            self._on_change()
             return
         await ack()
         try:
@@ -348,7 +346,7 @@ class SlackBot:
         except DomainError as error:
             await self.client.chat_postMessage(channel=body["user"]["id"], text=str(error))
             return
-        self._changed()
+        self._on_change()
 
     async def on_edit_submit(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
@@ -385,11 +383,11 @@ class SlackBot:
         user = body["user"]["id"]
         try:
             person = await self.person(user)
-            if kind in (Action.REJECT, Action.ASK, Action.ANSWER, Action.RECORD_PO):
-                await self._open_reason(body, kind, request_id, step, person)
-                return
             if kind is Action.EDIT:
                 await self._open_edit(body, request_id, person)
+                return
+            if kind in ACTIONS_WITH_FORM:
+                await self._open_reason(body, kind, request_id, step, person)
                 return
             key = f"slack:{user}:{action.get('action_ts')}"
             common: dict[str, Any] = {
@@ -407,7 +405,7 @@ class SlackBot:
         except DomainError as error:
             await self._tell(body, str(error))
             return
-        self._changed()
+        self._on_change()
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(user, person)
 
@@ -462,7 +460,7 @@ class SlackBot:
         kind = Action(metadata["a"])
         field = view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.REASON_INPUT, {})
         text = (field.get("value") or "").strip()
-        if not text and kind is not Action.CANCEL:
+        if not text:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: "This can't be empty."})
             return
         person = await self.person(body["user"]["id"])
@@ -479,7 +477,6 @@ class SlackBot:
             Action.ASK: lambda: self.service.ask(question=text, step=metadata.get("s"), **common),
             Action.ANSWER: lambda: self.service.answer(text=text, **common),
             Action.RECORD_PO: lambda: self.service.record_po(po_number=text, **common),
-            Action.CANCEL: lambda: self.service.cancel(reason=text, **common),
         }
         try:
             await asyncio.to_thread(calls[kind])
@@ -487,7 +484,7 @@ class SlackBot:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
             return
         await ack()
-        self._changed()
+        self._on_change()
         if metadata.get("home"):
             await self.publish_home(body["user"]["id"], person)
 

@@ -218,6 +218,15 @@ def intake_modal(
             ),
         )
 
+    def date_input(name: str, *, hint: str | None = None) -> InputBlock:
+        return InputBlock(
+            block_id=name,
+            label=intake.LABELS[name],
+            optional=True,
+            hint=hint,
+            element=DatePickerElement(action_id=name, initial_date=values.get(name) or None),
+        )
+
     blocks: list[Block] = []
     if notice:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(notice, 2900))))
@@ -282,16 +291,7 @@ def intake_modal(
             )
         )
     blocks.append(text_input(intake.COST_CENTRE, placeholder="e.g. Design"))
-    blocks.append(
-        InputBlock(
-            block_id=intake.NEEDED_BY,
-            label=intake.LABELS[intake.NEEDED_BY],
-            optional=True,
-            element=DatePickerElement(
-                action_id=intake.NEEDED_BY, initial_date=values.get(intake.NEEDED_BY) or None
-            ),
-        )
-    )
+    blocks.append(date_input(intake.NEEDED_BY))
     if touches_data:
         blocks.append(
             InputBlock(
@@ -324,15 +324,9 @@ def intake_modal(
     )
     if recurring:
         blocks.append(
-            InputBlock(
-                block_id=intake.RENEWAL_DATE,
-                label=intake.LABELS[intake.RENEWAL_DATE],
-                optional=True,
+            date_input(
+                intake.RENEWAL_DATE,
                 hint="For subscriptions: when it renews, so we remind you in time.",
-                element=DatePickerElement(
-                    action_id=intake.RENEWAL_DATE,
-                    initial_date=values.get(intake.RENEWAL_DATE) or None,
-                ),
             )
         )
     view = View(
@@ -376,12 +370,6 @@ def reason_modal(
         Action.ASK: ("Ask a question", f"Your question about {number}", "Send question", True),
         Action.ANSWER: ("Reply", f"Your answer on {number}", "Send answer", True),
         Action.RECORD_PO: ("Record PO", f"Purchase order number for {number}", "Record", False),
-        Action.CANCEL: (
-            "Cancel request",
-            f"Why cancel {number}? (optional)",
-            "Cancel request",
-            True,
-        ),
     }
     title, label, submit, multiline = labels[action]
     blocks: list[Block] = []
@@ -391,7 +379,7 @@ def reason_modal(
         InputBlock(
             block_id=ids.REASON_BLOCK,
             label=label,
-            optional=action is Action.CANCEL,
+            optional=False,
             element=PlainTextInputElement(
                 action_id=ids.REASON_INPUT, multiline=multiline, max_length=2000
             ),

@@ -101,7 +101,7 @@ def test_the_actions_carry_labels_styles_and_whether_they_need_a_form() -> None:
     assert [(a.label, a.step, a.needs_form) for a in requester.actions] == [
         ("Reply", None, True),
         ("Edit request", None, True),
-        ("Cancel request", None, True),
+        ("Cancel request", None, False),
     ]
     purchaser = _card(request_in(S.APPROVED), PAUL)
     assert [(a.label, a.style) for a in purchaser.actions] == [("Record PO", "primary")]
