@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,12 @@ T = TypeVar("T")
 
 # A first word that is clearly a subcommand attempt: '/buy stats PR-1042'.
 _SUBCOMMAND_ATTEMPT = re.compile(r"^[a-z]+\s+(?:pr)?[-#\s]*\d{3,}\s*$", re.IGNORECASE)
-_SUBMIT_BUDGET_SECONDS = 2.0  # within Slack's 3 s for view submissions, with margin
+# Slack closes a modal with an error after 3 s without an ack; answer well within that.
+_ACK_BUDGET_SECONDS = 2.0
+_LOOKUP_BUDGET_SECONDS = 0.5  # how long validation waits to learn the person's time zone
+_NOTICE_MARGIN_SECONDS = 0.3
+_EARLIEST_ZONE = timezone(timedelta(hours=-12))
+_SORRY = "Something went wrong on our side and nothing was saved. Please try again in a minute."
 
 
 class SlackBot:
@@ -96,8 +101,13 @@ class SlackBot:
         await self._run(self.service.remember_person, person=person)
         return person
 
-    def _today(self, person: Person) -> date:
-        return datetime.now(ZoneInfo(person.tz or "UTC")).date()
+    def _lookup(self, user_id: str) -> asyncio.Future[Person]:
+        """Start finding the person now; a modal's handler awaits it only when it must."""
+        lookup = asyncio.ensure_future(self.person(user_id))
+        # If the form turns out invalid nobody awaits it; retrieve its error so asyncio
+        # doesn't log it as never retrieved (the submit path re-raises it on await).
+        lookup.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return lookup
 
     async def _tell(self, body: dict[str, Any], text: str) -> None:
         """Answer the clicker privately where they clicked (or in their DM from App Home)."""
@@ -266,12 +276,12 @@ class SlackBot:
         await self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
     async def _validated(
-        self, ack: AsyncAck, view: dict[str, Any], person: Person
+        self, ack: AsyncAck, view: dict[str, Any], lookup: asyncio.Future[Person]
     ) -> tuple[RequestDraft, dict[str, str]] | None:
         values = form_values(view["state"]["values"])
         try:
             draft = intake.parse_form(
-                values, currencies=self.service.policy.currencies, today=self._today(person)
+                values, currencies=self.service.policy.currencies, today=await _today(lookup)
             )
         except InvalidInput as invalid:
             await ack(response_action="errors", errors=_visible_errors(invalid.fields, view))
@@ -282,93 +292,135 @@ class SlackBot:
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         """Validate, warn about existing purchases once, then save and route."""
-        person = await self.person(body["user"]["id"])
-        checked = await self._validated(ack, view, person)
+        deadline = _deadline()
+        lookup = self._lookup(body["user"]["id"])
+        checked = await self._validated(ack, view, lookup)
         if checked is None:
             return
         draft, values = checked
-        metadata = _metadata(view)
-        if not metadata.get("confirmed"):
-            notice = await self._existing_notice(person, draft)
-            if notice:
-                await ack(
-                    response_action="update",
-                    view=intake_modal(
-                        values=values,
-                        currencies=self.service.policy.currencies,
-                        metadata=json.dumps({"confirmed": True}),
-                        submit="Submit anyway",
-                        notice=f":information_source: {notice}",
-                    ),
-                )
-                return
-        await self._submit_within_budget(
-            ack,
-            body,
-            lambda: self.service.submit(
+        confirmed = bool(_metadata(view).get("confirmed"))
+
+        async def work() -> str | None:
+            person = await lookup
+            if not confirmed:
+                notice = await self._existing_notice(person, draft, deadline=deadline)
+                if notice:
+                    return notice
+            await self._run(
+                self.service.submit,
                 requester=person.email,
                 draft=draft,
                 channel=Channel.SLACK,
                 idempotency_key=f"slack:view:{view['id']}",
-            ),
-        )
+            )
+            return None
 
-    async def _existing_notice(self, person: Person, draft: RequestDraft) -> str | None:
+        def notice_view(notice: str) -> dict[str, Any]:
+            return intake_modal(
+                values=values,
+                currencies=self.service.policy.currencies,
+                metadata=json.dumps({"confirmed": True}),
+                submit="Submit anyway",
+                notice=f":information_source: {notice}",
+            )
+
+        await self._finish(ack, body, work(), deadline=deadline, notice_view=notice_view)
+
+    async def _existing_notice(
+        self, person: Person, draft: RequestDraft, *, deadline: float
+    ) -> str | None:
+        # The notice is a courtesy: if the database is slow it is skipped, and it must end
+        # before the ack deadline so that a notice never arrives after the modal has closed.
+        budget = deadline - asyncio.get_running_loop().time() - _NOTICE_MARGIN_SECONDS
+        if budget <= 0:
+            return None
         try:
             preview = await asyncio.wait_for(
-                self._run(self.service.preview, requester=person.email, draft=draft), 1.0
+                self._run(self.service.preview, requester=person.email, draft=draft), budget
             )
         except TimeoutError:
-            return None  # a slow database must not cost the requester their form
+            return None
         return None if preview.catalogue else preview.existing_notice
 
-    async def _submit_within_budget(
-        self, ack: AsyncAck, body: dict[str, Any], work: Callable[[], PurchaseRequest]
-    ) -> None:
-        """Run the save; show a domain refusal on the form if it comes in time, else by DM."""
-        task = asyncio.ensure_future(asyncio.to_thread(work))
-        done, _ = await asyncio.wait({task}, timeout=_SUBMIT_BUDGET_SECONDS)
+    async def _finish(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        work: Awaitable[str | None],
+        *,
+        deadline: float,
+        notice_view: Callable[[str], dict[str, Any]] | None = None,
+        error_block: str = intake.TITLE,
+    ) -> bool:
+        """Ack a modal with the outcome of `work` if it ends before the deadline (errors on
+        the form, a notice, or closing it); otherwise close the modal at the deadline and
+        report a refusal by DM. Slack allows 3 s and the database or Slack may be slow.
+        True when the work was done."""
+        task = asyncio.ensure_future(work)
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+        done, _ = await asyncio.wait({task}, timeout=timeout)
         if done:
             error = task.exception()
             if isinstance(error, VendorRefused):
                 await ack(response_action="errors", errors={intake.VENDOR: str(error)})
-                return
+                return False
             if isinstance(error, DomainError):
-                await ack(response_action="errors", errors={intake.TITLE: str(error)})
-                return
+                await ack(response_action="errors", errors={error_block: str(error)})
+                return False
+            if error is not None:
+                # The form stays open with what they typed. Not re-raised: Bolt's error
+                # handler would reset the ack it has not sent yet and Slack would see none.
+                await ack(response_action="errors", errors={error_block: _SORRY})
+                log.error("A modal submission failed", exc_info=error)
+                return False
+            notice = task.result()
+            if notice and notice_view is not None:
+                await ack(response_action="update", view=notice_view(notice))
+                return False
             await ack()
-            task.result()  # re-raise anything else for Bolt's error handler
             self._on_change()
-            return
+            return True
         await ack()
         try:
             await task
         except DomainError as error:
-            await self.client.chat_postMessage(channel=body["user"]["id"], text=str(error))
-            return
+            await self._dm(body, f"I couldn't save that: {error} Nothing was changed.")
+            return False
+        except Exception:
+            await self._dm(body, _SORRY)
+            raise
         self._on_change()
+        return True
+
+    async def _dm(self, body: dict[str, Any], text: str) -> None:
+        await self.client.chat_postMessage(
+            channel=body["user"]["id"], text=text, blocks=note_blocks(text)
+        )
 
     async def on_edit_submit(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         """The requester resubmits an edited request."""
-        person = await self.person(body["user"]["id"])
-        checked = await self._validated(ack, view, person)
+        deadline = _deadline()
+        lookup = self._lookup(body["user"]["id"])
+        checked = await self._validated(ack, view, lookup)
         if checked is None:
             return
         draft, _ = checked
         request_id = int(_metadata(view)["r"])
-        await self._submit_within_budget(
-            ack,
-            body,
-            lambda: self.service.edit(
+
+        async def work() -> None:
+            person = await lookup
+            await self._run(
+                self.service.edit,
                 request_id=request_id,
                 actor=person.email,
                 draft=draft,
                 channel=Channel.SLACK,
                 idempotency_key=f"slack:view:{view['id']}",
-            ),
-        )
+            )
+
+        await self._finish(ack, body, work(), deadline=deadline)
 
     async def on_card_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
@@ -456,6 +508,7 @@ class SlackBot:
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         """Reject / ask / answer / record PO, with the text from the modal."""
+        deadline = _deadline()
         metadata = _metadata(view)
         kind = Action(metadata["a"])
         field = view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.REASON_INPUT, {})
@@ -463,30 +516,30 @@ class SlackBot:
         if not text:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: "This can't be empty."})
             return
-        person = await self.person(body["user"]["id"])
-        common: dict[str, Any] = {
-            "request_id": int(metadata["r"]),
-            "actor": person.email,
-            "channel": Channel.SLACK,
-            "idempotency_key": f"slack:view:{view['id']}",
-        }
-        calls: dict[Action, Callable[[], PurchaseRequest]] = {
-            Action.REJECT: lambda: self.service.reject(
-                reason=text, step=metadata.get("s"), **common
-            ),
-            Action.ASK: lambda: self.service.ask(question=text, step=metadata.get("s"), **common),
-            Action.ANSWER: lambda: self.service.answer(text=text, **common),
-            Action.RECORD_PO: lambda: self.service.record_po(po_number=text, **common),
-        }
-        try:
+        user = body["user"]["id"]
+        request_id, step = int(metadata["r"]), metadata.get("s")
+
+        async def work() -> None:
+            person = await self.person(user)
+            common: dict[str, Any] = {
+                "request_id": request_id,
+                "actor": person.email,
+                "channel": Channel.SLACK,
+                "idempotency_key": f"slack:view:{view['id']}",
+            }
+            calls: dict[Action, Callable[[], PurchaseRequest]] = {
+                Action.REJECT: lambda: self.service.reject(reason=text, step=step, **common),
+                Action.ASK: lambda: self.service.ask(question=text, step=step, **common),
+                Action.ANSWER: lambda: self.service.answer(text=text, **common),
+                Action.RECORD_PO: lambda: self.service.record_po(po_number=text, **common),
+            }
             await asyncio.to_thread(calls[kind])
-        except DomainError as error:
-            await ack(response_action="errors", errors={ids.REASON_BLOCK: str(error)})
-            return
-        await ack()
-        self._on_change()
-        if metadata.get("home"):
-            await self.publish_home(body["user"]["id"], person)
+
+        done = await self._finish(
+            ack, body, work(), deadline=deadline, error_block=ids.REASON_BLOCK
+        )
+        if done and metadata.get("home"):
+            await self.publish_home(user)
 
     async def on_keep(self, ack: AsyncAck, respond: AsyncRespond, action: dict[str, Any]) -> None:
         """'Keep it' on a cancel confirmation."""
@@ -506,6 +559,19 @@ class SlackBot:
             and not event.get("subtype")
         ):
             await say(text=HELP)
+
+
+def _deadline() -> float:
+    return asyncio.get_running_loop().time() + _ACK_BUDGET_SECONDS
+
+
+async def _today(lookup: asyncio.Future[Person]) -> date:
+    """Today where the person is, if we know them in time; else the earliest date anywhere
+    on Earth, so that a date which is still today somewhere is never called past."""
+    done, _ = await asyncio.wait({lookup}, timeout=_LOOKUP_BUDGET_SECONDS)
+    if done and lookup.exception() is None:
+        return datetime.now(ZoneInfo(lookup.result().tz or "UTC")).date()
+    return datetime.now(_EARLIEST_ZONE).date()
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
