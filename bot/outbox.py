@@ -156,7 +156,7 @@ class Dispatcher:
             except RecipientUnreachable as error:
                 last_error = error
                 continue
-            await asyncio.to_thread(self._after_send, person, before, ref)
+            await asyncio.to_thread(self._after_send, message, person, before, ref)
             return
         raise last_error or RecipientUnreachable(
             f"{person.email} has no Slack account we can find and has not talked to the bot "
@@ -171,12 +171,24 @@ class Dispatcher:
             card = self._service.card_for(request_id=message.request_id, viewer=person.email)
         return person, card
 
-    def _after_send(self, person: Person, before: Person, ref: MessageRef | None) -> None:
+    def _after_send(
+        self, message: OutboxMessage, person: Person, before: Person, ref: MessageRef | None
+    ) -> None:
         with self._uow() as uow:
             if person != before:
                 uow.people.save(person)  # the notifier learned an id, a name or a zone
             if ref is not None:
                 uow.outbox.add_ref(ref)
+            if person.name and not before.name and message.request_id is not None:
+                # Cards sent before we met this person show their email: redraw them by name.
+                uow.outbox.add(
+                    OutboxMessage(
+                        kind=MessageKind.REFRESH,
+                        recipient=None,
+                        request_id=message.request_id,
+                        next_attempt_at=self._clock.now(),
+                    )
+                )
             uow.commit()
 
     def _order(self, person: Person) -> list[Notifier]:

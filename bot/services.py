@@ -502,7 +502,14 @@ class Procurement:
                         )
                         if not first:
                             return request  # a retry of work already done
-                    apply(uow, request, self.clock.now())
+                    try:
+                        apply(uow, request, self.clock.now())
+                    except AlreadyDecided as error:
+                        # The domain names voters by email; the clicker knows them by name.
+                        message = str(error)
+                        for email, name in self._names(uow, request).items():
+                            message = message.replace(email, name)
+                        raise AlreadyDecided(message) from None
                     actions = [e.action for e in request.pending_events]  # commit drains them
                     uow.requests.save(request)
                     uow.commit()
