@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed
+from bot.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
 from bot.model import (
     Channel,
     Decision,
@@ -523,6 +523,8 @@ def reassign(
     """An approver hands their place on a step to someone else."""
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     to = to.strip().lower()
+    if "@" not in to:
+        raise InvalidInput({"to": "Give the email address of the person to hand this to."})
     if to == request.requester:
         raise NotAllowed(f"{to} made {request.number} and can't approve it.")
     if to in step.approvers:

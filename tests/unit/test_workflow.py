@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import workflow
-from bot.errors import AlreadyDecided, DomainError, IllegalTransition, NotAllowed
+from bot.errors import AlreadyDecided, DomainError, IllegalTransition, InvalidInput, NotAllowed
 from bot.model import (
     Channel,
     Delegation,
@@ -908,6 +908,10 @@ def test_reassign_refuses_the_requester_and_existing_approvers() -> None:
         workflow.reassign(request, actor=OMAR, to=INES, now=NOW, channel=CH)
     with pytest.raises(NotAllowed):
         workflow.reassign(request, actor=STRANGER, to=LEE, now=NOW, channel=CH)
+    for nobody in ("", "   ", "lee"):
+        with pytest.raises(InvalidInput, match="email address"):
+            workflow.reassign(request, actor=OMAR, to=nobody, now=NOW, channel=CH)
+    assert request.step("IT review").approvers == [INES, OMAR]
 
 
 def test_a_delegate_reassigns_the_place_of_the_approver_they_stand_in_for() -> None:
