@@ -557,6 +557,10 @@ def summary(policy: Policy) -> str:
             f"({rule.step.group}, {rule.step.mode.value})"
         )
     out.append(f"{len(policy.catalogue)} catalogue entries, {len(policy.delegations)} delegations.")
+    budgets = policy.budgets
+    step = f"adds {budgets.step.name}" if budgets.step else "adds nothing"
+    action = "blocks" if budgets.over_budget.value == "block" else step
+    out.append(f"{len(budgets.items)} budgets; a request over budget {action}.")
     digest = policy.digest
     out.append(f"Digest every {digest.day} at {digest.time:%H:%M} {digest.timezone}.")
     return "\n".join(out)

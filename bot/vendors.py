@@ -72,6 +72,7 @@ def suggest(vendors: Iterable[Vendor], text: str, *, limit: int = 20) -> list[Ve
 
 # --------------------------------------------------------------------------- CSV bootstrap
 
+MAX_NAME = 100  # what the request form accepts
 CSV_COLUMNS = (
     "name",
     "status",
@@ -129,6 +130,8 @@ def parse_vendor_rows(
         key = vendor_key(name)
         if not key:
             errors.append("the name is empty")
+        elif len(name) > MAX_NAME:
+            errors.append(f"the name is longer than {MAX_NAME} characters")
         elif key in seen:
             errors.append(f"{name!r} is the same vendor as line {seen[key]}")
         else:

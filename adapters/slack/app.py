@@ -34,10 +34,11 @@ from adapters.slack.render import (
     parse_action_value,
     reason_modal,
     render_card,
+    vendor_options,
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import DomainError, InvalidInput, NotAllowed, VendorRefused
+from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
@@ -162,6 +163,7 @@ class SlackBot:
         app.view(ids.EDIT)(track(self.on_edit_submit))
         app.view(ids.REASON)(track(self.on_reason_submit))
         app.action(intake.CATEGORY)(track(self.on_category_change))
+        app.options(ids.VENDOR_SUGGEST)(self.on_vendor_suggest)
         app.action(re.compile(f"^{ids.ACTION_PREFIX}(?!keep)"))(track(self.on_card_action))
         app.action(ids.KEEP)(track(self.on_keep))
         app.event("app_home_opened")(track(self.on_home_opened))
@@ -265,6 +267,17 @@ class SlackBot:
         )
         await self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
+    async def on_vendor_suggest(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Typeahead for the vendor field: the registry's matches, approved ones first, and
+        what was typed as a new vendor. Answered in the ack itself, as Slack requires."""
+        typed = str(body.get("value") or "")
+        found = await self._run(self.service.vendor_suggestions, text=typed)
+        await ack(
+            options=vendor_options(
+                typed=typed, vendors=[(vendor.name, status) for vendor, status in found]
+            )
+        )
+
     async def _validated(
         self, ack: AsyncAck, view: dict[str, Any], person: Person
     ) -> tuple[RequestDraft, dict[str, str]] | None:
@@ -289,7 +302,11 @@ class SlackBot:
         draft, values = checked
         metadata = _metadata(view)
         if not metadata.get("confirmed"):
-            notice = await self._existing_notice(person, draft)
+            try:
+                notice = await self._preview_notice(person, draft)
+            except DomainError as error:
+                await ack(response_action="errors", errors={_error_field(error): str(error)})
+                return
             if notice:
                 await ack(
                     response_action="update",
@@ -313,14 +330,18 @@ class SlackBot:
             ),
         )
 
-    async def _existing_notice(self, person: Person, draft: RequestDraft) -> str | None:
+    async def _preview_notice(self, person: Person, draft: RequestDraft) -> str | None:
+        """What the requester should read before the request is saved (existing purchases,
+        an overrun of the budget), or None to submit at once."""
         try:
             preview = await asyncio.wait_for(
                 self._run(self.service.preview, requester=person.email, draft=draft), 1.0
             )
         except TimeoutError:
             return None  # a slow database must not cost the requester their form
-        return None if preview.catalogue else preview.existing_notice
+        if preview.catalogue or not preview.needs_confirmation:
+            return None
+        return preview.notice
 
     async def _submit_within_budget(
         self, ack: AsyncAck, body: dict[str, Any], work: Callable[[], PurchaseRequest]
@@ -330,11 +351,8 @@ class SlackBot:
         done, _ = await asyncio.wait({task}, timeout=_SUBMIT_BUDGET_SECONDS)
         if done:
             error = task.exception()
-            if isinstance(error, VendorRefused):
-                await ack(response_action="errors", errors={intake.VENDOR: str(error)})
-                return
             if isinstance(error, DomainError):
-                await ack(response_action="errors", errors={intake.TITLE: str(error)})
+                await ack(response_action="errors", errors={_error_field(error): str(error)})
                 return
             await ack()
             task.result()  # re-raise anything else for Bolt's error handler
@@ -506,6 +524,15 @@ class SlackBot:
             and not event.get("subtype")
         ):
             await say(text=HELP)
+
+
+def _error_field(error: DomainError) -> str:
+    """The form field a refusal belongs next to."""
+    if isinstance(error, VendorRefused):
+        return intake.VENDOR
+    if isinstance(error, BudgetExceeded):
+        return intake.COST_CENTRE
+    return intake.TITLE
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
