@@ -26,7 +26,7 @@ class OverBudget(enum.StrEnum):
     BLOCK = "block"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Period:
     """A calendar year (quarter None) or one of its quarters."""
 
@@ -91,7 +91,7 @@ def merge(policy: Iterable[Budget], imported: Iterable[Budget]) -> list[Budget]:
     centre and period."""
     merged = {b.key: b for b in policy}
     merged.update({b.key: b for b in imported})
-    return sorted(merged.values(), key=lambda b: (b.key[0], b.period))
+    return sorted(merged.values(), key=lambda b: (b.key[0], b.period.year, b.period.quarter or 0))
 
 
 def applicable(budgets: Iterable[Budget], *, cost_centre: str, day: date) -> list[Budget]:

@@ -951,6 +951,8 @@ class Procurement:
         outcome: str = "",
     ) -> None:
         """A vendor-qualification step's decision is the vendor's review outcome."""
+        if approved and request.vendor_status is VendorStatus.REJECTED:
+            return  # an exception for one purchase; the vendor stays rejected
         key = vendor_key(request.vendor)
         vendor = uow.vendors.get(key) or uow.vendors.add(Vendor(name=request.vendor))
         if approved and any(
