@@ -228,7 +228,7 @@ def test_budget_mistakes_name_the_field_and_line(old: str, new: str, expected: s
 
 def test_an_exception_for_rejected_vendors_needs_a_rule_naming_its_approvers() -> None:
     allowed = SMALL_POLICY + "vendors:\n  allow_rejected_exception: true\n"
-    with pytest.raises(PolicyError, match="vendors.allow_rejected_exception: add a rule"):
+    with pytest.raises(PolicyError, match=r"vendors\.allow_rejected_exception: add a rule"):
         policy_module.parse(allowed)
     with_rule = allowed.replace(
         "catalogue:",
