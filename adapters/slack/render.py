@@ -230,7 +230,8 @@ def intake_modal(
 
     blocks: list[Block] = []
     if notice:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(notice, 2900))))
+        # The notice quotes other people's request titles: escaped so they cannot link or ping.
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(_escape(notice), 2900))))
     blocks += [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
         InputBlock(

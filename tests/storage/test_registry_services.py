@@ -250,3 +250,13 @@ def test_pending_requests_count_only_when_the_policy_says_so(
     assert design[0].spent == Decimal("1620.00")
     design = [c for c in service_with(uow_factory, ignoring).budgets() if c.budget.period == Q4]
     assert design[0].spent == Decimal("0.00")
+
+
+def test_an_overrun_joins_a_finance_step_the_amount_already_needs(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    service = service_with(uow_factory)
+    service.import_budgets([Budget("Design", Q4, Decimal("20000"), "USD", source="import")])
+    big = service.submit(requester=REQUESTER, draft=draft(quantity=50), channel=Channel.SLACK)
+    (finance,) = [s for s in big.steps if s.name == "Finance"]
+    assert finance.reason == "Finance from 25,000 USD; Over the Design budget for 2026-Q4"

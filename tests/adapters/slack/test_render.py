@@ -249,3 +249,12 @@ def test_card_with_budget_snapshot() -> None:
         "Over budget: $540.00 over the $1,080.00 (Design, 2026-Q4) after this request"
     )
     check("card_over_budget_ines.it", render_card(approver))
+
+
+def test_the_intake_notice_cannot_ping_or_link() -> None:
+    modal = intake_modal(
+        values={}, currencies=["USD"], notice="Design already has <!channel> & <http://x|Figma>"
+    )
+    assert modal["blocks"][0]["text"]["text"] == (
+        "Design already has &lt;!channel&gt; &amp; &lt;http://x|Figma&gt;"
+    )
