@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import workflow
+from bot.budgets import BudgetCheck
 from bot.formatting import amount_line, day, money
 from bot.model import (
     Category,
@@ -18,6 +19,7 @@ from bot.model import (
     Delegation,
     Event,
     PurchaseRequest,
+    Recurrence,
     RequestStatus,
     StepStatus,
 )
@@ -115,6 +117,7 @@ def build_card(
     purchasers: Iterable[str] = (),
     names: Mapping[str, str] | None = None,
     history: VendorHistory | None = None,
+    budget: BudgetCheck | None = None,
 ) -> Card:
     """The card `viewer` sees of `request` now."""
     assert request.id is not None, "only saved requests have cards"
@@ -156,7 +159,7 @@ def build_card(
         status=request.status,
         status_text=_status_text(request, name),
         headline=_headline(request, name),
-        facts=_facts(request, name),
+        facts=_facts(request, name, budget),
         route=[
             RouteLine(
                 step=s.name,
@@ -169,7 +172,7 @@ def build_card(
         ],
         timeline=[TimelineEntry(at=e.at, text=_event_text(e, name)) for e in events],
         actions=actions,
-        notice=_history_notice(history) if history else None,
+        notice=_history_notice(history, name) if history else None,
         viewer_role=role,
     )
 
@@ -214,7 +217,9 @@ def _headline(request: PurchaseRequest, name: Callable[[str], str]) -> str | Non
     return None
 
 
-def _facts(request: PurchaseRequest, name: Callable[[str], str]) -> list[Fact]:
+def _facts(
+    request: PurchaseRequest, name: Callable[[str], str], budget: BudgetCheck | None
+) -> list[Fact]:
     facts = [
         Fact("Requester", name(request.requester)),
         Fact("Vendor", f"{request.vendor} ({request.vendor_status.label.lower()} vendor)"),
@@ -232,6 +237,8 @@ def _facts(request: PurchaseRequest, name: Callable[[str], str]) -> list[Fact]:
                 else money(request.base_amount, request.base_currency),
             )
         )
+    if budget is not None:
+        facts.append(Fact("Budget", budget_line(budget, counted=bool(budget.request))))
     if request.data_access is not DataAccess.NONE or request.category is not Category.HARDWARE:
         facts.append(Fact("Data access", DataAccess(request.data_access).label))
     if request.renewal_date:
@@ -267,9 +274,48 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
     return texts.get(event.action, f"{event.action} by {who}{comment}")
 
 
-def _history_notice(history: VendorHistory) -> str | None:
+def budget_line(budget: BudgetCheck, *, counted: bool = True) -> str:
+    """'$3,380.00 left of $5,000.00 (Design, 2026-Q4) after this request', or the overrun."""
+    after = " after this request" if counted else ""
+    if budget.over:
+        return f"Over budget: {budget.text()}{after}"
+    return f"{budget.text()}{after}"
+
+
+_HELD = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
+
+
+def existing_purchases(
+    history: VendorHistory, name: Callable[[str], str] = str, *, limit: int = 3
+) -> str | None:
+    """'Design already has 12 × Figma seats, PR-1031, owner Dana; ask for a seat instead?'
+    from what the company holds or has asked for from the vendor (active recurring first)."""
+    relevant = [r for r in history.recent if r.status in _HELD or r.status.is_open][:limit]
+    if not relevant:
+        return None
+    parts = []
+    for r in relevant:
+        verb = "already has" if r.status in _HELD else "has asked for"
+        # A title often says the count already ('3 Figma seats'); don't say it twice.
+        counted = r.quantity == 1 or r.title[:1].isdigit()
+        what = r.title if counted else f"{r.quantity} × {r.title}"
+        billing = "" if r.recurrence is Recurrence.ONE_OFF else f", {r.recurrence.label.lower()}"
+        parts.append(
+            f"{r.cost_centre} {verb} {what} ({r.vendor}{billing}), {r.number}, "
+            f"owner {name(r.requester)}"
+        )
+    recurring = any(r.recurrence is not Recurrence.ONE_OFF for r in relevant)
+    ask = "ask for a seat instead?" if recurring else "could one of these do instead?"
+    return f"{'; '.join(parts)}; {ask}"
+
+
+def _history_notice(history: VendorHistory, name: Callable[[str], str]) -> str | None:
     if not history.requests:
         return "First request for this vendor."
+    existing = existing_purchases(history, name)
+    if existing:
+        spend = money(history.approved_spend, history.recent[0].base_currency)
+        return f"{existing} ({spend} a year approved for this vendor so far.)"
     recent = ", ".join(f"{r.number} ({r.status.label.lower()})" for r in history.recent[:3])
     currency = history.recent[0].base_currency if history.recent else "USD"
     return (

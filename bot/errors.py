@@ -41,3 +41,7 @@ class PolicyError(Exception):
 
 class ConcurrentUpdate(Exception):
     """Storage saw a newer version of the request than the one we loaded."""
+
+
+class BudgetExceeded(DomainError):
+    """The request would take its cost centre over budget and the policy blocks that."""

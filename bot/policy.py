@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.budgets import Budget, OverBudget, Period
 from bot.errors import NotAllowed, PolicyError
 from bot.model import (
     Category,
@@ -147,6 +148,38 @@ class Vendors(_Strict):
     allow_rejected_exception: bool = False
 
 
+class BudgetItem(_Strict):
+    cost_centre: str = Field(min_length=1)
+    period: str = Field(description="A year (2026) or a quarter (2026-Q4).")
+    amount: Decimal = Field(gt=0)
+    currency: str | None = Field(default=None, description="Default: the base currency.")
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2026 as an integer; both spellings mean the year.
+        if isinstance(value, int):
+            value = str(value)
+        if isinstance(value, str):
+            Period.parse(value)  # raises ValueError with the right wording
+        return value
+
+
+class Budgets(_Strict):
+    over_budget: OverBudget = Field(
+        default=OverBudget.ADD_STEP,
+        description="add_step: the step below approves the overrun; block: refuse at intake.",
+    )
+    step: StepSpec | None = Field(
+        default=None, description="The step added to a request that would go over its budget."
+    )
+    count_open_requests: bool = Field(
+        default=True,
+        description="Pending requests count as spent too, so two requests cannot both fit.",
+    )
+    items: list[BudgetItem] = Field(default_factory=list)
+
+
 class Policy(_Strict):
     base_currency: str = "USD"
     exchange_rates: dict[str, Decimal] = Field(default_factory=dict)
@@ -158,6 +191,7 @@ class Policy(_Strict):
     reminders: Reminders = Reminders()
     digest: Digest = Digest()
     vendors: Vendors = Vendors()
+    budgets: Budgets = Budgets()
 
     @property
     def currencies(self) -> list[str]:
@@ -174,6 +208,30 @@ class Policy(_Strict):
                 f"{', '.join(self.currencies)}."
             )
         return (amount * rate).quantize(Decimal("0.01"))
+
+    def rate_to_base(self, amount: Decimal, currency: str) -> Decimal | None:
+        """Like to_base, but None for a currency the policy has no rate for."""
+        if currency != self.base_currency and currency not in self.exchange_rates:
+            return None
+        return self.to_base(amount, currency)
+
+    def budget_list(self) -> list[Budget]:
+        """The budgets the policy file sets."""
+        return [
+            Budget(
+                cost_centre=item.cost_centre.strip(),
+                period=Period.parse(item.period),
+                amount=item.amount,
+                currency=item.currency or self.base_currency,
+            )
+            for item in self.budgets.items
+        ]
+
+    def budget_step(self, reason: str) -> RouteStep | None:
+        """The step to add for a request over budget (None when the policy names none)."""
+        if self.budgets.step is None:
+            return None
+        return RouteStep(spec=self.budgets.step, rules=[reason])
 
     def members(self, group: str) -> list[str]:
         return list(self.groups[group].members)
@@ -397,6 +455,17 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
             yield ("delegations", i, "end"), "the end date is before the start date"
         if delegation.approver.lower() == delegation.delegate.lower():
             yield ("delegations", i, "delegate"), "someone cannot delegate to themselves"
+    yield from _check_budgets(policy, unknown)
+    if policy.vendors.allow_rejected_exception and not any(
+        r.when.vendor_status and VendorStatus.REJECTED in r.when.vendor_status for r in policy.rules
+    ):
+        yield (
+            ("vendors", "allow_rejected_exception"),
+            (
+                "add a rule with when: {vendor_status: [rejected]} naming who approves the "
+                "exception; without one a rejected vendor would skip vendor review"
+            ),
+        )
     if policy.reminders.escalate_to is not None and policy.reminders.escalate_to not in groups:
         yield ("reminders", "escalate_to"), unknown(policy.reminders.escalate_to)
     if policy.reminders.escalate_after_hours <= policy.reminders.remind_after_hours:
@@ -404,6 +473,33 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
             ("reminders", "escalate_after_hours"),
             ("escalation must come after the reminder (more hours than remind_after_hours)"),
         )
+
+
+def _check_budgets(policy: Policy, unknown: Any) -> Iterable[tuple[tuple[Any, ...], str]]:
+    budgets = policy.budgets
+    if budgets.step is not None and budgets.step.group not in policy.groups:
+        yield ("budgets", "step", "group"), unknown(budgets.step.group)
+    if budgets.over_budget is OverBudget.ADD_STEP and budgets.step is None and budgets.items:
+        yield (
+            ("budgets", "step"),
+            "name the step to add when a request goes over budget, e.g. "
+            "{name: Finance, group: finance, stage: 3}, or set over_budget: block",
+        )
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(budgets.items):
+        currency = item.currency or policy.base_currency
+        if currency not in policy.currencies:
+            yield (
+                ("budgets", "items", i, "currency"),
+                f"no exchange rate for {currency}; use one of {', '.join(policy.currencies)}",
+            )
+        key = (" ".join(item.cost_centre.split()).casefold(), Period.parse(item.period).label)
+        if key in seen:
+            yield (
+                ("budgets", "items", i),
+                f"a second budget for {item.cost_centre} in {key[1]}; keep one",
+            )
+        seen.add(key)
 
 
 def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
@@ -461,6 +557,10 @@ def summary(policy: Policy) -> str:
             f"({rule.step.group}, {rule.step.mode.value})"
         )
     out.append(f"{len(policy.catalogue)} catalogue entries, {len(policy.delegations)} delegations.")
+    budgets = policy.budgets
+    step = f"adds {budgets.step.name}" if budgets.step else "adds nothing"
+    action = "blocks" if budgets.over_budget.value == "block" else step
+    out.append(f"{len(budgets.items)} budgets; a request over budget {action}.")
     digest = policy.digest
     out.append(f"Digest every {digest.day} at {digest.time:%H:%M} {digest.timezone}.")
     return "\n".join(out)

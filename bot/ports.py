@@ -6,10 +6,11 @@ import builtins
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
+from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor
 
 
@@ -53,7 +54,7 @@ class VendorHistory:
 
     requests: int
     approved_spend: Decimal  # annual value in base currency of approved/ordered/received
-    recent: Sequence[PurchaseRequest]
+    recent: Sequence[PurchaseRequest]  # active recurring first, then active, then newest
 
 
 class RequestRepository(Protocol):
@@ -72,6 +73,7 @@ class RequestRepository(Protocol):
         requester: str | None = None,
         statuses: Sequence[RequestStatus] | None = None,
         since: datetime | None = None,
+        vendor_key: str | None = None,
         limit: int = 100,
     ) -> builtins.list[PurchaseRequest]:
         """Newest first."""
@@ -81,6 +83,26 @@ class RequestRepository(Protocol):
 
     def vendor_history(self, vendor_key: str, *, exclude_id: int | None = None) -> VendorHistory:
         """Earlier requests for the vendor and their approved spend."""
+
+    def spend(
+        self,
+        *,
+        cost_centre_key: str,
+        start: date,
+        end: date,
+        statuses: Sequence[RequestStatus],
+        exclude_id: int | None = None,
+    ) -> builtins.list[Spend]:
+        """Yearly value of the cost centre's requests submitted in [start, end) with these
+        statuses, summed per currency (see bot.budgets.cost_centre_key)."""
+
+
+class BudgetRepository(Protocol):
+    def list(self) -> builtins.list[Budget]:
+        """Imported budgets, by cost centre and period."""
+
+    def put(self, budget: Budget, *, now: datetime) -> bool:
+        """Insert, or replace the budget of the same cost centre and period; True if new."""
 
 
 class EventLog(Protocol):
@@ -149,6 +171,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     events: EventLog
     vendors: VendorRepository
+    budgets: BudgetRepository
     people: PeopleRepository
     outbox: Outbox
     idempotency: IdempotencyKeys

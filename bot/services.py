@@ -5,15 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from bot import budgets as budget_rules
+from bot import vendors as vendor_rules
 from bot import workflow
-from bot.cards import Card, build_card
-from bot.errors import AlreadyDecided, ConcurrentUpdate, NotAllowed, NotFound, VendorRefused
-from bot.formatting import short_amount
+from bot.budgets import Budget, BudgetCheck, OverBudget
+from bot.cards import Card, budget_line, build_card, existing_purchases
+from bot.errors import (
+    AlreadyDecided,
+    BudgetExceeded,
+    ConcurrentUpdate,
+    NotAllowed,
+    NotFound,
+    VendorRefused,
+)
+from bot.formatting import money, short_amount
 from bot.model import (
     Channel,
+    DataAccess,
     Delegation,
     Money,
     Person,
@@ -49,26 +61,68 @@ class Preview:
     catalogue: CatalogueEntry | None
     vendor_status: VendorStatus
     history: VendorHistory
+    existing: str | None = None  # existing purchases of the vendor, owners named
+    budget: BudgetCheck | None = None
 
     @property
     def existing_notice(self) -> str | None:
-        """'The company already buys from Figma: PR-1031 ...' or None."""
-        if not self.history.recent:
+        """'Design already has 3 × Figma seats (Figma, monthly), PR-1001, owner ...' or None."""
+        return f"{self.existing} You can still go ahead." if self.existing else None
+
+    @property
+    def budget_notice(self) -> str | None:
+        """'Budget: $3,380.00 left of $5,000.00 (Design, 2026-Q4) after this request' or None."""
+        if self.budget is None:
             return None
-        active = [r for r in self.history.recent if r.status in _SPENT]
-        shown = (active or list(self.history.recent))[:3]
-        items = "; ".join(
-            f"{r.number} {r.title} ({short_amount(r)}, {r.cost_centre}, owner {r.requester}, "
-            f"{r.status.label.lower()})"
-            for r in shown
-        )
-        return (
-            f"The company already has purchases from this vendor: {items}. "
-            "Could you join an existing one instead? You can still go ahead."
-        )
+        if self.budget.over:
+            return f"{budget_line(self.budget)}. {self.budget_consequence}"
+        return f"Budget: {budget_line(self.budget)}."
+
+    @property
+    def budget_consequence(self) -> str:
+        """What going over budget means for this request."""
+        extra = [
+            r.spec.name for r in self.route if any(x.startswith(_BUDGET_RULE) for x in r.rules)
+        ]
+        if extra:
+            return f"{extra[0]} will be asked to approve the overrun."
+        return "Nothing is added for it under the policy."
+
+    @property
+    def notice(self) -> str | None:
+        """Everything the requester should read before submitting, or None."""
+        parts = [p for p in (self.existing_notice, self.budget_notice) if p]
+        return " ".join(parts) or None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether the requester should see the notice before the request is saved."""
+        return bool(self.existing) or bool(self.budget and self.budget.over)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    vendor: Vendor | None
+    facts: RequestFacts
+    catalogue: CatalogueEntry | None
+    route: list[RouteStep]
+    budget: BudgetCheck | None
+
+
+@dataclass(frozen=True, slots=True)
+class VendorReport:
+    """A vendor, its review and what the company bought from it (`vendors show`)."""
+
+    vendor: Vendor
+    status_text: str
+    requests: list[PurchaseRequest]
+    approved_spend: Decimal
+    base_currency: str
 
 
 _SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
+_OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
+_BUDGET_RULE = "Over the "  # the reason of a budget step: "Over the Design budget for 2026"
 
 
 class Procurement:
@@ -82,17 +136,95 @@ class Procurement:
     # ------------------------------------------------------------------ intake
 
     def preview(self, *, requester: str, draft: RequestDraft) -> Preview:
-        """Route, catalogue match and vendor history for a draft, without saving anything."""
+        """Route, catalogue match, budget and vendor history for a draft, saving nothing.
+        Raises what submit would raise (a rejected vendor, a blocked overrun)."""
         with self._uow() as uow:
-            _, facts = self._assess(uow, draft)
-            entry = self.policy.catalogue_match(facts, requester=requester)
-            route = [] if entry else self.policy.route(facts)
+            plan = self._plan(uow, draft, requester=requester.lower())
+            history = uow.requests.vendor_history(plan.facts.vendor_key)
             return Preview(
-                route=route,
-                catalogue=entry,
-                vendor_status=facts.vendor_status,
-                history=uow.requests.vendor_history(facts.vendor_key),
+                route=plan.route,
+                catalogue=plan.catalogue,
+                vendor_status=plan.facts.vendor_status,
+                history=history,
+                existing=existing_purchases(history, lambda e: self._name(uow, e)),
+                budget=plan.budget,
             )
+
+    def _plan(
+        self,
+        uow: UnitOfWork,
+        draft: RequestDraft,
+        *,
+        requester: str,
+        exclude_id: int | None = None,
+        day: date | None = None,
+    ) -> _Plan:
+        """Everything submit decides before saving: vendor, catalogue, route and budget."""
+        vendor, facts = self._assess(uow, draft)
+        budget = self._budget_check(
+            uow,
+            cost_centre=draft.cost_centre,
+            amount=facts.annual_base_amount,
+            day=day or self.clock.now().date(),
+            exclude_id=exclude_id,
+        )
+        over = budget is not None and budget.over
+        if over and self.policy.budgets.over_budget is OverBudget.BLOCK:
+            assert budget is not None
+            raise BudgetExceeded(
+                f"This request ({money(facts.annual_base_amount, self.policy.base_currency)}"
+                f"{' a year' if draft.recurrence.periods_per_year > 1 else ''}) would go "
+                f"{budget.text()}. Lower the amount, pick another cost centre, or ask "
+                "finance to raise the budget."
+            )
+        # Over budget, nothing is bought at once: the overrun needs its approval first.
+        entry = None if over else self.policy.catalogue_match(facts, requester=requester)
+        route = [] if entry else self.policy.route(facts)
+        if over:
+            assert budget is not None
+            route = _with_step(route, self.policy.budget_step(f"{_BUDGET_RULE}{budget.name}"))
+        return _Plan(vendor=vendor, facts=facts, catalogue=entry, route=route, budget=budget)
+
+    def _budget_check(
+        self,
+        uow: UnitOfWork,
+        *,
+        cost_centre: str,
+        amount: Decimal,
+        day: date,
+        exclude_id: int | None = None,
+        only: Budget | None = None,
+    ) -> BudgetCheck | None:
+        """The tightest budget of the cost centre on `day`, with `amount` counted in
+        (or just `only`)."""
+        found = (
+            [only]
+            if only is not None
+            else budget_rules.applicable(self._all_budgets(uow), cost_centre=cost_centre, day=day)
+        )
+        statuses = [*_SPENT, *(_OPEN if self.policy.budgets.count_open_requests else ())]
+        checks = []
+        for budget in found:
+            spends = uow.requests.spend(
+                cost_centre_key=budget_rules.cost_centre_key(cost_centre),
+                start=budget.period.start,
+                end=budget.period.end,
+                statuses=statuses,
+                exclude_id=exclude_id,
+            )
+            checks.append(
+                budget_rules.check(
+                    budget,
+                    limit=self.policy.to_base(budget.amount, budget.currency),
+                    spent=budget_rules.spent_in_base(spends, to_base=self.policy.rate_to_base),
+                    request=amount,
+                    base_currency=self.policy.base_currency,
+                )
+            )
+        return budget_rules.tightest(checks)
+
+    def _all_budgets(self, uow: UnitOfWork) -> list[Budget]:
+        return budget_rules.merge(self.policy.budget_list(), uow.budgets.list())
 
     def submit(
         self,
@@ -112,7 +244,8 @@ class Procurement:
                     existing = uow.requests.get(int(result))
                     if existing is not None:
                         return existing
-            vendor, facts = self._assess(uow, draft)
+            plan = self._plan(uow, draft, requester=requester)
+            vendor, facts = plan.vendor, plan.facts
             status = facts.vendor_status
             request = PurchaseRequest(
                 id=None,
@@ -135,12 +268,11 @@ class Procurement:
                 base_currency=self.policy.base_currency,
                 vendor_status=status,
             )
-            entry = self.policy.catalogue_match(facts, requester=requester)
-            if entry is not None:
-                workflow.auto_approve(request, entry=entry.name, now=now, channel=channel)
+            if plan.catalogue is not None:
+                workflow.auto_approve(request, entry=plan.catalogue.name, now=now, channel=channel)
                 activated: list[Step] = []
             else:
-                steps = self.policy.build_steps(self.policy.route(facts), requester=requester)
+                steps = self.policy.build_steps(plan.route, requester=requester)
                 activated = workflow.submit(request, steps=steps, now=now, channel=channel)
             if vendor is None:
                 vendor = uow.vendors.add(Vendor(name=draft.vendor.strip(), category=draft.category))
@@ -187,12 +319,10 @@ class Procurement:
             )
             reason = f" ({vendor.review_outcome})" if vendor.review_outcome else ""
             raise VendorRefused(f"{vendor.name} was rejected in vendor review{reason}.{hint}")
-        if vendor.status is VendorStatus.APPROVED and vendor.reviewed_at is not None:
-            months = self.policy.vendors.review_valid_months
-            age = self.clock.now() - vendor.reviewed_at
-            if age.days > months * 30.44:
-                return VendorStatus.NEW  # the review expired: qualify again
-        return vendor.status
+        # An approved vendor whose review expired is qualified again like a new one.
+        return vendor_rules.effective_status(
+            vendor, now=self.clock.now(), months=self.policy.vendors.review_valid_months
+        )
 
     def _facts(self, draft: RequestDraft, status: VendorStatus) -> RequestFacts:
         total = draft.unit_price * draft.quantity * draft.recurrence.periods_per_year
@@ -370,10 +500,18 @@ class Procurement:
             if actor != request.requester:
                 raise NotAllowed(f"Only {request.requester} can edit {request.number}.")
             changes = _describe_changes(request, draft)
-            _, facts = self._assess(uow, draft)
+            plan = self._plan(
+                uow,
+                draft,
+                requester=request.requester,
+                exclude_id=request.id,
+                day=request.created_at.date(),
+            )
+            facts = plan.facts
             _apply_draft(request, draft, base_amount=facts.annual_base_amount)
             known = {s.name for s in request.steps}
-            needed = [r for r in self.policy.route(facts) if r.spec.name not in known]
+            route = plan.route or self.policy.route(facts)  # a catalogue match adds nothing
+            needed = [r for r in route if r.spec.name not in known]
             added = self.policy.build_steps(needed, requester=request.requester)
             before_active = {s.name for s in request.active_steps}
             question = workflow.resubmit(
@@ -590,6 +728,97 @@ class Procurement:
         with self._uow() as uow:
             return [v.name for v in uow.vendors.list()]
 
+    # ------------------------------------------------------------------ vendor registry
+
+    def vendors(self) -> list[Vendor]:
+        """Every vendor in the registry, by name."""
+        with self._uow() as uow:
+            return uow.vendors.list()
+
+    def vendor_suggestions(self, text: str, *, limit: int = 20) -> list[tuple[Vendor, str]]:
+        """Typeahead: registry vendors matching `text`, approved first, each with its status
+        as people should read it (an expired review reads as such)."""
+        now = self.clock.now()
+        months = self.policy.vendors.review_valid_months
+        with self._uow() as uow:
+            found = vendor_rules.suggest(uow.vendors.list(), text, limit=limit)
+        return [(v, vendor_rules.status_text(v, now=now, months=months)) for v in found]
+
+    def vendor_status_text(self, vendor: Vendor) -> str:
+        """'approved until 2027-11-23', 'rejected', ..."""
+        return vendor_rules.status_text(
+            vendor, now=self.clock.now(), months=self.policy.vendors.review_valid_months
+        )
+
+    def vendor_report(self, name: str) -> VendorReport:
+        """A vendor (matched forgivingly), its review, its requests and approved spend."""
+        key = vendor_key(name)
+        with self._uow() as uow:
+            vendor = uow.vendors.get(key)
+            if vendor is None:
+                close = [v.name for v in vendor_rules.suggest(uow.vendors.list(), name, limit=3)]
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise NotFound(f"No vendor called {name!r} in the registry.{hint}")
+            history = uow.requests.vendor_history(key)
+            return VendorReport(
+                vendor=vendor,
+                status_text=self.vendor_status_text(vendor),
+                requests=uow.requests.list(vendor_key=key, limit=1000),
+                approved_spend=history.approved_spend,
+                base_currency=self.policy.base_currency,
+            )
+
+    def import_vendors(self, rows: list[vendor_rules.VendorRow]) -> tuple[int, int, int]:
+        """Add or update registry vendors from checked CSV rows, matching names forgivingly;
+        (added, updated, unchanged). One transaction: all rows or none."""
+        added = updated = unchanged = 0
+        with self._uow() as uow:
+            for row in rows:
+                vendor = uow.vendors.get(vendor_key(row.name))
+                if vendor is None:
+                    vendor = Vendor(name=row.name)
+                    vendor_rules.apply_row(vendor, row)
+                    uow.vendors.add(vendor)
+                    added += 1
+                elif vendor_rules.apply_row(vendor, row):
+                    uow.vendors.save(vendor)
+                    updated += 1
+                else:
+                    unchanged += 1
+            uow.commit()
+        return added, updated, unchanged
+
+    # ------------------------------------------------------------------ budgets
+
+    def budgets(self) -> list[BudgetCheck]:
+        """Every budget (policy and imported) with what is spent and left today."""
+        with self._uow() as uow:
+            checks = []
+            for budget in self._all_budgets(uow):
+                check = self._budget_check(
+                    uow,
+                    cost_centre=budget.cost_centre,
+                    amount=Decimal("0.00"),
+                    day=budget.period.start,
+                    only=budget,
+                )
+                if check is not None:
+                    checks.append(check)
+            return checks
+
+    def import_budgets(self, budgets: list[Budget]) -> tuple[int, int]:
+        """Store imported budgets, replacing those of the same cost centre and period;
+        (added, replaced). One transaction: all or none."""
+        added = replaced = 0
+        with self._uow() as uow:
+            for budget in budgets:
+                if uow.budgets.put(budget, now=self.clock.now()):
+                    added += 1
+                else:
+                    replaced += 1
+            uow.commit()
+        return added, replaced
+
     def _card(self, uow: UnitOfWork, request: PurchaseRequest, viewer: str) -> Card:
         assert request.id is not None
         names = self._names(uow, request)
@@ -597,6 +826,16 @@ class Procurement:
             uow.requests.vendor_history(vendor_key(request.vendor), exclude_id=request.id)
             if viewer != request.requester
             else None
+        )
+        counted = request.status in _SPENT or (
+            request.status in _OPEN and self.policy.budgets.count_open_requests
+        )
+        budget = self._budget_check(
+            uow,
+            cost_centre=request.cost_centre,
+            amount=request.base_amount if counted else Decimal("0.00"),
+            day=request.created_at.date(),
+            exclude_id=request.id,
         )
         return build_card(
             request=request,
@@ -607,6 +846,7 @@ class Procurement:
             purchasers=self.policy.purchasers,
             names=names,
             history=history,
+            budget=budget,
         )
 
     def my_requests(self, *, requester: str, limit: int = 20) -> list[PurchaseRequest]:
@@ -718,6 +958,8 @@ class Procurement:
         outcome: str = "",
     ) -> None:
         """A vendor-qualification step's decision is the vendor's review outcome."""
+        if approved and request.vendor_status is VendorStatus.REJECTED:
+            return  # an exception for one purchase; the vendor stays rejected
         key = vendor_key(request.vendor)
         vendor = uow.vendors.get(key) or uow.vendors.add(Vendor(name=request.vendor))
         if approved and any(
@@ -727,8 +969,32 @@ class Procurement:
         vendor.status = VendorStatus.APPROVED if approved else VendorStatus.REJECTED
         vendor.reviewed_by = actor
         vendor.reviewed_at = now
-        vendor.review_outcome = outcome or f"Approved on {request.number}"
+        reviewers = sorted({d for s in request.steps if s.vendor_qualification for d in s.deciders})
+        vendor.review_outcome = outcome or (
+            f"Approved on {request.number} by {', '.join(reviewers) or actor}"
+        )
+        # What the first qualifying request tells us, kept unless someone recorded better.
+        vendor.owner = vendor.owner or request.requester
+        vendor.category = vendor.category or request.category
+        if not vendor.notes and request.data_access is not DataAccess.NONE:
+            vendor.notes = f"Data processing: {request.data_access.label} ({request.number})"
+        if not vendor.website and request.link:
+            parts = urlsplit(request.link)
+            vendor.website = f"{parts.scheme}://{parts.netloc}"
         uow.vendors.save(vendor)
+
+
+def _with_step(route: list[RouteStep], extra: RouteStep | None) -> list[RouteStep]:
+    """The route with one more step; a step of the same name gains the reason instead."""
+    if extra is None:
+        return route
+    same = next((r for r in route if r.spec.name == extra.spec.name), None)
+    if same is not None:
+        return [
+            RouteStep(spec=r.spec, rules=[*r.rules, *extra.rules]) if r is same else r
+            for r in route
+        ]
+    return sorted([*route, extra], key=lambda r: r.spec.stage)
 
 
 def _describe_changes(request: PurchaseRequest, draft: RequestDraft) -> str:

@@ -10,7 +10,7 @@ import builtins
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,15 +20,18 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
+    case,
     delete,
     func,
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
+from bot.budgets import Budget, Period, Spend, cost_centre_key
 from bot.errors import ConcurrentUpdate
 from bot.model import (
     Category,
@@ -50,6 +53,7 @@ from bot.model import (
     vendor_key,
 )
 from bot.ports import (
+    BudgetRepository,
     Clock,
     EventLog,
     IdempotencyKeys,
@@ -246,10 +250,13 @@ class SqlRequestRepository(_Repository):
         requester: str | None = None,
         statuses: Sequence[RequestStatus] | None = None,
         since: datetime | None = None,
+        vendor_key: str | None = None,
         limit: int = 100,
     ) -> builtins.list[PurchaseRequest]:
         """Newest first."""
         query = select(t.requests)
+        if vendor_key is not None:
+            query = query.where(t.requests.c.vendor_key == vendor_key)
         if requester is not None:
             query = query.where(t.requests.c.requester == requester)
         if statuses is not None:
@@ -300,10 +307,21 @@ class SqlRequestRepository(_Repository):
                 *same_vendor, t.requests.c.status.in_(_SPENT)
             )
         ).scalar_one()
+        # What the company has now matters most: active recurring purchases (seats someone
+        # could join), then other active ones, then the rest by date.
+        active = case(
+            (t.requests.c.status.in_(_SPENT), 0), (t.requests.c.status.in_(_OPEN), 1), else_=2
+        )
+        recurring = case((t.requests.c.recurrence == Recurrence.ONE_OFF.value, 1), else_=0)
         recent = self._load(
             select(t.requests)
             .where(*same_vendor)
-            .order_by(t.requests.c.created_at.desc(), t.requests.c.id.desc())
+            .order_by(
+                active,
+                recurring,
+                t.requests.c.created_at.desc(),
+                t.requests.c.id.desc(),
+            )
             .limit(_RECENT)
         )
         return VendorHistory(
@@ -311,6 +329,41 @@ class SqlRequestRepository(_Repository):
             approved_spend=spent if spent is not None else Decimal("0.00"),
             recent=recent,
         )
+
+    def spend(
+        self,
+        *,
+        cost_centre_key: str,
+        start: date,
+        end: date,
+        statuses: Sequence[RequestStatus],
+        exclude_id: int | None = None,
+    ) -> builtins.list[Spend]:
+        """Yearly value of the cost centre's requests submitted in [start, end), per currency."""
+        r = t.requests.c
+        periods = case(
+            (r.recurrence == Recurrence.MONTHLY.value, Recurrence.MONTHLY.periods_per_year),
+            else_=1,
+        )
+        # Amount columns hold integer cents on SQLite: the product stays exact, and
+        # type_coerce reads the sum back through Amount on every database.
+        yearly = type_coerce(func.sum(r.unit_price * r.quantity * periods), t.Amount())
+        recorded = type_coerce(func.sum(r.base_amount), t.Amount())
+        where: builtins.list[ColumnElement[bool]] = [
+            func.lower(func.trim(r.cost_centre)) == cost_centre_key,
+            r.status.in_([s.value for s in statuses]),
+            r.created_at >= datetime.combine(start, time(), UTC),
+            r.created_at < datetime.combine(end, time(), UTC),
+        ]
+        if exclude_id is not None:
+            where.append(r.id != exclude_id)
+        rows = self._conn.execute(
+            select(r.currency, yearly, recorded).where(*where).group_by(r.currency)
+        ).all()
+        return [
+            Spend(currency=row[0], amount=row[1], recorded_base=row[2])
+            for row in sorted(rows, key=lambda row: str(row[0]))
+        ]
 
     def _load(self, query: Select[Any]) -> builtins.list[PurchaseRequest]:
         """Run a query over `requests` and load each row's children in a few batched queries."""
@@ -541,6 +594,50 @@ class SqlVendorRepository(_Repository):
         """By name."""
         rows = self._conn.execute(select(t.vendors).order_by(t.vendors.c.name, t.vendors.c.id))
         return [_vendor_from(row) for row in rows]
+
+
+# --- budgets --------------------------------------------------------------------------------
+
+
+class SqlBudgetRepository(_Repository):
+    """Imported budgets, one per cost centre and period."""
+
+    def list(self) -> builtins.list[Budget]:
+        """By cost centre and period."""
+        rows = self._conn.execute(
+            select(t.budgets).order_by(t.budgets.c.cost_centre_key, t.budgets.c.period)
+        )
+        return [
+            Budget(
+                cost_centre=row.cost_centre,
+                period=Period.parse(row.period),
+                amount=row.amount,
+                currency=row.currency,
+                source="import",
+            )
+            for row in rows
+        ]
+
+    def put(self, budget: Budget, *, now: datetime) -> bool:
+        """Insert, or replace the budget of the same cost centre and period; True if new."""
+        key = cost_centre_key(budget.cost_centre)
+        values = {
+            "cost_centre": " ".join(budget.cost_centre.split()),
+            "cost_centre_key": key,
+            "period": budget.period.label,
+            "amount": budget.amount,
+            "currency": budget.currency,
+            "imported_at": now,
+        }
+        result = self._conn.execute(
+            update(t.budgets)
+            .where(t.budgets.c.cost_centre_key == key, t.budgets.c.period == budget.period.label)
+            .values(**values)
+        )
+        if result.rowcount:
+            return False
+        self._conn.execute(insert(t.budgets).values(**values))
+        return True
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -805,6 +902,7 @@ class SqlUnitOfWork:
         self.requests: RequestRepository = SqlRequestRepository(self)
         self.events: EventLog = SqlEventLog(self)
         self.vendors: VendorRepository = SqlVendorRepository(self)
+        self.budgets: BudgetRepository = SqlBudgetRepository(self)
         self.people: PeopleRepository = SqlPeopleRepository(self)
         self.outbox: Outbox = SqlOutbox(self)
         self.idempotency: IdempotencyKeys = SqlIdempotencyKeys(self)

@@ -245,6 +245,19 @@ vendors = Table(
     Column("review_outcome", Text, nullable=False),
 )
 
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cost_centre", String(100), nullable=False),
+    Column("cost_centre_key", String(100), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("amount", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("cost_centre_key", "period"),
+)
+
 people = Table(
     "people",
     metadata,

@@ -34,10 +34,11 @@ from adapters.slack.render import (
     parse_action_value,
     reason_modal,
     render_card,
+    vendor_options,
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import DomainError, InvalidInput, NotAllowed, VendorRefused
+from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
@@ -51,6 +52,7 @@ _SUBCOMMAND_ATTEMPT = re.compile(r"^[a-z]+\s+(?:pr)?[-#\s]*\d{3,}\s*$", re.IGNOR
 _ACK_BUDGET_SECONDS = 2.0
 _LOOKUP_BUDGET_SECONDS = 0.5  # how long validation waits to learn the person's time zone
 _NOTICE_MARGIN_SECONDS = 0.3
+_SUGGEST_BUDGET_SECONDS = 1.5
 _EARLIEST_ZONE = timezone(timedelta(hours=-12))
 _SORRY = "Something went wrong on our side and nothing was saved. Please try again in a minute."
 
@@ -172,6 +174,7 @@ class SlackBot:
         app.view(ids.EDIT)(track(self.on_edit_submit))
         app.view(ids.REASON)(track(self.on_reason_submit))
         app.action(intake.CATEGORY)(track(self.on_category_change))
+        app.options(ids.VENDOR_SUGGEST)(self.on_vendor_suggest)
         app.action(re.compile(f"^{ids.ACTION_PREFIX}(?!keep)"))(track(self.on_card_action))
         app.action(ids.KEEP)(track(self.on_keep))
         app.event("app_home_opened")(track(self.on_home_opened))
@@ -275,6 +278,22 @@ class SlackBot:
         )
         await self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
+    async def on_vendor_suggest(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Typeahead for the vendor field: the registry's matches, approved ones first, and
+        what was typed as a new vendor. Answered in the ack itself, as Slack requires."""
+        typed = str(body.get("value") or "")
+        try:
+            found = await asyncio.wait_for(
+                self._run(self.service.vendor_suggestions, text=typed), _SUGGEST_BUDGET_SECONDS
+            )
+        except TimeoutError:
+            found = []  # a slow database: offer what was typed (submit matches it forgivingly)
+        await ack(
+            options=vendor_options(
+                typed=typed, vendors=[(vendor.name, status) for vendor, status in found]
+            )
+        )
+
     async def _validated(
         self, ack: AsyncAck, view: dict[str, Any], lookup: asyncio.Future[Person]
     ) -> tuple[RequestDraft, dict[str, str]] | None:
@@ -303,7 +322,7 @@ class SlackBot:
         async def work() -> str | None:
             person = await lookup
             if not confirmed:
-                notice = await self._existing_notice(person, draft, deadline=deadline)
+                notice = await self._preview_notice(person, draft, deadline=deadline)
                 if notice:
                     return notice
             await self._run(
@@ -326,11 +345,13 @@ class SlackBot:
 
         await self._finish(ack, body, work(), deadline=deadline, notice_view=notice_view)
 
-    async def _existing_notice(
+    async def _preview_notice(
         self, person: Person, draft: RequestDraft, *, deadline: float
     ) -> str | None:
-        # The notice is a courtesy: if the database is slow it is skipped, and it must end
-        # before the ack deadline so that a notice never arrives after the modal has closed.
+        """What the requester should read before the request is saved (existing purchases,
+        an overrun of the budget), or None to submit at once."""
+        # Skipped when the database is slow (submit enforces the same rules), and ended before
+        # the ack deadline so that a notice never arrives after the modal has closed.
         budget = deadline - asyncio.get_running_loop().time() - _NOTICE_MARGIN_SECONDS
         if budget <= 0:
             return None
@@ -340,7 +361,9 @@ class SlackBot:
             )
         except TimeoutError:
             return None
-        return None if preview.catalogue else preview.existing_notice
+        if preview.catalogue or not preview.needs_confirmation:
+            return None
+        return preview.notice
 
     async def _finish(
         self,
@@ -350,7 +373,7 @@ class SlackBot:
         *,
         deadline: float,
         notice_view: Callable[[str], dict[str, Any]] | None = None,
-        error_block: str = intake.TITLE,
+        error_block: str | None = None,
     ) -> bool:
         """Ack a modal with the outcome of `work` if it ends before the deadline (errors on
         the form, a notice, or closing it); otherwise close the modal at the deadline and
@@ -361,16 +384,14 @@ class SlackBot:
         done, _ = await asyncio.wait({task}, timeout=timeout)
         if done:
             error = task.exception()
-            if isinstance(error, VendorRefused):
-                await ack(response_action="errors", errors={intake.VENDOR: str(error)})
-                return False
             if isinstance(error, DomainError):
-                await ack(response_action="errors", errors={error_block: str(error)})
+                field = error_block or _error_field(error)
+                await ack(response_action="errors", errors={field: str(error)})
                 return False
             if error is not None:
                 # The form stays open with what they typed. Not re-raised: Bolt's error
                 # handler would reset the ack it has not sent yet and Slack would see none.
-                await ack(response_action="errors", errors={error_block: _SORRY})
+                await ack(response_action="errors", errors={error_block or intake.TITLE: _SORRY})
                 log.error("A modal submission failed", exc_info=error)
                 return False
             notice = task.result()
@@ -572,6 +593,15 @@ async def _today(lookup: asyncio.Future[Person]) -> date:
     if done and lookup.exception() is None:
         return datetime.now(ZoneInfo(lookup.result().tz or "UTC")).date()
     return datetime.now(_EARLIEST_ZONE).date()
+
+
+def _error_field(error: DomainError) -> str:
+    """The form field a refusal belongs next to."""
+    if isinstance(error, VendorRefused):
+        return intake.VENDOR
+    if isinstance(error, BudgetExceeded):
+        return intake.COST_CENTRE
+    return intake.TITLE
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

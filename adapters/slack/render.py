@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
     DividerBlock,
+    ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -34,7 +35,7 @@ from slack_sdk.models.views import View
 from adapters.slack import ids
 from bot import intake
 from bot.cards import Card, CardAction
-from bot.model import Category, DataAccess, Recurrence, StepStatus
+from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
 from bot.workflow import Action
 
 _STATUS_EMOJI = {
@@ -229,7 +230,8 @@ def intake_modal(
 
     blocks: list[Block] = []
     if notice:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(notice, 2900))))
+        # The notice quotes other people's request titles: escaped so they cannot link or ping.
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(_escape(notice), 2900))))
     blocks += [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
         InputBlock(
@@ -243,7 +245,17 @@ def intake_modal(
                 placeholder="Pick one",
             ),
         ),
-        text_input(intake.VENDOR, placeholder="e.g. Figma"),
+        InputBlock(
+            block_id=intake.VENDOR,
+            label=intake.LABELS[intake.VENDOR],
+            hint="Type to search the vendor registry, or add a new vendor.",
+            element=ExternalDataSelectElement(
+                action_id=ids.VENDOR_SUGGEST,
+                placeholder="e.g. Figma",
+                min_query_length=1,
+                initial_option=_vendor_option(values.get(intake.VENDOR) or ""),
+            ),
+        ),
         InputBlock(
             block_id=intake.UNIT_PRICE,
             label=intake.LABELS[intake.UNIT_PRICE],
@@ -339,6 +351,30 @@ def intake_modal(
         blocks=blocks,
     )
     return view.to_dict()
+
+
+_OPTION_TEXT = 75  # Slack's limit for an option's text
+_NEW_VENDOR = "New vendor: "
+
+
+def _vendor_option(name: str) -> Option | None:
+    name = name.strip()[: intake.MAX_LENGTH[intake.VENDOR]]
+    return Option(value=name, text=_clip(name, _OPTION_TEXT)) if name else None
+
+
+def vendor_options(*, typed: str, vendors: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Typeahead options: registry vendors as (name, status) in the order given, then what
+    was typed as a new vendor unless it already names one of them."""
+    limit = intake.MAX_LENGTH[intake.VENDOR]  # what the form accepts, within Slack's 150
+    options = [
+        Option(value=name[:limit], text=_clip(f"{name} · {status}", _OPTION_TEXT))
+        for name, status in vendors
+    ]
+    typed = " ".join(typed.split())[:limit]
+    key = vendor_key(typed)
+    if key and all(vendor_key(name) != key for name, _ in vendors):
+        options.append(Option(value=typed, text=_clip(f"{_NEW_VENDOR}{typed}", _OPTION_TEXT)))
+    return [o.to_dict() for o in options[:100]]
 
 
 def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, str]:

@@ -87,7 +87,7 @@ def test_export_writes_csv(filled: str) -> None:
 
 def test_policy_check_ok_and_errors(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["policy", "check", str(EXAMPLE_POLICY)])
-    assert ok.exit_code == 0 and "6 routing rules" in ok.output
+    assert ok.exit_code == 0 and "7 routing rules" in ok.output
     broken = tmp_path / "broken.yml"
     broken.write_text(
         EXAMPLE_POLICY.read_text().replace(

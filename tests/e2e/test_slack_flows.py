@@ -148,7 +148,8 @@ async def test_prefilled_buy_text(harness: Harness) -> None:
     assert values["quantity"]["initial_value"] == "3"
     assert values["unit_price"]["initial_value"] == "45"
     assert values["recurrence"]["initial_option"]["value"] == "monthly"
-    assert values["vendor"]["initial_value"] == "Figma"
+    assert values["vendor"]["type"] == "external_select"
+    assert values["vendor"]["initial_option"]["value"] == "Figma"
 
 
 async def test_invalid_fields_come_back_inline(harness: Harness) -> None:

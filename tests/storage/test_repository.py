@@ -8,15 +8,17 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from bot.budgets import Budget, Period, Spend
 from bot.errors import ConcurrentUpdate
 from bot.model import (
     Category,
@@ -39,7 +41,7 @@ from bot.model import (
 from bot.ports import MessageKind, MessageRef, OutboxMessage
 from storage import tables
 from storage.engine import make_engine
-from storage.migrate import current, upgrade
+from storage.migrate import config, current, upgrade
 from storage.repository import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
@@ -469,12 +471,93 @@ def test_vendor_history(uow_factory: SqlUnitOfWorkFactory) -> None:
 
     assert history.requests == 5
     assert history.approved_spend == Decimal("300.31")
-    assert [r.id for r in history.recent] == list(reversed(ids[:-1]))
+    # What the company holds first, then what is asked for, then the rest; newest first in each.
+    assert [r.id for r in history.recent] == [ids[2], ids[1], ids[0], ids[4], ids[3]]
     assert (unknown.requests, unknown.approved_spend, list(unknown.recent)) == (
         0,
         Decimal("0"),
         [],
     )
+
+
+def test_vendor_history_puts_active_recurring_purchases_first(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    recurring = add(uow_factory, make_request(status=RequestStatus.ORDERED, created_at=T0))
+    one_off = make_request(status=RequestStatus.APPROVED, created_at=T0 + timedelta(days=3))
+    one_off.recurrence = Recurrence.ONE_OFF
+    newer_one_off = add(uow_factory, one_off)
+    pending = add(uow_factory, make_request(created_at=T0 + timedelta(days=5)))
+    with uow_factory() as uow:
+        recent = uow.requests.vendor_history("figma").recent
+    assert [r.id for r in recent] == [recurring, newer_one_off, pending]
+
+
+def test_spend_sums_yearly_values_per_currency_in_the_period(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    def request(**changes: Any) -> PurchaseRequest:
+        made = make_request(status=RequestStatus.APPROVED)
+        for name, value in changes.items():
+            setattr(made, name, value)
+        return made
+
+    monthly_eur = add(uow_factory, request())  # 8 x 15.00 EUR a month = 1,440.00 EUR a year
+    add(
+        uow_factory,
+        request(
+            unit_price=Money(Decimal("1999.99"), "USD"),
+            quantity=1,
+            recurrence=Recurrence.ONE_OFF,
+            cost_centre="  cc-42 ",
+            base_amount=Decimal("1999.99"),
+        ),
+    )
+    add(uow_factory, request(status=RequestStatus.PENDING))  # not asked for below
+    add(uow_factory, request(cost_centre="Other"))
+    add(uow_factory, request(created_at=T0 - timedelta(days=400)))  # an earlier year
+    with uow_factory() as uow:
+        spends = uow.requests.spend(
+            cost_centre_key="cc-42",
+            start=T0.date().replace(month=1, day=1),
+            end=T0.date().replace(year=T0.year + 1, month=1, day=1),
+            statuses=[RequestStatus.APPROVED],
+        )
+        without_first = uow.requests.spend(
+            cost_centre_key="cc-42",
+            start=T0.date().replace(month=1, day=1),
+            end=T0.date().replace(year=T0.year + 1, month=1, day=1),
+            statuses=[RequestStatus.APPROVED, RequestStatus.PENDING],
+            exclude_id=monthly_eur,
+        )
+    assert spends == [
+        Spend(currency="EUR", amount=Decimal("1440.00"), recorded_base=Decimal("1440.00")),
+        Spend(currency="USD", amount=Decimal("1999.99"), recorded_base=Decimal("1999.99")),
+    ]
+    assert [(s.currency, s.amount) for s in without_first] == [
+        ("EUR", Decimal("1440.00")),
+        ("USD", Decimal("1999.99")),
+    ]
+
+
+def test_imported_budgets_replace_the_same_cost_centre_and_period(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    design = Budget("Design", Period(2026, 4), Decimal("5000.00"), "EUR", source="import")
+    with uow_factory() as uow:
+        assert uow.budgets.put(design, now=T0) is True
+        assert (
+            uow.budgets.put(replace(design, cost_centre=" DESIGN", amount=Decimal("7000")), now=T0)
+            is False
+        )
+        assert uow.budgets.put(replace(design, period=Period(2026)), now=T0) is True
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.budgets.list()
+    assert [(b.cost_centre, b.period.label, b.amount, b.currency) for b in stored] == [
+        ("Design", "2026", Decimal("5000.00"), "EUR"),
+        ("DESIGN", "2026-Q4", Decimal("7000.00"), "EUR"),
+    ]
 
 
 # --- audit events ---------------------------------------------------------------------------
@@ -746,7 +829,9 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
 
     upgrade(db_url)
 
-    assert current(db_url) == "0001"
+    # The newest migration, whatever it is called after merges re-chain the revisions.
+    head = ScriptDirectory.from_config(config(db_url)).get_current_head()
+    assert head is not None and current(db_url) == head
     engine = make_engine(db_url)
     try:
         assert sorted(inspect(engine).get_table_names()) == before
@@ -770,7 +855,9 @@ def test_concurrent_upgrades_both_succeed(db_url: str) -> None:
         thread.join()
 
     assert errors == []
-    assert current(db_url) == "0001"
+    # The newest migration, whatever it is called after merges re-chain the revisions.
+    head = ScriptDirectory.from_config(config(db_url)).get_current_head()
+    assert head is not None and current(db_url) == head
 
 
 def test_migrations_match_tables_py(engine: Engine) -> None:

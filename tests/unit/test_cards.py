@@ -271,9 +271,20 @@ def test_vendor_history_notice() -> None:
         request_in(S.PENDING),
         history=VendorHistory(requests=2, approved_spend=Decimal("3240"), recent=earlier),
     ).notice
+    # Approvers read what the requester was told: who holds what, owner and number.
     assert notice == (
-        "2 earlier requests for this vendor, $3,240.00 a year approved. "
-        "Recent: PR-1002 (approved), PR-1003 (pending)."
+        "Design already has 3 Figma Professional seats (Figma, monthly), PR-1002, owner Rita; "
+        "Design has asked for 3 Figma Professional seats (Figma, monthly), PR-1003, owner Rita; "
+        "ask for a seat instead? ($3,240.00 a year approved for this vendor so far.)"
+    )
+    gone = [request_in(S.REJECTED)]
+    gone[0].id = 4
+    only_rejected = _card(
+        request_in(S.PENDING),
+        history=VendorHistory(requests=1, approved_spend=Decimal(0), recent=gone),
+    ).notice
+    assert only_rejected == (
+        "1 earlier request for this vendor, $0.00 a year approved. Recent: PR-1004 (rejected)."
     )
     assert _card(request_in(S.PENDING)).notice is None
 

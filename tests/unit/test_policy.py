@@ -41,7 +41,7 @@ def test_the_example_policy_loads(example: Policy) -> None:
     assert set(example.groups) == {"it", "security", "procurement", "finance", "it-leadership"}
     assert example.purchasers == [PRIYA]
     assert example.members("finance") == [FRED, CARLA]
-    assert len(example.rules) == 6
+    assert len(example.rules) == 7
     assert [entry.name for entry in example.catalogue] == [
         "Standard laptop",
         "Standard monitor",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, Option
 from slack_sdk.models.views import View
 
 from adapters.slack import ids
@@ -19,8 +20,11 @@ from adapters.slack.render import (
     parse_action_value,
     reason_modal,
     render_card,
+    vendor_options,
 )
 from bot import workflow
+from bot.budgets import Budget, Period
+from bot.budgets import check as check_budget
 from bot.cards import Card, build_card
 from bot.model import Channel, Money, PurchaseRequest
 from bot.workflow import Action
@@ -188,3 +192,69 @@ def test_reason_modal_and_home() -> None:
     assert home["type"] == "home"
     texts = json.dumps(home)
     assert "Waiting for you" in texts and "My requests" in texts
+
+
+def test_vendor_field_is_a_typeahead_prefilled_with_an_initial_option() -> None:
+    modal = intake_modal(values={"vendor": "Figma, Inc."}, currencies=["USD"])
+    vendor = next(b for b in modal["blocks"] if b.get("block_id") == "vendor")
+    assert vendor["element"]["type"] == "external_select"
+    assert vendor["element"]["action_id"] == ids.VENDOR_SUGGEST
+    assert vendor["element"]["initial_option"]["value"] == "Figma, Inc."
+    View(**modal).validate_json()
+    empty = intake_modal(values={}, currencies=["USD"])
+    assert "initial_option" not in next(
+        b["element"] for b in empty["blocks"] if b.get("block_id") == "vendor"
+    )
+
+
+def test_vendor_options_offer_registry_vendors_then_the_typed_text_as_new() -> None:
+    options = vendor_options(
+        typed="  fig  ", vendors=[("Figma", "approved until 2027-11-23"), ("Figjam Ltd", "new")]
+    )
+    assert [(o["value"], o["text"]["text"]) for o in options] == [
+        ("Figma", "Figma · approved until 2027-11-23"),
+        ("Figjam Ltd", "Figjam Ltd · new"),
+        ("fig", "New vendor: fig"),
+    ]
+    # The typed text naming a registry vendor forgivingly is that vendor, not a new one.
+    same = vendor_options(typed="FIGMA INC", vendors=[("Figma", "approved")])
+    assert [o["value"] for o in same] == ["Figma"]
+    assert vendor_options(typed="   ", vendors=[]) == []
+    long = vendor_options(typed="x" * 300, vendors=[("y" * 200, "approved")])
+    assert all(len(o["text"]["text"]) <= 75 for o in long)
+    assert all(len(o["value"]) <= 150 for o in long)
+    for option in long:
+        Option(**{"value": option["value"], "text": option["text"]["text"]}).validate_json()
+
+
+def test_card_with_budget_snapshot() -> None:
+    request = request_in("pending")
+    budget = check_budget(
+        Budget("Design", Period(2026, 4), Decimal("1000.00"), "EUR"),
+        limit=Decimal("1080.00"),
+        spent=Decimal("0.00"),
+        request=request.annual_value.amount,
+        base_currency="USD",
+    )
+    approver = build_card(
+        request=request,
+        viewer=IT[0],
+        now=START,
+        events=request.pending_events,
+        purchasers=example_policy().purchasers,
+        budget=budget,
+    )
+    facts = {f.label: f.value for f in approver.facts}
+    assert facts["Budget"] == (
+        "Over budget: $540.00 over the $1,080.00 (Design, 2026-Q4) after this request"
+    )
+    check("card_over_budget_ines.it", render_card(approver))
+
+
+def test_the_intake_notice_cannot_ping_or_link() -> None:
+    modal = intake_modal(
+        values={}, currencies=["USD"], notice="Design already has <!channel> & <http://x|Figma>"
+    )
+    assert modal["blocks"][0]["text"]["text"] == (
+        "Design already has &lt;!channel&gt; &amp; &lt;http://x|Figma&gt;"
+    )

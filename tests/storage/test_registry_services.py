@@ -1,0 +1,262 @@
+"""Vendors and budgets through the use cases and real storage, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bot.budgets import Budget, OverBudget, Period
+from bot.clock import FixedClock
+from bot.errors import BudgetExceeded, NotFound
+from bot.model import Category, Channel, DataAccess, Recurrence, RequestStatus, Vendor, VendorStatus
+from bot.policy import Policy
+from bot.services import Procurement
+from bot.vendors import parse_vendor_rows
+from storage.repository import SqlUnitOfWorkFactory
+from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, START, clock, draft
+from tests.fakes import example_policy as load_example
+
+Q4 = Period(2026, 4)  # START is in 2026-Q4
+
+
+def service_with(uow_factory: SqlUnitOfWorkFactory, policy: Policy | None = None) -> Procurement:
+    return Procurement(uow=uow_factory, policy=policy or load_example(), clock=clock())
+
+
+def blocking(policy: Policy) -> Policy:
+    budgets = policy.budgets.model_copy(update={"over_budget": OverBudget.BLOCK})
+    return policy.model_copy(update={"budgets": budgets})
+
+
+def approve_all(service: Procurement, request_id: int) -> None:
+    for actor in (IT[0], SECURITY, PROCUREMENT):
+        service.approve(request_id=request_id, actor=actor, channel=Channel.SLACK)
+
+
+def test_qualification_records_the_review_on_the_vendor(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory)
+    first = service.submit(
+        requester=REQUESTER, draft=draft(data_access=DataAccess.PERSONAL), channel=Channel.SLACK
+    )
+    approve_all(service, first.id)
+    report = service.vendor_report("FIGMA INC")
+    vendor = report.vendor
+    assert vendor.status is VendorStatus.APPROVED
+    assert (vendor.owner, vendor.website, vendor.category) == (
+        REQUESTER,
+        "https://www.figma.com",
+        Category.SAAS,
+    )
+    assert vendor.notes == "Data processing: Personal data (PR-1001)"
+    assert vendor.review_outcome == f"Approved on PR-1001 by {PROCUREMENT}, {SECURITY}"
+    assert (vendor.reviewed_by, vendor.reviewed_at) == (PROCUREMENT, START)
+    assert report.status_text == "approved until 2027-11-23"
+    assert [r.number for r in report.requests] == ["PR-1001"]
+    assert report.approved_spend == Decimal("1620.00")
+
+
+def test_an_expired_review_qualifies_the_vendor_again(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory)
+    approve_all(
+        service, service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK).id
+    )
+    later = Procurement(
+        uow=uow_factory, policy=load_example(), clock=FixedClock(START + timedelta(days=366))
+    )
+    again = later.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
+    assert {s.name for s in again.steps} >= {"Security review", "Procurement"}
+    assert again.vendor_status is VendorStatus.NEW
+    assert later.vendor_report("figma").vendor.status is VendorStatus.UNDER_REVIEW
+
+
+def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    policy = load_example()
+    policy = policy.model_copy(
+        update={"vendors": policy.vendors.model_copy(update={"allow_rejected_exception": True})}
+    )
+    with uow_factory() as uow:
+        uow.vendors.add(
+            Vendor(name="Sketchy", status=VendorStatus.REJECTED, review_outcome="no DPA")
+        )
+        uow.commit()
+    request = service_with(uow_factory, policy).submit(
+        requester=REQUESTER, draft=draft(vendor="sketchy"), channel=Channel.SLACK
+    )
+    assert [s.name for s in request.steps] == [
+        "IT review",
+        "Procurement",
+        "IT leadership exception",
+    ]
+    assert request.vendor_status is VendorStatus.REJECTED
+    exception = service_with(uow_factory, policy)
+    for actor in (IT[0], PROCUREMENT, "lee.cio@acme.example"):
+        exception.approve(request_id=request.id, actor=actor, channel=Channel.SLACK)
+    assert exception.get(request.id).status is RequestStatus.APPROVED
+    # One purchase was excepted; the vendor itself stays rejected.
+    assert exception.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
+
+
+def test_vendor_import_is_idempotent_and_matches_names_forgivingly(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    service = service_with(uow_factory)
+    service.submit(requester=REQUESTER, draft=draft(vendor="Miro"), channel=Channel.SLACK)
+    header = ["name", "status", "category", "owner", "reviewed_at"]
+    rows = parse_vendor_rows(
+        [
+            {
+                "name": "MIRO LTD",
+                "status": "approved",
+                "owner": "it@acme.example",
+                "reviewed_at": "2026-06-01",
+            },
+            {"name": "Zoom", "status": "new", "category": "saas"},
+        ],
+        header=header,
+    )
+    assert service.import_vendors(rows) == (1, 1, 0)
+    assert service.import_vendors(rows) == (0, 0, 2)
+    vendors = {v.name: v for v in service.vendors()}
+    assert set(vendors) == {"Miro", "Zoom"}  # the registry keeps the name it first saw
+    assert vendors["Miro"].status is VendorStatus.APPROVED
+    with pytest.raises(NotFound, match="Did you mean Miro"):
+        service.vendor_report("Mir")
+
+
+def test_typeahead_lists_approved_vendors_first_with_their_status(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    service = service_with(uow_factory)
+    with uow_factory() as uow:
+        uow.vendors.add(Vendor(name="Figjam", status=VendorStatus.NEW))
+        uow.vendors.add(Vendor(name="Figma", status=VendorStatus.APPROVED, reviewed_at=START))
+        uow.commit()
+    assert [(v.name, text) for v, text in service.vendor_suggestions("fig")] == [
+        ("Figma", "approved until 2027-11-23"),
+        ("Figjam", "new"),
+    ]
+
+
+def test_a_request_shows_what_its_budget_has_left(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory)
+    request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
+    for viewer in (REQUESTER, IT[0]):
+        facts = {
+            f.label: f.value for f in service.card_for(request_id=request.id, viewer=viewer).facts
+        }
+        assert facts["Budget"] == "$58,380.00 left of $60,000.00 (Design, 2026) after this request"
+    preview = service.preview(requester=REQUESTER, draft=draft(quantity=1))
+    assert preview.budget_notice == (
+        "Budget: $57,840.00 left of $60,000.00 (Design, 2026) after this request."
+    )
+    assert not preview.needs_confirmation or preview.existing
+
+
+def test_requests_in_other_currencies_count_at_the_policy_s_rate(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    service = service_with(uow_factory)
+    service.import_budgets(
+        [Budget("Berlin", Q4, Decimal("5000"), "EUR", source="import")]
+    )  # 5,400 USD
+    eur = draft(cost_centre="Berlin", currency="EUR", unit_price=Decimal("100"), quantity=1)
+    gbp = draft(
+        cost_centre="berlin ",
+        currency="GBP",
+        unit_price=Decimal("1000"),
+        quantity=1,
+        recurrence=Recurrence.ONE_OFF,
+        vendor="Miro",
+    )
+    service.submit(requester=REQUESTER, draft=eur, channel=Channel.SLACK)  # 1,200 EUR = 1,296 USD
+    service.submit(requester=REQUESTER, draft=gbp, channel=Channel.SLACK)  # 1,000 GBP = 1,270 USD
+    (berlin,) = [c for c in service.budgets() if c.budget.cost_centre == "Berlin"]
+    assert (berlin.limit, berlin.spent, berlin.remaining) == (
+        Decimal("5400.00"),
+        Decimal("2566.00"),
+        Decimal("2834.00"),
+    )
+
+
+def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory)
+    service.import_budgets([Budget("Design", Q4, Decimal("2000"), "USD", source="import")])
+    first = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)  # 1,620
+    assert "Finance" not in [s.name for s in first.steps]
+    preview = service.preview(requester=REQUESTER, draft=draft(quantity=1))  # 540 more: over
+    assert preview.needs_confirmation
+    assert preview.budget_notice == (
+        "Over budget: $160.00 over the $2,000.00 (Design, 2026-Q4) after this request. "
+        "Finance will be asked to approve the overrun."
+    )
+    second = service.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
+    finance = second.step("Finance")
+    assert finance is not None and finance.approvers == list(FINANCE)
+    assert finance.reason == "Over the Design budget for 2026-Q4"
+    # A rejected request frees its share: the next one fits again.
+    service.reject(request_id=first.id, actor=IT[0], reason="No.", channel=Channel.SLACK)
+    third = service.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
+    assert third.step("Finance") is None
+
+
+def test_over_budget_skips_the_catalogue(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory)
+    service.import_budgets([Budget("IT", Q4, Decimal("1000"), "USD", source="import")])
+    laptop = draft(
+        title="MacBook Pro 14",
+        category=Category.HARDWARE,
+        vendor="Apple",
+        unit_price=Decimal("2399"),
+        quantity=1,
+        recurrence=Recurrence.ONE_OFF,
+        cost_centre="IT",
+    )
+    request = service.submit(requester=IT[0], draft=laptop, channel=Channel.SLACK)
+    assert request.status is RequestStatus.PENDING and request.catalogue_entry is None
+    assert request.step("Finance") is not None
+
+
+def test_over_budget_blocks_when_the_policy_says_so(uow_factory: SqlUnitOfWorkFactory) -> None:
+    service = service_with(uow_factory, blocking(load_example()))
+    service.import_budgets([Budget("Design", Q4, Decimal("1000"), "USD", source="import")])
+    with pytest.raises(BudgetExceeded) as refused:
+        service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
+    assert str(refused.value) == (
+        "This request ($1,620.00 a year) would go $620.00 over the $1,000.00 (Design, 2026-Q4). "
+        "Lower the amount, pick another cost centre, or ask finance to raise the budget."
+    )
+    with pytest.raises(BudgetExceeded):
+        service.preview(requester=REQUESTER, draft=draft())
+    assert service.my_requests(requester=REQUESTER) == []
+    fits = service.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
+    assert fits.status is RequestStatus.PENDING
+
+
+def test_pending_requests_count_only_when_the_policy_says_so(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    policy = load_example()
+    ignoring = policy.model_copy(
+        update={"budgets": policy.budgets.model_copy(update={"count_open_requests": False})}
+    )
+    counting = service_with(uow_factory)
+    counting.import_budgets([Budget("Design", Q4, Decimal("2000"), "USD", source="import")])
+    counting.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
+    design = [c for c in counting.budgets() if c.budget.period == Q4]
+    assert design[0].spent == Decimal("1620.00")
+    design = [c for c in service_with(uow_factory, ignoring).budgets() if c.budget.period == Q4]
+    assert design[0].spent == Decimal("0.00")
+
+
+def test_an_overrun_joins_a_finance_step_the_amount_already_needs(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    service = service_with(uow_factory)
+    service.import_budgets([Budget("Design", Q4, Decimal("20000"), "USD", source="import")])
+    big = service.submit(requester=REQUESTER, draft=draft(quantity=50), channel=Channel.SLACK)
+    (finance,) = [s for s in big.steps if s.name == "Finance"]
+    assert finance.reason == "Finance from 25,000 USD; Over the Design budget for 2026-Q4"
