@@ -50,7 +50,7 @@ class Demo:
         await self.sender.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
-        self.core.uow.engine.dispose()  # type: ignore[attr-defined]
+        self.core.uow.engine.dispose()
 
 
 def demo_workspace(policy: Policy) -> Workspace:

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from bot.clock import FixedClock
 from bot.model import Category, Channel, DataAccess, Person, Recurrence, RequestDraft
-from bot.ports import UnitOfWorkFactory
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.services import Procurement
 
 
@@ -87,11 +87,15 @@ def _approve(actor: str) -> Callable[[Procurement, int], object]:
 
 
 def _reject(actor: str, reason: str) -> Callable[[Procurement, int], object]:
-    return lambda s, rid: s.reject(request_id=rid, actor=actor, reason=reason, channel=Channel.SLACK)
+    return lambda s, rid: s.reject(
+        request_id=rid, actor=actor, reason=reason, channel=Channel.SLACK
+    )
 
 
 def _ask(actor: str, question: str) -> Callable[[Procurement, int], object]:
-    return lambda s, rid: s.ask(request_id=rid, actor=actor, question=question, channel=Channel.SLACK)
+    return lambda s, rid: s.ask(
+        request_id=rid, actor=actor, question=question, channel=Channel.SLACK
+    )
 
 
 def _answer(actor: str, text: str) -> Callable[[Procurement, int], object]:
@@ -318,7 +322,9 @@ def seed(*, uow: UnitOfWorkFactory, policy: Policy, now: datetime) -> int:
     for at, order, step in sorted(timeline, key=lambda item: (item[0], item[1])):
         clock.set(min(at, now - timedelta(minutes=30)))
         if isinstance(step, _Story):
-            request = service.submit(requester=step.requester, draft=step.draft, channel=Channel.SLACK)
+            request = service.submit(
+                requester=step.requester, draft=step.draft, channel=Channel.SLACK
+            )
             assert request.id is not None
             ids[order] = request.id
         else:
