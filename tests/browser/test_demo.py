@@ -106,7 +106,12 @@ def test_modal_errors_render_next_to_their_field(page: Any, demo: Running, tmp_p
     )
     # The bot's own checks come back as response_action "errors", shown under each field.
     field(page, "What do you need?").fill("Notion Plus seats")
+    before = modal.get_attribute("data-hash")
     field(page, "Category").select_option(label="SaaS subscription")
+    # Picking a category makes the bot update the form (views.update); wait for it, as a
+    # person would see the form change, so that update cannot land after the errors.
+    expect(modal).not_to_have_attribute("data-hash", before or "", timeout=TIMEOUT)
+    expect(field(page, "What do you need?")).to_have_value("Notion Plus seats")
     field(page, "Vendor").fill("Notion")
     field(page, "Price per unit").fill("-5")
     field(page, "Cost centre").fill("Design")

@@ -296,7 +296,7 @@
           el("time", { class: "ts", datetime: date.toISOString(), title: date.toString() }, date.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" })),
           message.edited ? el("span", { class: "edited" }, "(edited)") : null,
         ),
-        message.is_ephemeral ? el("div", { class: "ephemeral-note" }, "👁 Only visible to you") : null,
+        message.is_ephemeral ? el("div", { class: "ephemeral-note" }, "Only visible to you") : null,
         body,
       ),
     );
@@ -356,6 +356,7 @@
     }
     const scroll = root.querySelector(".modal-body");
     const scrollTop = scroll && scroll.dataset.view === view.id ? scroll.scrollTop : 0;
+    const focused = scroll && scroll.dataset.view === view.id ? focusOf(root) : null;
     const ctx = context({ surface: "modal", view });
     const submitting = { busy: false };
     const submit = async (event) => {
@@ -372,7 +373,7 @@
     const body = el("div", { class: "modal-body", dataset: { view: view.id } }, BlockKit.renderBlocks(view.blocks, ctx));
     const modal = el(
       "form",
-      { class: "modal", role: "dialog", "aria-modal": "true", "aria-label": view.title ? view.title.text : "", dataset: { viewId: view.id, callbackId: view.callback_id || "" }, onsubmit: submit, novalidate: true },
+      { class: "modal", role: "dialog", "aria-modal": "true", "aria-label": view.title ? view.title.text : "", dataset: { viewId: view.id, callbackId: view.callback_id || "", hash: view.hash || "" }, onsubmit: submit, novalidate: true },
       el(
         "div",
         { class: "modal-head" },
@@ -390,8 +391,33 @@
     );
     root.replaceChildren(el("div", { class: "overlay" }, modal));
     body.scrollTop = scrollTop;
+    if (focused) refocus(root, focused);
     const firstError = modal.querySelector(".has-error");
-    if (firstError) firstError.scrollIntoView({ block: "center" });
+    if (firstError && !focused) firstError.scrollIntoView({ block: "center" });
+  }
+
+  // A views.update while someone types must not take the cursor away from them.
+  function focusOf(root) {
+    const active = document.activeElement;
+    if (!active || !root.contains(active) || !active.dataset.actionId) return null;
+    const { blockId, actionId } = active.dataset;
+    const caret = typeof active.selectionStart === "number" ? active.selectionStart : null;
+    return { blockId, actionId, caret };
+  }
+
+  function refocus(root, { blockId, actionId, caret }) {
+    const match = [...root.querySelectorAll("[data-action-id]")].find(
+      (node) => node.dataset.blockId === blockId && node.dataset.actionId === actionId,
+    );
+    if (!match) return;
+    match.focus({ preventScroll: true });
+    if (caret !== null && typeof match.setSelectionRange === "function") {
+      try {
+        match.setSelectionRange(caret, caret);
+      } catch (error) {
+        // number and date inputs have no caret to restore
+      }
+    }
   }
 
   // ---- composer -------------------------------------------------------------------------------
