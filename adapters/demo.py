@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,13 +152,21 @@ async def start_demo(
 
 
 async def serve_demo(**options: object) -> None:
-    """Start the demo, print where to open it, and run until interrupted."""
+    """Start the demo, print where to open it, and run until Ctrl+C or SIGTERM."""
     demo = await start_demo(**options)  # type: ignore[arg-type]
     if demo.seeded:
         print(f"Seeded {demo.seeded} demo requests from the last few weeks.", flush=True)
+    else:
+        print("Using the demo data from before (--reset starts clean).", flush=True)
     print(f"procurebot demo: open {demo.url} in your browser (Ctrl+C stops it).", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Also when started in the background, where SIGINT arrives ignored.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await demo.stop()
 

@@ -137,3 +137,91 @@ def save_screenshot(page: Any, tmp_path: Path, name: str) -> None:
     wanted = os.environ.get("PROCUREBOT_DEMO_SCREENSHOT")
     if wanted and name == "demo-final.png":
         page.screenshot(path=wanted)
+
+
+def test_mrkdwn_renders_like_slack_in_the_readers_time_zone(page: Any, demo: Running) -> None:
+    open_as(page, demo, REQUESTER)
+    render = "text => Mrkdwn.toHtml(text)"
+    html = page.evaluate(
+        render, "*Approved* by _Ines_: `PR-1001` <https://example.com/q?a=1&amp;b=2|the quote>"
+    )
+    assert "<b>Approved</b>" in html and "<i>Ines</i>" in html
+    assert "<code>PR-1001</code>" in html
+    assert '<a href="https://example.com/q?a=1&amp;b=2"' in html and ">the quote</a>" in html
+    # 2025-11-24 16:00 UTC is 11:00 AM in New York, the page's zone in this test.
+    date = page.evaluate(render, "<!date^1764000000^{date_short} at {time}|24 Nov 2025>")
+    assert ">Nov 24, 2025 at 11:00 AM</time>" in date
+    assert page.evaluate(render, "line one\nline two") == "line one<br>line two"
+    # Slack escapes < > & in text; they stay text, never markup.
+    assert page.evaluate(render, "&lt;img src=x onerror=alert(1)&gt;") == (
+        "&lt;img src=x onerror=alert(1)&gt;"
+    )
+    assert "javascript" not in page.evaluate(render, "<javascript:alert(1)|click>")
+
+
+def test_block_kit_elements_render(page: Any, demo: Running) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.demo import DEMO_TOKEN
+
+    ws = demo.demo.workspace
+    api_url = f"{ws.server_url}/api/"
+    option = lambda v: {"text": {"type": "plain_text", "text": v.title()}, "value": v}  # noqa: E731
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Kitchen sink"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Fields* below"},
+            "fields": [{"type": "mrkdwn", "text": "*Cost*\n$45"}] * 2,
+            "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Open"}},
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "small print"}]},
+        {"type": "divider"},
+        {"type": "image", "image_url": "/static/none.png", "alt_text": "a chart"},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Go"},
+                    "style": "primary",
+                    "action_id": "go",
+                },
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Stop"},
+                    "style": "danger",
+                    "action_id": "stop",
+                },
+                {"type": "static_select", "action_id": "pick", "options": [option("a")]},
+                {"type": "datepicker", "action_id": "when", "initial_date": "2026-12-24"},
+                {"type": "checkboxes", "action_id": "boxes", "options": [option("x"), option("y")]},
+                {"type": "overflow", "action_id": "more", "options": [option("m"), option("n")]},
+            ],
+        },
+    ]
+
+    async def post() -> None:
+        client = AsyncWebClient(token=DEMO_TOKEN, base_url=api_url)
+        await client.chat_postMessage(channel="general", text="sink", blocks=blocks)
+
+    demo.call(post())
+    open_as(page, demo, REQUESTER)
+    page.locator("[data-nav=channel-general] button").click()
+    message = page.locator(".message", has=page.locator(".bk-header", has_text="Kitchen sink"))
+    expect(message).to_be_visible(timeout=TIMEOUT)
+    expect(message.locator(".bk-field")).to_have_count(2)
+    expect(message.locator(".bk-accessory .bk-button")).to_have_text("Open")
+    expect(message.locator(".bk-context")).to_have_text("small print")
+    expect(message.locator(".bk-divider")).to_have_count(1)
+    expect(message.locator(".bk-image img")).to_have_attribute("alt", "a chart")
+    expect(message.locator(".bk-primary")).to_have_text("Go")
+    expect(message.locator(".bk-danger")).to_have_text("Stop")
+    assert message.locator(".bk-primary").evaluate("b => getComputedStyle(b).backgroundColor") == (
+        "rgb(0, 122, 90)"
+    )
+    expect(message.locator("select.bk-select option")).to_have_count(2)  # placeholder + one
+    expect(message.locator("input.bk-date")).to_have_value("2026-12-24")
+    expect(message.locator(".bk-choice")).to_have_count(2)
+    expect(message.locator("select.bk-overflow option")).to_have_count(3)
+    assert page.errors == []  # type: ignore[attr-defined]
