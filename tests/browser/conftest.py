@@ -20,6 +20,9 @@ import pytest
 from adapters.demo import Demo, start_demo
 from tests.dbs import sqlite_url
 
+# The fake workspace's own fixtures, for the page tests against a bare Bolt app.
+from tests.workspace.conftest import bot, fake  # noqa: F401
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -56,18 +59,24 @@ def demo(tmp_path: Path) -> Iterator[Running]:
         loop.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium; a missing browser fails the test unless opted out."""
-    if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+def require_chromium(path: Path = CHROMIUM) -> Path:
+    """The browser's path; fail when it is missing, or skip if PROCUREBOT_SKIP_BROWSER=1."""
+    if not path.exists():
+        message = f"Chromium is not installed at {path} (apt-get install chromium)"
         if os.environ.get("PROCUREBOT_SKIP_BROWSER") == "1":
             pytest.skip(message)
         pytest.fail(f"{message}\n(set PROCUREBOT_SKIP_BROWSER=1 to skip the browser tests)")
+    return path
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium; a missing browser fails the test unless opted out."""
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

@@ -264,8 +264,8 @@ const BlockKit = (() => {
         return;
       }
       const answer = await ctx.act("suggest", { action_id: element.action_id, block_id: block.block_id, value: field.value }, { quiet: true });
-      if (mine !== asked || !answer || !answer.body) return;
-      const body = answer.body;
+      if (mine !== asked) return;
+      const body = (answer && answer.body) || {};
       const options = [...(body.options || [])];
       for (const group of body.option_groups || []) options.push(...(group.options || []));
       list.replaceChildren(
