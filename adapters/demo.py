@@ -91,15 +91,17 @@ def reset_database(url: str) -> None:
 
 def demo_settings(database_url: str, *, api_url: str, policy_path: Path | None = None) -> Settings:
     """Settings for the bot inside the demo: the workspace's Web API, a demo token and secret."""
+    # The example policy unless told otherwise, whatever PROCUREBOT_POLICY says: the demo's
+    # people and history are the example policy's.
+    policy = policy_path or Settings.model_fields["policy_path"].default
     options: dict[str, object] = {
         "DATABASE_URL": database_url,
+        "PROCUREBOT_POLICY": policy,
         "SLACK_BOT_TOKEN": SecretStr(DEMO_TOKEN),
         "SLACK_SIGNING_SECRET": SecretStr(DEMO_SIGNING_SECRET),
         "SLACK_API_URL": api_url,
         "SLACK_APP_TOKEN": None,  # never Socket Mode: the workspace posts to /slack/events
     }
-    if policy_path is not None:
-        options["PROCUREBOT_POLICY"] = policy_path
     return Settings(**options)  # type: ignore[arg-type]
 
 

@@ -9,14 +9,20 @@ import aiohttp
 import pytest
 from sqlalchemy import inspect
 
-from adapters.demo import DEMO_SIGNING_SECRET, reset_database, start_demo
+from adapters.demo import (
+    DEMO_SIGNING_SECRET,
+    DEMO_TOKEN,
+    demo_settings,
+    reset_database,
+    start_demo,
+)
 from adapters.slack import ids
 from adapters.slack.workspace import SlackSender
 from bot.workflow import Action
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.dbs import postgres_database, sqlite_url
-from tests.fakes import IT
+from tests.fakes import EXAMPLE_POLICY, IT
 
 
 async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_path: Path) -> None:
@@ -83,3 +89,15 @@ def test_reset_of_a_missing_sqlite_file_is_fine(tmp_path: Path) -> None:
     assert (tmp_path / "procurebot.db").exists()
     reset_database(url)
     assert not (tmp_path / "procurebot.db").exists()
+
+
+def test_demo_settings_ignore_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROCUREBOT_POLICY", "/etc/procurebot/elsewhere.yml")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-real")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real")
+    settings = demo_settings("sqlite:///x.db", api_url="http://127.0.0.1:9/api/")
+    assert settings.policy_path == EXAMPLE_POLICY
+    assert settings.slack_app_token is None
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == DEMO_TOKEN
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
