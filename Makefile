@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Start the bot on the embedded default: SQLite and the example policy.
+## The demo: the bot on the embedded default (SQLite, the example policy) with a local Slack
+## workspace in the browser; open the address it prints. `make run ARGS=--reset` starts clean.
 run: $(STAMP)
-	$(BIN)/procurebot db upgrade
-	$(BIN)/procurebot serve
+	$(BIN)/procurebot demo $(ARGS)
 
 ## Lint, type-check and run every test (SQLite and PostgreSQL, end to end, browser).
 test: $(STAMP) lint typecheck

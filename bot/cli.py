@@ -15,6 +15,7 @@ import typer
 
 from bot import policy as policy_module
 from bot.cli_registry import budgets_app, vendors_app
+from bot.demo_command import demo
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
 from bot.model import (
@@ -42,6 +43,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(requests_app, name="requests")
 app.add_typer(vendors_app, name="vendors")
 app.add_typer(budgets_app, name="budgets")
+app.command()(demo)
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -164,3 +164,47 @@ async def test_a_page_can_click_a_button(fake: Fake, bot: Bot) -> None:
     click["action_id"] = "nothing-here"
     status, body = await post_json(f"{fake.origin}/_workspace/act/click", click)
     assert status == 400 and body["error"] == "invalid_arguments"
+
+
+async def test_a_page_gets_external_options_and_submits_the_pick(fake: Fake, bot: Bot) -> None:
+    submissions: list[dict[str, Any]] = []
+    serve_purchase_modal(bot, submissions)
+    attach_sender(fake.app, bot.sender)
+    act = f"{fake.origin}/_workspace/act"
+    await post_json(f"{act}/command", {"user": "U0001", "text": ""})
+    modal = await fake.workspace.wait_for(lambda: fake.workspace.current_modal("alice"))
+    suggest = {"user": "U0001", "view_id": modal.id, "action_id": "value", "block_id": "vendor"}
+    status, body = await post_json(f"{act}/suggest", {**suggest, "value": "s"})
+    assert status == 200 and body["status"] == 200
+    options = body["body"]["options"]
+    assert [o["value"] for o in options] == ["atlassian", "slack"]
+    status, body = await post_json(f"{act}/suggest", {**suggest, "action_id": "nope"})
+    assert status == 400 and body["error"] == "invalid_arguments"
+    # The page sends back the option it was given, as Slack's client puts it in state.
+    await bot.sender.fill("alice", modal.id, {**FULL_FORM, "Amount": "12"})
+    picked = {"type": "external_select", "selected_option": options[1]}
+    status, body = await post_json(
+        f"{act}/submit",
+        {"user": "U0001", "view_id": modal.id, "values": {"vendor": {"value": picked}}},
+    )
+    assert status == 200 and body["status"] == 200
+    values = submissions[0]["view"]["state"]["values"]
+    assert values["vendor"]["value"]["selected_option"]["value"] == "slack"
+    # Once the modal is gone there is nothing left to ask options for.
+    status, body = await post_json(f"{act}/suggest", {**suggest, "value": "s"})
+    assert status == 400 and body["error"] == "not_found"
+
+
+async def test_the_page_and_its_assets_are_served(fake: Fake) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{fake.origin}/") as response:
+            html = await response.text()
+            assert response.status == 200 and response.content_type == "text/html"
+        for asset in ("app.js", "blockkit.js", "mrkdwn.js", "app.css"):
+            assert f"/static/{asset}" in html
+            async with session.get(f"{fake.origin}/static/{asset}") as response:
+                assert response.status == 200, asset
+                assert "http://" not in await response.text()  # nothing from a CDN
+        link = f"{fake.origin}/archives/C0001/p1700000000000100"
+        async with session.get(link, allow_redirects=False) as response:
+            assert response.status == 302 and response.headers["Location"] == "/#channel=C0001"

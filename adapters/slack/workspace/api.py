@@ -11,6 +11,7 @@ from .common import CONFIG, ApiConfig, begin_call, config_of, finish
 from .control import add_control_routes, stop_streams
 from .methods import METHODS, Context, Params
 from .model import JSON, WorkspaceError
+from .page import add_page_routes
 from .state import Workspace
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def create_api_app(
     app.router.add_get("/api/{method}", handle_api)
     app.router.add_post("/api/{method}", handle_api)
     add_control_routes(app)
+    add_page_routes(app)
     app.on_shutdown.append(stop_streams)
     return app
 

@@ -1,0 +1,103 @@
+"""`procurebot demo` wiring: the workspace, the bot and the seeded database in one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import inspect
+
+from adapters.demo import (
+    DEMO_SIGNING_SECRET,
+    DEMO_TOKEN,
+    demo_settings,
+    reset_database,
+    start_demo,
+)
+from adapters.slack import ids
+from adapters.slack.workspace import SlackSender
+from bot.workflow import Action
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.dbs import postgres_database, sqlite_url
+from tests.fakes import EXAMPLE_POLICY, IT
+
+
+async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    demo = await start_demo(database_url=url, port=0)
+    try:
+        assert demo.seeded == 10
+        ws = demo.workspace
+        assert [c.name for c in ws.channels.values()] == ["general", "it-leadership"]
+        async with aiohttp.ClientSession() as session:
+            async with session.get(demo.url) as page:
+                assert page.status == 200 and "Procurebot" in await page.text()
+            async with session.get(demo.bot_url.replace("/slack/events", "/healthz")) as health:
+                assert (await health.json()) == {"ok": True}
+        # The seeded history's outbox reaches the workspace: Ines has a card to approve.
+        ines = ws.get_user(IT[0]).id
+        approve = ids.action_id(Action.APPROVE)
+
+        def pending_card() -> object:
+            im = ws.im_of(ines)
+            messages = ws.messages_in(im.id, viewer=ines) if im else []
+            return next((m for m in messages if approve in json.dumps(m.blocks)), None)
+
+        card = await ws.wait_for(pending_card, timeout=15)
+        assert "PR-1010" in json.dumps(card.blocks)  # type: ignore[attr-defined]
+        # Requests signed with anything but the demo's secret are refused.
+        forged = SlackSender(demo.bot_url, DEMO_SIGNING_SECRET + "x", ws)
+        try:
+            assert (await forged.command(ines, "list")).status == 401
+        finally:
+            await forged.close()
+    finally:
+        await demo.stop()
+    again = await start_demo(database_url=url, port=0)
+    try:
+        assert again.seeded == 0  # a second start keeps what the first one made
+        assert len(again.core.service.my_requests(requester="rita.req@acme.example")) == 3
+    finally:
+        await again.stop()
+    fresh = await start_demo(database_url=url, port=0, reset=True)
+    try:
+        assert fresh.seeded == 10
+    finally:
+        await fresh.stop()
+
+
+@pytest.mark.postgres
+def test_reset_drops_every_table_on_postgresql() -> None:
+    with postgres_database() as url:
+        upgrade(url)
+        reset_database(url)
+        engine = make_engine(url)
+        try:
+            assert inspect(engine).get_table_names() == ["alembic_version"]
+        finally:
+            engine.dispose()
+        upgrade(url)  # and it migrates again from scratch
+
+
+def test_reset_of_a_missing_sqlite_file_is_fine(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    reset_database(url)
+    upgrade(url)
+    assert (tmp_path / "procurebot.db").exists()
+    reset_database(url)
+    assert not (tmp_path / "procurebot.db").exists()
+
+
+def test_demo_settings_ignore_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROCUREBOT_POLICY", "/etc/procurebot/elsewhere.yml")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-real")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real")
+    settings = demo_settings("sqlite:///x.db", api_url="http://127.0.0.1:9/api/")
+    assert settings.policy_path == EXAMPLE_POLICY
+    assert settings.slack_app_token is None
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == DEMO_TOKEN
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
