@@ -135,6 +135,10 @@ class FakeTeams:
         """Answer the next `times` POST (send) or PUT (update) calls with `status`."""
         self._faults.append(Fault(method, times, status, retry_after))
 
+    def faults_left(self) -> int:
+        """How many injected failures have not happened yet."""
+        return sum(f.times for f in self._faults)
+
     # ------------------------------------------------------------------ the connector
 
     def _fault(self, method: str) -> web.Response | None:
