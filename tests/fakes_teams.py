@@ -234,7 +234,8 @@ class FakeTeams:
 
     # ------------------------------------------------------------------ acting as a person
 
-    def _activity(self, user: TeamsUser, kind: str, **extra: Any) -> dict[str, Any]:
+    def activity(self, user: TeamsUser, kind: str, **extra: Any) -> dict[str, Any]:
+        """An activity from `user` shaped as Teams sends it."""
         now = datetime.now(UTC)
         return {
             "type": kind,
@@ -259,19 +260,20 @@ class FakeTeams:
     async def post(
         self, activity: dict[str, Any], *, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
-        """POST an activity to the bot; (status, JSON body or None)."""
+        """POST an activity to the bot; (status, the JSON body, or the text of any other)."""
         assert self._session is not None and self.bot_url
         async with self._session.post(
             self.bot_url, json=activity, headers=headers or {}
         ) as response:
-            text = await response.text()
-            return response.status, json.loads(text) if text else None
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.text()
 
     async def say(self, email: str, text: str) -> int:
         """The person types a message to the bot."""
         user = self.user(email)
         status, _ = await self.post(
-            self._activity(
+            self.activity(
                 user,
                 "message",
                 text=text,
@@ -294,7 +296,7 @@ class FakeTeams:
         conversationUpdate that adds the bot and the person to the chat."""
         user = self.user(email)
         status, _ = await self.post(
-            self._activity(
+            self.activity(
                 user,
                 "installationUpdate",
                 action="add",
@@ -303,7 +305,7 @@ class FakeTeams:
         )
         assert status in (200, 201), status
         status, _ = await self.post(
-            self._activity(
+            self.activity(
                 user,
                 "conversationUpdate",
                 membersAdded=[{"id": BOT_ID}, {"id": user.id, "aadObjectId": user.aad_object_id}],
@@ -332,7 +334,7 @@ class FakeTeams:
     ) -> dict[str, Any]:
         """Send an adaptiveCard/action invoke as if a card in `posted` was clicked."""
         user = self.user(email)
-        activity = self._activity(
+        activity = self.activity(
             user,
             "invoke",
             name="adaptiveCard/action",
@@ -361,7 +363,7 @@ class FakeTeams:
         button = find_action(card, title)
         value = {**form_defaults(card), **(button.get("data") or {}), **(inputs or {})}
         status, _ = await self.post(
-            self._activity(self.user(email), "message", replyToId=posted.id, value=value)
+            self.activity(self.user(email), "message", replyToId=posted.id, value=value)
         )
         return status
 
