@@ -284,7 +284,7 @@ class TeamsBot(TeamsActivityHandler):
             if action is Action.EDIT:
                 return await self._edit_form(person, request_id)
             if action in ACTIONS_WITH_FORM:
-                text = str(data.get(ids.REASON_INPUT) or "").strip()
+                text = str(data.get(ids.reason_input(action)) or "").strip()
                 if not text:
                     return await self._current_card(request_id, person, _EMPTY_REASON[action])
                 await self._with_text(action, request_id, step, person, text, key)

@@ -25,7 +25,6 @@ EDIT_SUBMIT = "edit_submit"
 KEEP = "keep"  # "Keep it" on a cancel confirmation
 
 # Inputs
-REASON_INPUT = "reason"  # the text of a rejection, question, answer or PO number
 VENDOR_NEW = "vendor_new"  # free-text vendor beside the registry's choice set
 
 # Invoke name and response content types of Universal Actions (Action.Execute).
@@ -37,6 +36,12 @@ ERROR_CONTENT_TYPE = "application/vnd.microsoft.error"
 def verb(action: Action) -> str:
     """The Action.Execute verb of a domain action's button."""
     return action.value
+
+
+def reason_input(action: Action) -> str:
+    """The id of the text input of a rejection, question, answer or PO number; one per action
+    because input ids must be unique across a card and its show-cards."""
+    return f"reason_{action.value}"
 
 
 def action_from_verb(value: object) -> Action | None:

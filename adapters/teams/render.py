@@ -128,7 +128,7 @@ def _button(action: CardAction, *, number: str) -> dict[str, Any]:
         label, placeholder, send, multiline = prompt
         field: dict[str, Any] = {
             "type": "Input.Text",
-            "id": ids.REASON_INPUT,
+            "id": ids.reason_input(action.action),
             "label": label.format(number=number),
             "isRequired": True,
             "errorMessage": "This can't be empty.",

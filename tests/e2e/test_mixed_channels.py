@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.slack import ids as slack_ids
+from adapters.teams import ids
 from bot.model import Channel, RequestStatus
 from bot.workflow import Action
-from tests.e2e.conftest import FORM, Harness, TeamsHarness, drain, fill
+from tests.e2e.conftest import FORM, Harness, TeamsHarness, drain
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import FakeTeams
 
@@ -67,7 +68,9 @@ async def test_teams_requester_slack_approvers(both: tuple[Harness, TeamsHarness
     await drain(slack.app, slack.core)
     question = teams.teams.last_card(REQUESTER, "PR-1001")
     assert question.shows("Would two seats do?")
-    await teams.click(REQUESTER, question, "Reply", {"reason": "No, three people start."})
+    await teams.click(
+        REQUESTER, question, "Reply", {ids.reason_input(Action.ANSWER): "No, three people start."}
+    )
     await slack.settle()
     assert any("answered" in json.dumps(m.blocks) for m in slack.dms(IT[1]))
     await slack.click(IT[1], slack.last_card(IT[1], "PR-1001"), slack_ids.action_id(Action.APPROVE))

@@ -3,13 +3,16 @@ the bot's replies, proactive cards and updates caught by the fake connector."""
 
 from __future__ import annotations
 
-from bot.model import RequestStatus
 from typing import Any
 
+from adapters.teams import ids
+from bot.model import RequestStatus
+from bot.workflow import Action
 from tests.e2e.conftest import FORM, TeamsHarness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import Posted, fill, find_action, walk_actions
 
+REASON = {a: ids.reason_input(a) for a in Action}
 EVERYONE = (REQUESTER, *IT, SECURITY, PROCUREMENT)
 
 
@@ -84,10 +87,10 @@ async def test_reject_with_reason(teams_harness: TeamsHarness) -> None:
     await meet(h, *EVERYONE)
     await h.buy(REQUESTER, FORM)
     card = h.teams.last_card(IT[1], "PR-1001")
-    blank = await h.click(IT[1], card, "Reject", {"reason": "   "})
+    blank = await h.click(IT[1], card, "Reject", {REASON[Action.REJECT]: "   "})
     assert "Write why you reject it first." in str(blank["value"])
     assert status(h) is RequestStatus.PENDING
-    await h.click(IT[1], card, "Reject", {"reason": "Use the shared design seats."})
+    await h.click(IT[1], card, "Reject", {REASON[Action.REJECT]: "Use the shared design seats."})
     assert status(h) is RequestStatus.REJECTED
     assert any(
         "rejected by Omar IT at IT review: “Use the shared design seats.”" in t
@@ -107,12 +110,12 @@ async def test_ask_answer_then_approve(teams_harness: TeamsHarness) -> None:
         IT[0],
         h.teams.last_card(IT[0], "PR-1001"),
         "Ask a question",
-        {"reason": "Would two seats do?"},
+        {REASON[Action.ASK]: "Would two seats do?"},
     )
     assert status(h) is RequestStatus.CHANGES_REQUESTED
     question = h.teams.last_card(REQUESTER, "PR-1001")
     assert question.shows("Would two seats do?")
-    await h.click(REQUESTER, question, "Reply", {"reason": "No, three people start."})
+    await h.click(REQUESTER, question, "Reply", {REASON[Action.ANSWER]: "No, three people start."})
     assert status(h) is RequestStatus.PENDING
     await h.click(IT[0], h.teams.last_card(IT[0], "PR-1001"), "Approve")
     assert h.core.service.get(1).steps[0].deciders == [IT[0]]
@@ -126,7 +129,7 @@ async def test_edit_after_a_question(teams_harness: TeamsHarness) -> None:
         IT[0],
         h.teams.last_card(IT[0], "PR-1001"),
         "Ask a question",
-        {"reason": "Annual billing is cheaper?"},
+        {REASON[Action.ASK]: "Annual billing is cheaper?"},
     )
     mine = h.teams.last_card(REQUESTER, "PR-1001")
     form = await h.click(REQUESTER, mine, "Edit request")
