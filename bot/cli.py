@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from adapters.teams.package import teams_app
 from bot import policy as policy_module
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
@@ -39,6 +40,7 @@ requests_app = typer.Typer(help="Look at purchase requests.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
 app.add_typer(requests_app, name="requests")
+app.add_typer(teams_app, name="teams")
 
 
 def _fail(message: str, code: int = 1) -> None:
