@@ -64,7 +64,7 @@ class Posted:
 
 @dataclass
 class Fault:
-    method: str  # "POST" or "PUT"
+    method: str  # "POST" (send), "PUT" (update) or "GET" (member lookup)
     times: int
     status: int
     retry_after: float | None = None
@@ -132,7 +132,8 @@ class FakeTeams:
     def fail(
         self, *, method: str, times: int, status: int, retry_after: float | None = None
     ) -> None:
-        """Answer the next `times` POST (send) or PUT (update) calls with `status`."""
+        """Answer the next `times` POST (send), PUT (update) or GET (member) calls with
+        `status`."""
         self._faults.append(Fault(method, times, status, retry_after))
 
     def faults_left(self) -> int:
@@ -186,6 +187,9 @@ class FakeTeams:
 
     async def _member(self, request: web.Request) -> web.Response:
         self.calls.append(("GET", request.path, None))
+        failed = self._fault("GET")
+        if failed is not None:
+            return failed
         user = self.users.get(request.match_info["uid"])
         if user is None or request.match_info["cid"] != user.conversation_id:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, 404)
@@ -194,8 +198,7 @@ class FakeTeams:
                 "id": user.id,
                 "name": user.name,
                 "aadObjectId": user.aad_object_id,
-                "email": user.email,
-                "userPrincipalName": user.email,
+                **({"email": user.email, "userPrincipalName": user.email} if user.email else {}),
                 "tenantId": TENANT,
                 "userRole": "user",
             }

@@ -107,6 +107,8 @@ class TeamsBot(TeamsActivityHandler):
         try:
             member = await TeamsInfo.get_member(context, user.id)
         except HttpOperationError as error:
+            if getattr(error.response, "status_code", None) not in (403, 404):
+                raise  # Teams is having trouble: the turn error handler says so
             log.warning("teams: member %s not found: %s", user.id, error)
             member = None
         email = (member.email or member.user_principal_name or "") if member else ""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from adapters.teams import ids
 from bot.model import RequestStatus
 from bot.workflow import Action
+from storage.tables import outbox
 from tests.e2e.conftest import FORM, TeamsHarness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import Posted, fill, find_action, walk_actions
@@ -310,11 +313,18 @@ async def test_teams_outage_delays_and_loses_nothing(teams_harness: TeamsHarness
     h = teams_harness
     await meet(h, *EVERYONE)
     form = await h.say(REQUESTER, "buy")
-    h.teams.fail(method="POST", times=2, status=503)
-    h.teams.fail(method="POST", times=1, status=429, retry_after=1)
+    # The Bot Framework SDK retries a 5xx itself; a 429 comes back to the outbox, which waits
+    # as long as Retry-After says and tries again.
+    h.teams.fail(method="POST", times=1, status=503)
+    h.teams.fail(method="POST", times=2, status=429, retry_after=1)
     await h.teams.click(REQUESTER, form, "Submit", fill(form.card, FORM))
     await h.settle(seconds=20)
     assert h.teams.faults_left() == 0
+    with h.core.uow() as uow:
+        retried = uow.connection.execute(  # type: ignore[attr-defined]
+            select(outbox.c.attempts).where(outbox.c.attempts > 1)
+        ).scalars()
+        assert list(retried)
     cards = [p for p in h.teams.chat(REQUESTER) if p.card and p.shows("PR-1001")]
     assert [p.id for p in cards if p.id != form.id] and len(cards) == 2  # the form, the card
     for email in IT:
@@ -327,3 +337,23 @@ async def test_removed_app_is_reported_not_retried(teams_harness: TeamsHarness) 
     del h.teams.chats[h.teams.user(IT[1]).conversation_id]  # Omar removed the app
     await h.buy(REQUESTER, FORM)
     assert any(f"I couldn't reach {IT[1]} about PR-1001" in t for t in h.teams.texts(REQUESTER))
+
+
+async def test_someone_teams_shows_no_email_for_is_told_why(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    h.teams.add_user("", "Guest Without Mail")
+    guest = next(u for u in h.teams.users.values() if not u.email)
+    status_, _ = await h.teams.post(h.teams.activity(guest, "message", text="buy"))
+    assert status_ == 201
+    [reply] = h.teams.chats[guest.conversation_id]
+    assert "I can't see your email address in Teams" in reply.text
+
+
+async def test_teams_trouble_during_a_turn_is_told_not_hidden(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    h.teams.fail(method="GET", times=1, status=429)  # the SDK retries 5xx itself; not 429
+    assert await h.teams.say(REQUESTER, "list") in (200, 201)
+    assert "Sorry, something went wrong on my side" in h.teams.last(REQUESTER).text
+    assert h.core.service.person(REQUESTER).teams_user_id is None
+    # The next message works.
+    assert (await h.say(REQUESTER, "list")).shows("You have no requests yet")
