@@ -192,7 +192,9 @@ class FakeTeams:
             return failed
         user = self.users.get(request.match_info["uid"])
         if user is None or request.match_info["cid"] != user.conversation_id:
-            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, 404)
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
         return web.json_response(
             {
                 "id": user.id,

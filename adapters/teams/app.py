@@ -202,7 +202,7 @@ class TeamsBot(TeamsActivityHandler):
         if is_personal(turn_context.activity):
             await self._say(turn_context, help_text())
 
-    async def on_teams_members_added(  # type: ignore[override]
+    async def on_teams_members_added(
         self,
         teams_members_added: list[TeamsChannelAccount],
         team_info: TeamInfo,

@@ -119,13 +119,13 @@ class TeamsNotifier:
 
         try:
             await self._adapter.continue_conversation(reference, logic, self._app_id)
-        except _TRANSPORT_ERRORS as error:  # e.g. no token from Microsoft Entra ID
-            raise DeliveryDeferred(f"Teams unreachable: {error!r}") from None
-        error = outcome.get("error")
-        if isinstance(error, HttpOperationError):
-            raise _translate(error) from None
-        if error is not None:
-            raise DeliveryDeferred(f"Teams unreachable: {error!r}") from None
+        except _TRANSPORT_ERRORS as unreachable:  # e.g. no token from Microsoft Entra ID
+            raise DeliveryDeferred(f"Teams unreachable: {unreachable!r}") from None
+        failure = outcome.get("error")
+        if isinstance(failure, HttpOperationError):
+            raise _translate(failure) from None
+        if failure is not None:
+            raise DeliveryDeferred(f"Teams unreachable: {failure!r}") from None
         return outcome.get("value")
 
 
