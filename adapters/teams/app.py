@@ -151,8 +151,15 @@ class TeamsBot(TeamsActivityHandler):
         elif word == ids.LIST and not rest:
             mine = await self._run(self.service.my_requests, requester=person.email)
             cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
+            # Teams has no App Home: the list also shows what waits for this approver.
+            waiting = await self._run(self.service.waiting_for, approver=person.email)
+            to_decide = await self._run(
+                self.service.cards_for, requests=waiting, viewer=person.email
+            )
             empty = f"You have no requests yet. Type `{ids.BUY}` to start one."
-            await context.send_activity(card_activity(list_card(cards, empty=empty)))
+            await context.send_activity(
+                card_activity(list_card(cards, empty=empty, waiting=to_decide))
+            )
         elif word in (ids.STATUS, ids.CANCEL):
             await self._status_or_cancel(context, person, word, rest)
         else:

@@ -246,12 +246,24 @@ def cancel_confirmation(card: Card) -> dict[str, Any]:
     )
 
 
-def list_card(cards: Sequence[Card], *, empty: str) -> dict[str, Any]:
-    """`list`: one line a request."""
-    if not cards:
+def list_card(cards: Sequence[Card], *, empty: str, waiting: Sequence[Card] = ()) -> dict[str, Any]:
+    """`list`: what waits for this person's decision, then their own requests, a line each."""
+    if not cards and not waiting:
         return note_card(empty)
-    lines = [f"**{c.number}** · {_escape(c.title)} · {_escape(c.status_text)}" for c in cards]
-    return _card([_text("**Your requests**"), _text("\n\n".join(lines))])
+
+    def lines(of: Sequence[Card]) -> str:
+        return "\n\n".join(
+            f"**{c.number}** · {_escape(c.title)} · {_escape(c.status_text)}" for c in of
+        )
+
+    body: list[dict[str, Any]] = []
+    if waiting:
+        body += [_text("**Waiting for you**"), _text(lines(waiting))]
+        hint = f"Type `{ids.STATUS} {waiting[0].number}` to open it with its buttons."
+        body.append(_text(hint, isSubtle=True, size="Small"))
+    body.append(_text("**Your requests**", spacing="Medium" if waiting else "Default"))
+    body.append(_text(lines(cards) if cards else empty))
+    return _card(body)
 
 
 def help_text() -> str:

@@ -3,6 +3,7 @@ the bot's replies, proactive cards and updates caught by the fake connector."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -357,3 +358,92 @@ async def test_teams_trouble_during_a_turn_is_told_not_hidden(teams_harness: Tea
     assert h.core.service.person(REQUESTER).teams_user_id is None
     # The next message works.
     assert (await h.say(REQUESTER, "list")).shows("You have no requests yet")
+
+
+async def test_ordered_and_received_all_in_teams(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    for email in (IT[0], SECURITY, PROCUREMENT):
+        await h.click(email, h.teams.last_card(email, "PR-1001"), "Approve")
+    assert status(h) is RequestStatus.APPROVED
+    order = h.teams.last_card(PROCUREMENT, "PR-1001")
+    await h.click(PROCUREMENT, order, "Record PO", {REASON[Action.RECORD_PO]: "PO-2026-0042"})
+    assert status(h) is RequestStatus.ORDERED
+    mine = h.teams.last_card(REQUESTER, "PR-1001")
+    assert mine.shows("PO-2026-0042")
+    await h.click(REQUESTER, mine, "Mark received")
+    assert status(h) is RequestStatus.RECEIVED
+
+
+async def test_list_shows_what_waits_for_an_approver(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    listed = await h.say(IT[0], "list")
+    assert listed.shows("Waiting for you") and listed.shows("PR-1001")
+    assert listed.shows("`status PR-1001`") and listed.shows("You have no requests yet")
+    opened = await h.say(IT[0], "status PR-1001")
+    await h.click(IT[0], opened, "Approve")
+    assert h.core.service.get(1).steps[0].deciders == [IT[0]]
+    assert not (await h.say(IT[0], "list")).shows("Waiting for you")
+
+
+async def test_a_retried_click_acts_once(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    card = h.teams.last_card(IT[0], "PR-1001")
+    activity = h.teams.activity(
+        h.teams.user(IT[0]),
+        "invoke",
+        name="adaptiveCard/action",
+        replyToId=card.id,
+        value={
+            "action": {
+                "type": "Action.Execute",
+                "verb": "approve",
+                "data": card_data(card, "Approve"),
+            },
+            "trigger": "manual",
+        },
+    )
+    first, again = await h.teams.post(activity), await h.teams.post(activity)
+    assert first[0] == again[0] == 200
+    assert "already" not in str(again[1])  # the retry gets the card, not an error
+    with h.core.uow() as uow:
+        approvals = [e for e in uow.events.for_request(1) if e.action == "StepApproved"]
+    assert len(approvals) == 1
+
+
+async def test_two_approvers_clicking_together(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    ines, omar = h.teams.last_card(IT[0], "PR-1001"), h.teams.last_card(IT[1], "PR-1001")
+    answers = await asyncio.gather(
+        h.teams.execute(IT[0], ines, verb="approve", data=card_data(ines, "Approve")),
+        h.teams.execute(IT[1], omar, verb="approve", data=card_data(omar, "Approve")),
+    )
+    deciders = h.core.service.get(1).steps[0].deciders
+    assert len(deciders) == 1
+    loser = answers[1] if deciders == [IT[0]] else answers[0]
+    assert f"IT review was already approved by {deciders[0]}" in str(loser["value"])
+
+
+async def test_conversation_update_alone_stores_the_reference(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    omar = h.teams.user(IT[1])
+    status_, _ = await h.teams.post(
+        h.teams.activity(
+            omar, "conversationUpdate", membersAdded=[{"id": omar.id}, {"id": "28:procurebot-app"}]
+        )
+    )
+    assert status_ in (200, 201)
+    person = h.core.service.person(IT[1])
+    assert person.teams_user_id == omar.id
+    assert (
+        person.teams_reference
+        and person.teams_reference["conversation"]["id"] == omar.conversation_id
+    )
+    assert h.teams.chat(IT[1]) == []  # no welcome twice: installationUpdate says hello
