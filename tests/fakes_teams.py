@@ -48,10 +48,12 @@ class Posted:
 
     @property
     def text(self) -> str:
+        """The message's text ('' for a card)."""
         return str(self.activity.get("text") or "")
 
     @property
     def card(self) -> dict[str, Any] | None:
+        """The Adaptive Card the message holds, if any."""
         for attachment in self.activity.get("attachments") or []:
             if attachment.get("contentType") == CARD:
                 return dict(attachment["content"])
@@ -216,9 +218,11 @@ class FakeTeams:
         return list(self.chats[self.user(email).conversation_id])
 
     def texts(self, email: str) -> list[str]:
+        """The text messages in the person's chat, oldest first."""
         return [p.text for p in self.chat(email) if p.text]
 
     def last(self, email: str) -> Posted:
+        """The bot's newest message in the person's chat."""
         chat = self.chat(email)
         assert chat, f"the bot never wrote to {email}"
         return chat[-1]

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from http import HTTPStatus
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -120,7 +120,7 @@ class TeamsBot(TeamsActivityHandler):
         return email.lower(), (member.name if member and member.name else user.name or "")
 
     def _today(self, person: Person) -> date:
-        return datetime.now(ZoneInfo(person.tz or "UTC")).date()
+        return self.service.clock.now().astimezone(ZoneInfo(person.tz or "UTC")).date()
 
     async def _say(self, context: TurnContext, text: str) -> None:
         await context.send_activity(MessageFactory.text(text))
@@ -208,6 +208,19 @@ class TeamsBot(TeamsActivityHandler):
             return
         if is_personal(turn_context.activity):
             await self._say(turn_context, help_text())
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """The app was removed for someone: stop sending there (Slack may still reach them)."""
+        if not is_personal(turn_context.activity):
+            return
+        user = turn_context.activity.from_property
+        person = await self._run(self.service.person_by_teams_id, user_id=user.id)
+        if person is None:
+            return
+        person.teams_reference = None
+        if person.preferred_channel is Channel.TEAMS:
+            person.preferred_channel = None
+        await self._run(self.service.remember_person, person=person)
 
     async def on_teams_members_added(
         self,

@@ -447,3 +447,16 @@ async def test_conversation_update_alone_stores_the_reference(teams_harness: Tea
         and person.teams_reference["conversation"]["id"] == omar.conversation_id
     )
     assert h.teams.chat(IT[1]) == []  # no welcome twice: installationUpdate says hello
+
+
+async def test_removing_the_app_stops_teams_delivery(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    omar = h.teams.user(IT[1])
+    status_, _ = await h.teams.post(h.teams.activity(omar, "installationUpdate", action="remove"))
+    assert status_ in (200, 201)
+    person = h.core.service.person(IT[1])
+    assert person.teams_reference is None and person.preferred_channel is None
+    await h.buy(REQUESTER, FORM)
+    assert not [p for p in h.teams.chat(IT[1]) if p.shows("PR-1001")]
+    assert any(f"I couldn't reach {IT[1]} about PR-1001" in t for t in h.teams.texts(REQUESTER))
