@@ -69,6 +69,14 @@ def package(
             err=True,
         )
         raise typer.Exit(1)
+    missing = [name for name in FILES if not (APP_DIR / name).is_file()]
+    if missing:
+        typer.echo(
+            f"{', '.join(missing)} not found in {APP_DIR}: run this from a procurebot "
+            "checkout, where teams/ holds the manifest and icons.",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         written = build_package(app_id=app_id, domain=domain, out=out)
     except ValueError as error:

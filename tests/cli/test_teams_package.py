@@ -94,3 +94,12 @@ def test_committed_icons_are_what_the_script_draws() -> None:
     pixels = [row[i : i + 4] for row in rows for i in range(0, 128, 4)]
     assert all(p[:3] == b"\xff\xff\xff" for p in pixels)
     assert {p[3] for p in pixels} >= {0, 255}
+
+
+def test_says_where_the_manifest_should_be(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("adapters.teams.package.APP_DIR", tmp_path / "nowhere")
+    result = runner.invoke(
+        app, ["teams", "package", "--app-id", APP_ID, "--out", str(tmp_path / "p.zip")]
+    )
+    assert result.exit_code == 1
+    assert "manifest.json, color.png, outline.png not found" in result.output

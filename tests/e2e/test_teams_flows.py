@@ -460,3 +460,17 @@ async def test_removing_the_app_stops_teams_delivery(teams_harness: TeamsHarness
     await h.buy(REQUESTER, FORM)
     assert not [p for p in h.teams.chat(IT[1]) if p.shows("PR-1001")]
     assert any(f"I couldn't reach {IT[1]} about PR-1001" in t for t in h.teams.texts(REQUESTER))
+
+
+async def test_malformed_invokes_get_an_error_answer(teams_harness: TeamsHarness) -> None:
+    h = teams_harness
+    user = h.teams.user(REQUESTER)
+    bad = h.teams.activity(
+        user, "invoke", name="adaptiveCard/action", value={"action": {"type": "Action.Submit"}}
+    )
+    status_, body = await h.teams.post(bad)
+    assert status_ == 400
+    assert body["type"] == "application/vnd.microsoft.error"
+    assert body["value"]["message"] == "Expected an Action.Execute."
+    other = h.teams.activity(user, "invoke", name="task/fetch", value={})
+    assert (await h.teams.post(other))[0] == 501  # not a feature of this bot
