@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.teams import ids
@@ -376,16 +377,10 @@ def intake_card(
             "spacing": "Small",
         }
     )
-    add(
-        {"type": "Input.Number", "value": values.get(intake.UNIT_PRICE) or "", "min": 0},
-        intake.UNIT_PRICE,
-    )
+    add(_number_input(values.get(intake.UNIT_PRICE), minimum=0), intake.UNIT_PRICE)
     currency_choices = [{"title": c, "value": c} for c in currencies]
     add(choice(intake.CURRENCY, currency_choices, currencies[0], style="compact"), intake.CURRENCY)
-    add(
-        {"type": "Input.Number", "value": values.get(intake.QUANTITY) or "1", "min": 1},
-        intake.QUANTITY,
-    )
+    add(_number_input(values.get(intake.QUANTITY) or "1", minimum=1), intake.QUANTITY)
     add(
         choice(intake.RECURRENCE, _RECURRENCE_CHOICES, "one_off", style="expanded"),
         intake.RECURRENCE,
@@ -418,13 +413,29 @@ def intake_card(
     return _card(body, [_execute(submit, payload, style="positive")])
 
 
+def _number_input(raw: str | None, *, minimum: int) -> dict[str, Any]:
+    """An Input.Number; its value must be a JSON number, so text that is none is left out."""
+    field: dict[str, Any] = {"type": "Input.Number", "min": minimum}
+    try:
+        number = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return field
+    if number.is_finite():
+        field["value"] = int(number) if number == number.to_integral_value() else float(number)
+    return field
+
+
+def _as_text(value: Any) -> str:
+    # Clients may send an Input.Number as a JSON number: 3.0 must read as '3', not '3.0'.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
 def form_values(data: Mapping[str, Any]) -> dict[str, str]:
     """The intake field values (as strings) from what a form submit sent."""
-    values = {
-        name: str(data[name]).strip()
-        for name in intake.FIELDS
-        if data.get(name) is not None and str(data[name]).strip()
-    }
+    values = {name: _as_text(data.get(name)) for name in intake.FIELDS}
+    values = {name: value for name, value in values.items() if value}
     new_vendor = str(data.get(ids.VENDOR_NEW) or "").strip()
     if new_vendor:
         values[intake.VENDOR] = new_vendor  # typed beats picked: the list only offers old ones

@@ -181,7 +181,7 @@ async def test_prefilled_buy_text(teams_harness: TeamsHarness) -> None:
     form = await h.say(REQUESTER, "buy 3 Figma Professional seats $45/mo")
     fields = {i["id"]: i.get("value") for i in form.card["body"] if "id" in i}
     assert fields["title"] == "Figma Professional seats"
-    assert fields["quantity"] == "3" and fields["unit_price"] == "45"
+    assert fields["quantity"] == 3 and fields["unit_price"] == 45
     assert fields["recurrence"] == "monthly" and fields["category"] == "saas"
     assert fields["vendor_new"] == "Figma"  # not in the registry yet: offered as a new vendor
 

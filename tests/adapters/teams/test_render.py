@@ -177,6 +177,22 @@ def test_vendor_choice_set_and_new_vendor() -> None:
     assert form_values({"vendor": "Figma", "vendor_new": " Sketch "})["vendor"] == "Sketch"
     assert form_values({"vendor": "Figma", "vendor_new": ""})["vendor"] == "Figma"
     assert form_values({"title": "  ", "quantity": 3, "pb": "intake_submit"}) == {"quantity": "3"}
+    assert form_values({"quantity": 3.0, "unit_price": 45.5}) == {
+        "quantity": "3",
+        "unit_price": "45.5",
+    }
+
+
+def test_number_inputs_hold_numbers() -> None:
+    form = intake_card(
+        values={"unit_price": "1299.99", "quantity": "abc"}, currencies=["USD"], vendors=[]
+    )
+    fields = {i["id"]: i for i in form["body"] if "id" in i}
+    assert fields["unit_price"]["value"] == 1299.99
+    assert "value" not in fields["quantity"]
+    empty = intake_card(values={}, currencies=["USD"], vendors=[])
+    fields = {i["id"]: i for i in empty["body"] if "id" in i}
+    assert "value" not in fields["unit_price"] and fields["quantity"]["value"] == 1
 
 
 def test_the_same_rules_as_slack() -> None:
