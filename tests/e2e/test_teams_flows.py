@@ -474,3 +474,27 @@ async def test_malformed_invokes_get_an_error_answer(teams_harness: TeamsHarness
     assert body["value"]["message"] == "Expected an Action.Execute."
     other = h.teams.activity(user, "invoke", name="task/fetch", value={})
     assert (await h.teams.post(other))[0] == 501  # not a feature of this bot
+
+
+async def test_a_card_deleted_in_teams_does_not_block_the_other_updates(
+    teams_harness: TeamsHarness,
+) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    h.teams.fail(method="PUT", times=1, status=404)  # the first card updated is gone
+    await h.click(IT[0], h.teams.last_card(IT[0], "PR-1001"), "Approve")
+    assert h.teams.faults_left() == 0
+    updated = [
+        p for p in (h.teams.last_card(e, "PR-1001") for e in (REQUESTER, IT[1])) if p.versions
+    ]
+    assert updated and all(p.shows("decided by Ines IT") for p in updated)
+    assert await asyncio.to_thread(_pending_count, h) == 0
+
+
+def _pending_count(h: TeamsHarness) -> int:
+    with h.core.uow() as uow:
+        rows = uow.connection.execute(  # type: ignore[attr-defined]
+            select(outbox.c.id).where(outbox.c.delivered_at.is_(None))
+        ).all()
+    return len(rows)
