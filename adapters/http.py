@@ -6,14 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 
 from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import SlackBot
 from adapters.slack.notifier import SlackNotifier
+from adapters.teams.app import TeamsBot
+from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
+from bot.model import Person
 from bot.outbox import Dispatcher
 from bot.ports import Notifier
 from bot.settings import Settings, secret
@@ -23,12 +28,24 @@ log = logging.getLogger(__name__)
 CORE: web.AppKey[Core] = web.AppKey("core", Core)
 DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 SLACK: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
+TEAMS: web.AppKey[TeamsBot] = web.AppKey("teams", TeamsBot)
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL when set (tests, the local workspace)."""
     base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
     return AsyncWebClient(token=secret(settings.slack_bot_token), timeout=10, base_url=base_url)
+
+
+def teams_adapter(settings: Settings) -> CloudAdapter:
+    """The Bot Framework adapter; with no MICROSOFT_APP_ID it accepts unauthenticated requests."""
+    configuration = SimpleNamespace(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=secret(settings.microsoft_app_password),
+        APP_TYPE=settings.microsoft_app_type,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+    )
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
 
 
 def create_app(core: Core, *, background: bool = True) -> web.Application:
@@ -41,6 +58,14 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     app[CORE] = core
     client = slack_client(settings) if settings.slack_enabled else None
     notifiers: list[Notifier] = [SlackNotifier(client=client)] if client else []
+    adapter = teams_adapter(settings)
+
+    async def person(email: str) -> Person:
+        return await asyncio.to_thread(core.service.person, email)
+
+    notifiers.append(
+        TeamsNotifier(adapter=adapter, app_id=settings.microsoft_app_id, person=person)
+    )
     dispatcher = Dispatcher(
         uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
     )
@@ -62,6 +87,21 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         app.router.add_post("/slack/events", slack_events)
     else:
         log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
+
+    teams = TeamsBot(service=core.service, on_change=dispatcher.wake)
+    adapter.on_turn_error = teams.on_error
+    app[TEAMS] = teams
+
+    async def teams_messages(request: web.Request) -> web.StreamResponse:
+        response = await adapter.process(request, teams)
+        return response if response is not None else web.Response(status=201)
+
+    app.router.add_post("/api/messages", teams_messages)
+    if not settings.microsoft_app_id:
+        log.warning(
+            "Teams runs WITHOUT authentication (local development): anyone who can reach "
+            "/api/messages can act as anyone. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
+        )
 
     async def healthz(request: web.Request) -> web.Response:
         try:

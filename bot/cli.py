@@ -13,9 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
+from adapters.teams.package import teams_app
 from bot import policy as policy_module
+from bot.cli_demo import demo
 from bot.cli_registry import budgets_app, vendors_app
-from bot.demo_command import demo
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
 from bot.model import (
@@ -44,6 +45,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(vendors_app, name="vendors")
 app.add_typer(budgets_app, name="budgets")
 app.command()(demo)
+app.add_typer(teams_app, name="teams")
 
 
 def _fail(message: str, code: int = 1) -> None:

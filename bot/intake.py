@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 from urllib.parse import urlparse
 
-from bot.errors import InvalidInput
+from bot.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
 from bot.model import Category, DataAccess, Recurrence, RequestDraft
 
 TITLE = "title"
@@ -334,3 +334,12 @@ def _guess_vendor(text: str, known_vendors: Sequence[str]) -> str | None:
         if word[:1].isupper() and word.isalpha():
             return word
     return None
+
+
+def field_for(error: DomainError) -> str:
+    """The form field a refusal of a valid form belongs next to."""
+    if isinstance(error, VendorRefused):
+        return VENDOR
+    if isinstance(error, BudgetExceeded):
+        return COST_CENTRE
+    return TITLE

@@ -325,6 +325,7 @@ class Person:
     tz: str = "UTC"
     slack_user_id: str | None = None
     teams_reference: dict[str, object] | None = None  # a Bot Framework ConversationReference
+    teams_user_id: str | None = None  # the id Teams gives them in activities from this bot
     preferred_channel: Channel | None = None  # the platform they last used
 
     @property

@@ -134,6 +134,9 @@ class PeopleRepository(Protocol):
     def by_slack_id(self, user_id: str) -> Person | None:
         """By Slack user id."""
 
+    def by_teams_id(self, user_id: str) -> Person | None:
+        """By Teams user id."""
+
     def save(self, person: Person) -> None:
         """Insert or update."""
 

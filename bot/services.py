@@ -710,6 +710,11 @@ class Procurement:
         with self._uow() as uow:
             return uow.people.by_slack_id(user_id)
 
+    def person_by_teams_id(self, user_id: str) -> Person | None:
+        """Who a Teams user is, if we have seen them before."""
+        with self._uow() as uow:
+            return uow.people.by_teams_id(user_id)
+
     def claim_once(self, key: str) -> bool:
         """True the first time `key` is seen (across processes); False for a retry."""
         with self._uow() as uow:

@@ -38,7 +38,7 @@ from adapters.slack.render import (
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
+from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
@@ -385,7 +385,7 @@ class SlackBot:
         if done:
             error = task.exception()
             if isinstance(error, DomainError):
-                field = error_block or _error_field(error)
+                field = error_block or intake.field_for(error)
                 await ack(response_action="errors", errors={field: str(error)})
                 return False
             if error is not None:
@@ -593,15 +593,6 @@ async def _today(lookup: asyncio.Future[Person]) -> date:
     if done and lookup.exception() is None:
         return datetime.now(ZoneInfo(lookup.result().tz or "UTC")).date()
     return datetime.now(_EARLIEST_ZONE).date()
-
-
-def _error_field(error: DomainError) -> str:
-    """The form field a refusal belongs next to."""
-    if isinstance(error, VendorRefused):
-        return intake.VENDOR
-    if isinstance(error, BudgetExceeded):
-        return intake.COST_CENTRE
-    return intake.TITLE
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

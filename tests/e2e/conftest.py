@@ -23,6 +23,7 @@ from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from tests.dbs import database_url
 from tests.fakes import CIO, EXAMPLE_POLICY, FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY
+from tests.fakes_teams import FakeTeams, Posted, fill
 
 SIGNING_SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -192,3 +193,111 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             await runner.cleanup()
             core.uow.engine.dispose()  # type: ignore[attr-defined]
             await api_runner.cleanup()
+
+
+# --------------------------------------------------------------------------- Microsoft Teams
+
+
+@dataclass
+class TeamsHarness:
+    """The bot with Teams only, the fake Teams (connector + people) beside it."""
+
+    teams: FakeTeams
+    core: Core
+    app: web.Application
+
+    async def settle(self, *, seconds: float = 10.0) -> None:
+        """Deliver the outbox until nothing is left to send (retries included)."""
+        await drain(self.app, self.core, seconds=seconds)
+
+    async def say(self, email: str, text: str) -> Posted:
+        """Type to the bot; returns the bot's newest message in that chat afterwards."""
+        assert await self.teams.say(email, text) in (200, 201)
+        await self.settle()
+        return self.teams.last(email)
+
+    async def buy(self, email: str, fields: dict[str, str], text: str = "") -> dict[str, Any]:
+        """Type 'buy', fill the form card by its labels and submit it; the invoke answer."""
+        form = await self.say(email, f"buy {text}".strip())
+        assert form.card is not None and form.shows("New purchase request"), form.activity
+        answer = await self.teams.click(email, form, "Submit", fill(form.card, fields))
+        await self.settle()
+        return answer
+
+    async def click(
+        self, email: str, posted: Posted, title: str, inputs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Click a card button as the person and wait for what it causes."""
+        answer = await self.teams.click(email, posted, title, inputs)
+        await self.settle()
+        return answer
+
+
+async def drain(app: web.Application, core: Core, *, seconds: float = 10.0) -> None:
+    """Run the outbox dispatcher until every message is delivered or given up."""
+    dispatcher = app[DISPATCHER]
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        await asyncio.sleep(0.01)
+        slack = app.get(SLACK)
+        delivered = await dispatcher.run_once()
+        busy = slack.busy if slack is not None else 0
+        if not busy and not delivered and not await asyncio.to_thread(_pending, core):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("outbox did not drain")
+        await asyncio.sleep(0.05)
+
+
+def _pending(core: Core) -> int:
+    from sqlalchemy import func, select
+
+    from storage.tables import outbox
+
+    with core.uow() as uow:
+        return int(
+            uow.connection.execute(  # type: ignore[attr-defined]
+                select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+            ).scalar_one()
+        )
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve the app on a free local port; (runner, base URL)."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+@pytest.fixture
+async def fake_teams() -> AsyncIterator[FakeTeams]:
+    """The fake Teams with everyone in the example policy; each must still meet the bot."""
+    teams = FakeTeams()
+    await teams.start()
+    for email, name in PEOPLE.items():
+        teams.add_user(email, name)
+    try:
+        yield teams
+    finally:
+        await teams.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def teams_harness(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_teams: FakeTeams
+) -> AsyncIterator[TeamsHarness]:
+    """The bot with Teams only (no Slack token), unauthenticated as in local development."""
+    with database_url(request.param, tmp_path) as url:
+        settings = Settings(DATABASE_URL=url, PROCUREBOT_POLICY=EXAMPLE_POLICY)
+        core = build_core(settings)
+        app = create_app(core, background=False)
+        runner, base = await serve(app)
+        fake_teams.bot_url = f"{base}/api/messages"
+        try:
+            yield TeamsHarness(teams=fake_teams, core=core, app=app)
+        finally:
+            await runner.cleanup()
+            core.uow.engine.dispose()  # type: ignore[attr-defined]

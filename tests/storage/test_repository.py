@@ -646,11 +646,12 @@ def test_vendors(uow_factory: SqlUnitOfWorkFactory) -> None:
             uow.vendors.save(Vendor("Never stored"))
 
 
-def test_people_upsert_and_slack_lookup(uow_factory: SqlUnitOfWorkFactory) -> None:
+def test_people_upsert_and_chat_id_lookups(uow_factory: SqlUnitOfWorkFactory) -> None:
     ann = Person("ann@example.com", name="Ann", tz="Europe/Berlin", slack_user_id="U1")
     in_uow(uow_factory, lambda uow: uow.people.save(ann))
 
     ann.teams_reference = {"conversation": {"id": "a:1"}, "serviceUrl": "https://smba"}
+    ann.teams_user_id = "29:ann"
     ann.preferred_channel = Channel.TEAMS
     ann.name = "Ann A."
     in_uow(uow_factory, lambda uow: uow.people.save(ann))
@@ -660,6 +661,8 @@ def test_people_upsert_and_slack_lookup(uow_factory: SqlUnitOfWorkFactory) -> No
         assert uow.people.get("ann@example.com") == ann
         assert uow.people.by_slack_id("U1") == ann
         assert uow.people.by_slack_id("U2") is None
+        assert uow.people.by_teams_id("29:ann") == ann
+        assert uow.people.by_teams_id("29:bob") is None
         assert uow.people.get("bob@example.com") == Person("bob@example.com")
         assert uow.people.get("nobody@example.com") is None
         # A person without a Teams reference has SQL NULL, not JSON null.
@@ -880,3 +883,19 @@ def test_sqlite_engine_settings(tmp_path: Path) -> None:
         assert pragmas == [1, "wal", 30000]
     finally:
         engine.dispose()
+
+
+def test_teams_user_id_migration_goes_down_and_up(db_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import config
+
+    upgrade(db_url)
+    command.downgrade(config(db_url), "0002")
+    engine = make_engine(db_url)
+    try:
+        assert "teams_user_id" not in {c["name"] for c in inspect(engine).get_columns("people")}
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert current(db_url) == ScriptDirectory.from_config(config(db_url)).get_current_head()
