@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from bot import policy as policy_module
+from bot.digest_cli import app as digest_app
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
 from bot.model import (
@@ -39,6 +40,7 @@ requests_app = typer.Typer(help="Look at purchase requests.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
 app.add_typer(requests_app, name="requests")
+app.add_typer(digest_app, name="digest")
 
 
 def _fail(message: str, code: int = 1) -> None:

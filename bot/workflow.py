@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"
     RECORD_PO = "record_po"
     MARK_RECEIVED = "mark_received"
+    RENEW = "renew"
+    LET_LAPSE = "let_lapse"
 
 
 _OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
@@ -570,6 +572,82 @@ def add_approvers(
         comment=reason,
     )
     return added
+
+
+def remind(request: PurchaseRequest, *, step_name: str, now: datetime) -> list[str]:
+    """Mark a reminder sent for an active step; returns the approvers still to vote."""
+    step = request.step(step_name)
+    if step is None or step.status is not StepStatus.ACTIVE or request.status not in _OPEN:
+        return []
+    step.reminded_at = now
+    waiting = [a for a in step.approvers if step.decision_of(a) is None]
+    _record(
+        request,
+        action="Reminded",
+        actor="policy",
+        at=now,
+        channel=Channel.SYSTEM,
+        before=request.status,
+        step=step.name,
+        comment=", ".join(waiting),
+    )
+    return waiting
+
+
+_SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
+
+
+def _require_renewal_party(
+    request: PurchaseRequest, actor: str, purchasers: Iterable[str], doing: str
+) -> None:
+    if actor != request.requester and actor not in set(purchasers):
+        raise NotAllowed(f"Only {request.requester} or procurement can {doing} {request.number}.")
+    if request.status not in _SPENT or request.recurrence.value == "one_off":
+        raise IllegalTransition(f"{request.number} is not a running subscription to renew.")
+
+
+def let_lapse(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    purchasers: Iterable[str],
+    now: datetime,
+    channel: Channel,
+    renews_on: str = "",
+) -> None:
+    """The owner or procurement decides not to renew a recurring purchase."""
+    _require_renewal_party(request, actor, purchasers, "let lapse")
+    _record(
+        request,
+        action="LetLapse",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=request.status,
+        comment=f"Not renewed on {renews_on}" if renews_on else "Not renewed",
+    )
+
+
+def renewal_requested(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    purchasers: Iterable[str],
+    renewal_number: str,
+    now: datetime,
+    channel: Channel,
+) -> None:
+    """A new request renews this recurring purchase."""
+    _require_renewal_party(request, actor, purchasers, "renew")
+    _record(
+        request,
+        action="RenewalRequested",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=request.status,
+        comment=f"Renewed by {renewal_number}",
+    )
 
 
 def record_po(
