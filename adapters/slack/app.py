@@ -288,6 +288,7 @@ class SlackBot:
             return
         draft, values = checked
         metadata = _metadata(view)
+        renews = int(metadata["renews"]) if metadata.get("renews") else None
         if not metadata.get("confirmed"):
             notice = await self._existing_notice(person, draft)
             if notice:
@@ -296,7 +297,7 @@ class SlackBot:
                     view=intake_modal(
                         values=values,
                         currencies=self.service.policy.currencies,
-                        metadata=json.dumps({"confirmed": True}),
+                        metadata=json.dumps({"confirmed": True, "renews": renews}),
                         submit="Submit anyway",
                         notice=f":information_source: {notice}",
                     ),
@@ -310,6 +311,7 @@ class SlackBot:
                 draft=draft,
                 channel=Channel.SLACK,
                 idempotency_key=f"slack:view:{view['id']}",
+                renews=renews,
             ),
         )
 
@@ -386,6 +388,9 @@ class SlackBot:
             if kind is Action.EDIT:
                 await self._open_edit(body, request_id, person)
                 return
+            if kind is Action.RENEW:
+                await self._open_renewal(body, request_id, person)
+                return
             if kind in ACTIONS_WITH_FORM:
                 await self._open_reason(body, kind, request_id, step, person)
                 return
@@ -402,6 +407,8 @@ class SlackBot:
                 await self._run(self.service.cancel, **common)
             elif kind is Action.MARK_RECEIVED:
                 await self._run(self.service.mark_received, **common)
+            elif kind is Action.LET_LAPSE:
+                await self._run(self.service.let_lapse, **common)
         except DomainError as error:
             await self._tell(body, str(error))
             return
@@ -449,6 +456,21 @@ class SlackBot:
                 title=f"Edit {request.number}",
                 submit="Resubmit",
                 notice=f"_{request.open_question.text}_" if request.open_question else None,
+            ),
+        )
+
+    async def _open_renewal(self, body: dict[str, Any], request_id: int, person: Person) -> None:
+        """Renew: the /buy form prefilled from the subscription, remembering what it renews."""
+        draft = await self._run(
+            self.service.renewal_draft, request_id=request_id, actor=person.email
+        )
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=intake_modal(
+                values=intake.draft_values(draft),
+                currencies=self.service.policy.currencies,
+                metadata=json.dumps({"renews": request_id}),
+                title="Renew a subscription",
             ),
         )
 
