@@ -13,8 +13,17 @@ from bot.model import Channel, Recurrence, RequestStatus
 from bot.services import Procurement
 from bot.workflow import Action
 from storage.repository import SqlUnitOfWorkFactory
-from tests.fakes import CIO, FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, START, draft
-from tests.fakes import example_policy
+from tests.fakes import (
+    CIO,
+    FINANCE,
+    IT,
+    PROCUREMENT,
+    REQUESTER,
+    SECURITY,
+    START,
+    draft,
+    example_policy,
+)
 
 
 @pytest.fixture
