@@ -28,6 +28,7 @@ from bot.digest import (
 )
 from bot.formatting import money
 from bot.model import Person
+from bot.ports import RecipientUnreachable
 
 PLATFORM = "slack"
 
@@ -136,13 +137,19 @@ class SlackChannelPublisher:
 
     async def post(self, *, channel: str, view: Digest) -> str:
         """Post the digest to the channel; returns the message ts (the thread)."""
-        response = await self._notifier.call(
-            self._client.chat_postMessage,
-            channel=channel,
-            blocks=render_digest(view),
-            text=digest_text(view),
-            unfurl_links=False,
-        )
+        try:
+            response = await self._notifier.call(
+                self._client.chat_postMessage,
+                channel=channel,
+                blocks=render_digest(view),
+                text=digest_text(view),
+                unfurl_links=False,
+            )
+        except RecipientUnreachable as error:
+            raise RecipientUnreachable(
+                f"cannot post the digest in {channel} ({error}): check digest.slack_channel "
+                f"in the policy and invite the bot with /invite @procurebot in {channel}"
+            ) from None
         # Slack answers with the channel id; files_upload_v2 needs the id, not '#name'.
         return f"{response['channel']}|{response['ts']}"
 

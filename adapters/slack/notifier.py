@@ -101,7 +101,11 @@ class SlackNotifier:
                 raise DeliveryDeferred(
                     "Slack rate limit", retry_after=float(retry) if retry else 1.0
                 ) from None
-            if code in _UNKNOWN_PERSON or code in ("message_not_found", "channel_not_found"):
+            if code in _UNKNOWN_PERSON or code in (
+                "message_not_found",
+                "channel_not_found",
+                "not_in_channel",
+            ):
                 raise RecipientUnreachable(f"Slack says {code}") from None
             raise DeliveryDeferred(f"Slack answered {status} {code}") from None
         except (TimeoutError, aiohttp.ClientError) as error:
