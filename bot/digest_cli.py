@@ -14,17 +14,15 @@ from bot.settings import Settings
 app = typer.Typer(help="The weekly digest for IT leadership.")
 
 
-def _end(value: str | None, policy: object) -> datetime:
-    from bot.digest import last_slot
-
-    if value is None:
-        return last_slot(policy, datetime.now(UTC))  # type: ignore[arg-type]
+def _moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date and time; write it like 2026-11-23T09:00-05:00"
-        ) from None
+        typer.echo(
+            f"--end {value!r} is not a date and time; write it like 2026-11-23T09:00-05:00",
+            err=True,
+        )
+        raise typer.Exit(2) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -43,17 +41,18 @@ def digest(
 ) -> None:
     """Print or send the digest of the week that ended at the last scheduled slot."""
     from bot.bootstrap import build_core
-    from bot.digest import build_digest, render_text
+    from bot.digest import build_digest, last_slot, render_text
 
     if show == send:
         typer.echo("Choose one: procurebot digest --print, or procurebot digest --send.", err=True)
         raise typer.Exit(2)
+    moment = _moment(end) if end is not None else None
     try:
         core = build_core(Settings())
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
-    week_end = _end(end, core.policy)
+    week_end = moment or last_slot(core.policy, datetime.now(UTC))
     report = build_digest(uow=core.uow, policy=core.policy, end=week_end)
     if show:
         typer.echo(render_text(report), nl=False)

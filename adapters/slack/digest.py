@@ -31,6 +31,7 @@ from bot.model import Person
 from bot.ports import RecipientUnreachable
 
 PLATFORM = "slack"
+_FIELD = 1900  # Slack allows 2000 characters per section field
 
 
 def digest_text(digest: Digest) -> str:
@@ -42,7 +43,9 @@ def digest_text(digest: Digest) -> str:
     )
 
 
-def _lines(title: str, lines: Sequence[Line], digest: Digest, *, category: bool = False) -> str:
+def _lines(
+    title: str, lines: Sequence[Line], digest: Digest, *, category: bool = False, limit: int = 2900
+) -> str:
     rows = [f"*{title}*"]
     for line in lines:
         label = category_label(line.label) if category else line.label
@@ -52,7 +55,7 @@ def _lines(title: str, lines: Sequence[Line], digest: Digest, *, category: bool 
         )
     if not lines:
         rows.append("_nothing approved this week_")
-    return _clip("\n".join(rows), 2900)
+    return _clip("\n".join(rows), limit)
 
 
 def render_digest(digest: Digest) -> list[dict[str, Any]]:
@@ -81,8 +84,12 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
         ),
         SectionBlock(
             fields=[
-                MarkdownTextObject(text=_lines("By department", digest.by_department, digest)),
-                MarkdownTextObject(text=_lines("Top vendors", digest.top_vendors, digest)),
+                MarkdownTextObject(
+                    text=_lines("By department", digest.by_department, digest, limit=_FIELD)
+                ),
+                MarkdownTextObject(
+                    text=_lines("Top vendors", digest.top_vendors, digest, limit=_FIELD)
+                ),
             ]
         ),
         DividerBlock(),
