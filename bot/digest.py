@@ -22,6 +22,7 @@ CHART_WEEKS = 8
 TOP = 5
 BACKLOG_SHOWN = 10
 RENEWAL_DAYS = 30
+RENEWALS_SHOWN = 15
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -54,7 +55,8 @@ class Digest:
     sla_hours: int
     vendors_in_review: Sequence[str]
     vendors_approved: Sequence[str]
-    renewals: Sequence[Renewal]
+    renewals_total: int
+    renewals: Sequence[Renewal]  # the soonest RENEWALS_SHOWN
     # (week start, {category: amount}) for the chart, oldest first
     weekly: Sequence[tuple[datetime, dict[str, Decimal]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # email -> display name
@@ -111,6 +113,9 @@ def build_digest(*, uow: UnitOfWorkFactory, policy: Policy, end: datetime) -> Di
             names[email] = person.display if person else email
         entered, approved = q.new_vendors(start=start, end=end)
         starts = [end - WEEK * k for k in range(CHART_WEEKS, 0, -1)]
+        renewals_total, renewals = q.renewals(
+            start=today, end=today + timedelta(days=RENEWAL_DAYS), limit=RENEWALS_SHOWN
+        )
         return Digest(
             start=start,
             end=end,
@@ -127,7 +132,8 @@ def build_digest(*, uow: UnitOfWorkFactory, policy: Policy, end: datetime) -> Di
             sla_hours=sla,
             vendors_in_review=entered,
             vendors_approved=approved,
-            renewals=q.renewals(start=today, end=today + timedelta(days=RENEWAL_DAYS), today=today),
+            renewals_total=renewals_total,
+            renewals=renewals,
             weekly=[
                 (week, {t.label: t.amount for t in tallies})
                 for week, tallies in q.weekly_spend(starts=starts)
@@ -199,11 +205,11 @@ def backlog_line(item: BacklogItem, *, now: datetime, currency: str, names: dict
 
 
 def renewal_line(renewal: Renewal, *, currency: str) -> str:
-    """'PR-1007 Figma (Figma) renews Mon 07 Dec 2026 · $1,620.00/yr · owner rita'."""
+    """'PR-1007 Figma (Figma) renews Mon 07 Dec 2026 · $1,620.00/yr, monthly · owner rita'."""
     return (
         f"{format_number(renewal.request_id)} {renewal.title} ({renewal.vendor}) renews "
-        f"{renewal.renews_on:%a %d %b %Y} · {money(renewal.amount, currency)}/yr · "
-        f"owner {renewal.requester}"
+        f"{renewal.renews_on:%a %d %b %Y} · {money(renewal.amount, currency)}/yr, "
+        f"{renewal.recurrence} · owner {renewal.requester}"
     )
 
 
@@ -256,10 +262,12 @@ def render_text(digest: Digest) -> str:
         f"New vendors in review: {', '.join(digest.vendors_in_review) or 'none'}",
         f"Vendors approved: {', '.join(digest.vendors_approved) or 'none'}",
         "",
-        f"Renewals in the next {RENEWAL_DAYS} days: {len(digest.renewals)}",
+        f"Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}",
     ]
     for renewal in digest.renewals:
         out.append("  " + renewal_line(renewal, currency=cur))
+    if digest.renewals_total > len(digest.renewals):
+        out.append(f"  … and {digest.renewals_total - len(digest.renewals)} more")
     return "\n".join(out) + "\n"
 
 

@@ -177,14 +177,22 @@ def send_renewal_notices(service: Procurement) -> int:
     now = service.clock.now()
     today = now.astimezone(ZoneInfo(policy.digest.timezone)).date()
     notice = policy.reminders.renewal_notice_days
+    due = []
+    windows = {
+        Recurrence.ANNUAL: notice,
+        Recurrence.MONTHLY: min(notice, MONTHLY_NOTICE_DAYS),
+    }
     with service._uow() as uow:
-        due = uow.digest.renewals(start=today, end=today + timedelta(days=notice), today=today)
+        for recurrence, days in windows.items():
+            _, found = uow.digest.renewals(
+                start=today,
+                end=today + timedelta(days=days),
+                limit=_OPEN_LIMIT,
+                recurrence=recurrence.value,
+            )
+            due += found
     sent = 0
     for renewal in due:
-        if renewal.recurrence == Recurrence.MONTHLY.value and renewal.renews_on > today + timedelta(
-            days=min(notice, MONTHLY_NOTICE_DAYS)
-        ):
-            continue
         with service._uow() as uow:
             key = f"renewal:{renewal.request_id}:{renewal.renews_on.isoformat()}"
             first, _ = uow.idempotency.claim(key, now=now)

@@ -230,9 +230,12 @@ class DigestQueries(Protocol):
     def new_vendors(self, *, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
         """(vendors that entered review, vendors approved) in the window."""
 
-    def renewals(self, *, start: date, end: date, today: date) -> list[Renewal]:
-        """Approved recurring purchases renewing in [start, end]: their renewal date, or the
-        approval date plus one billing period (month or year)."""
+    def renewals(
+        self, *, start: date, end: date, limit: int = 1000, recurrence: str | None = None
+    ) -> tuple[int, list[Renewal]]:
+        """How many approved recurring purchases (of one recurrence, if given) renew in
+        [start, end], and the first `limit`, soonest first. A purchase renews on the renewal
+        date its requester gave, else on each anniversary of its approval (month or year)."""
 
     def weekly_spend(self, *, starts: Sequence[datetime]) -> list[tuple[datetime, list[Tally]]]:
         """Approved spend by category for each week starting at `starts` (7 days each)."""

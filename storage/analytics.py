@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.model import Recurrence, RequestStatus, StepStatus
@@ -334,96 +334,102 @@ class SqlDigestQueries:
 
     # ------------------------------------------------------------------ renewals
 
-    def renewals(self, *, start: date, end: date, today: date) -> list[Renewal]:
-        """Approved recurring purchases renewing in [start, end]."""
-        approved_at = (
-            select(
-                t.events.c.request_id.label("request_id"),
-                func.min(t.events.c.at).label("at"),
-            )
-            .where(t.events.c.action.in_(APPROVED_ACTIONS), t.events.c.step.is_(None))
-            .group_by(t.events.c.request_id)
-            .subquery()
-        )
+    def renewals(
+        self, *, start: date, end: date, limit: int = 1000, recurrence: str | None = None
+    ) -> tuple[int, list[Renewal]]:
+        """Approved recurring purchases renewing in [start, end], soonest first."""
+        r = t.requests.c
         closed = (
             select(t.events.c.id)
-            .where(
-                t.events.c.request_id == t.requests.c.id,
-                t.events.c.action.in_(RENEWAL_CLOSED),
-            )
+            .where(t.events.c.request_id == r.id, t.events.c.action.in_(RENEWAL_CLOSED))
             .exists()
         )
-        r = t.requests.c
-
-        def anniversaries(recurrence: Recurrence, periods: int, months: int) -> ColumnElement[bool]:
+        running = [r.status.in_(_SPENT), ~closed]
+        kinds = [Recurrence.ANNUAL, Recurrence.MONTHLY]
+        if recurrence is not None:
+            running.append(r.recurrence == recurrence)
+            kinds = [k for k in kinds if k.value == recurrence]
+        else:
+            running.append(r.recurrence != Recurrence.ONE_OFF.value)
+        columns = [r.id, r.title, r.vendor, r.requester, r.base_amount, r.recurrence]
+        # A renewal date the requester gave wins over the approval anniversary.
+        parts = [
+            select(*columns, r.renewal_date.label("renews_on")).where(
+                *running, r.renewal_date >= start, r.renewal_date <= end
+            )
+        ]
+        for kind in kinds:
+            months, periods = (12, _YEARS_BACK) if kind is Recurrence.ANNUAL else (1, _MONTHS_BACK)
             # approved + k periods in [start, end]  <=>  approved in [start - k, end - k]
             ranges = [
-                and_(
-                    approved_at.c.at >= _midnight(add_months(start, -k * months)),
-                    approved_at.c.at < _midnight(add_months(end, -k * months) + timedelta(days=1)),
+                (
+                    and_(
+                        t.events.c.at >= _midnight(add_months(start, -k * months)),
+                        t.events.c.at < _midnight(add_months(end, -k * months) + timedelta(days=1)),
+                    ),
+                    k * months,
                 )
                 for k in range(1, periods + 1)
             ]
-            return and_(r.recurrence == recurrence.value, r.renewal_date.is_(None), or_(*ranges))
-
-        due = or_(
-            and_(r.renewal_date.is_not(None), r.renewal_date >= start, r.renewal_date <= end),
-            anniversaries(Recurrence.ANNUAL, _YEARS_BACK, 12),
-            anniversaries(Recurrence.MONTHLY, _MONTHS_BACK, 1),
-        )
-        rows = self._uow.connection.execute(
-            select(
-                r.id,
-                r.title,
-                r.vendor,
-                r.requester,
-                r.base_amount,
-                r.recurrence,
-                r.renewal_date,
-                approved_at.c.at,
-            )
-            .join(approved_at, approved_at.c.request_id == r.id)
-            .where(
-                r.status.in_(_SPENT),
-                r.recurrence != Recurrence.ONE_OFF.value,
-                due,
-                ~closed,
-            )
-            .order_by(r.id)
-        ).all()
-        found = []
-        for row in rows:
-            renews_on = row.renewal_date or _next_renewal(
-                row.at.date(), Recurrence(row.recurrence), start
-            )
-            if renews_on is not None and start <= renews_on <= end:
-                found.append(
-                    Renewal(
-                        request_id=row.id,
-                        title=row.title,
-                        vendor=row.vendor,
-                        requester=row.requester,
-                        amount=row.base_amount,
-                        renews_on=renews_on,
-                        recurrence=row.recurrence,
-                    )
+            shift = case(*ranges)
+            approvals = (
+                select(
+                    t.events.c.request_id.label("request_id"),
+                    self._plus_months(t.events.c.at, shift).label("renews_on"),
                 )
-        return sorted(found, key=lambda x: (x.renews_on, x.request_id))
+                .where(
+                    t.events.c.action.in_(APPROVED_ACTIONS),
+                    t.events.c.step.is_(None),
+                    or_(*(condition for condition, _ in ranges)),
+                )
+                .subquery()
+            )
+            parts.append(
+                select(*columns, approvals.c.renews_on)
+                .join(approvals, approvals.c.request_id == r.id)
+                .where(
+                    *running,
+                    r.recurrence == kind.value,
+                    r.renewal_date.is_(None),
+                    approvals.c.renews_on >= start,
+                    approvals.c.renews_on <= end,
+                )
+            )
+        due = parts[0].union_all(*parts[1:]).subquery()
+        conn = self._uow.connection
+        total = conn.execute(select(func.count()).select_from(due)).scalar_one()
+        rows = conn.execute(select(due).order_by(due.c.renews_on, due.c.id).limit(limit)).all()
+        return int(total), [
+            Renewal(
+                request_id=row.id,
+                title=row.title,
+                vendor=row.vendor,
+                requester=row.requester,
+                amount=_money(self, row.base_amount),
+                renews_on=_day(row.renews_on),
+                recurrence=row.recurrence,
+            )
+            for row in rows
+        ]
+
+    def _plus_months(self, moment: Any, months: Any) -> ColumnElement[Any]:
+        """The day of `moment` plus `months` months, clipped to the month end (as PostgreSQL's
+        interval arithmetic does); a DATE on PostgreSQL, 'YYYY-MM-DD' text on SQLite."""
+        if self._postgres:
+            return cast(cast(moment, Date) + func.make_interval(0, months), Date)
+        shifted = func.date(moment, func.printf("+%d months", months))
+        # SQLite rolls 31 Jan + 1 month over to 3 Mar; step back to the end of February.
+        rolled = func.strftime("%d", shifted) != func.strftime("%d", moment)
+        return case((rolled, func.date(shifted, "start of month", "-1 day")), else_=shifted)
 
 
-def next_renewal(approved: date, recurrence: Recurrence, on_or_after: date) -> date | None:
-    """The first approval anniversary (one billing period apart) on or after a day."""
-    return _next_renewal(approved, recurrence, on_or_after)
-
-
-def _next_renewal(approved: date, recurrence: Recurrence, on_or_after: date) -> date | None:
-    months = 12 if recurrence is Recurrence.ANNUAL else 1
-    limit = _YEARS_BACK if months == 12 else _MONTHS_BACK
-    for k in range(1, limit + 2):
-        candidate = add_months(approved, k * months)
-        if candidate >= on_or_after:
-            return candidate
-    return None
+def _day(value: Any) -> date:
+    """A DATE from either database (SQLite returns text from date())."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _midnight(day: date) -> datetime:

@@ -11,7 +11,7 @@ from bot.clock import FixedClock
 from bot.digest import build_digest, last_slot, render_text
 from bot.ports import WeekCounts
 from bot.services import Procurement
-from storage.analytics import add_months, next_renewal
+from storage.analytics import add_months
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import IT, PROCUREMENT, example_policy
 from tests.seed import END, at, seed
@@ -107,6 +107,7 @@ def test_vendors_and_renewals(seeded: tuple[SqlUnitOfWorkFactory, dict]) -> None
     before = build_digest(uow=uow, policy=policy, end=END - timedelta(days=7))
     assert before.vendors_in_review == ["Figma", "Zoom"]
     assert before.vendors_approved == ["Figma"]
+    assert digest.renewals_total == 3
     assert [(r.request_id, r.renews_on) for r in digest.renewals] == [
         (ids["slack"], date(2026, 12, 1)),
         (ids["figma1"], date(2026, 12, 11)),
@@ -147,8 +148,29 @@ def test_an_empty_database_gives_zeros(uow_factory: SqlUnitOfWorkFactory) -> Non
 def test_month_arithmetic_clips_to_the_month_end() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 3, 15), -12) == date(2025, 3, 15)
-    from bot.model import Recurrence
 
-    assert next_renewal(date(2026, 1, 31), Recurrence.MONTHLY, date(2026, 3, 1)) == date(
-        2026, 3, 31
+
+def test_a_monthly_renewal_from_the_31st_clips_like_postgresql(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    from bot.model import Channel
+    from tests.fakes import SECURITY, draft
+
+    clock = FixedClock(at(31, 15, month=1))
+    service = Procurement(uow=uow_factory, policy=example_policy(), clock=clock)
+    request = service.submit(
+        requester="rita.req@acme.example", draft=draft(), channel=Channel.SLACK
     )
+    for actor in (IT[0], SECURITY, PROCUREMENT):
+        service.approve(request_id=request.id, actor=actor, channel=Channel.SLACK)  # type: ignore[arg-type]
+    with uow_factory() as uow:
+        total, found = uow.digest.renewals(start=date(2026, 2, 1), end=date(2026, 3, 5))
+        assert total == 1 and found[0].renews_on == date(2026, 2, 28)
+        total, found = uow.digest.renewals(start=date(2026, 3, 1), end=date(2026, 4, 5))
+        assert found[0].renews_on == date(2026, 3, 31)
+        assert uow.digest.renewals(
+            start=date(2026, 3, 1), end=date(2026, 4, 5), recurrence="annual"
+        ) == (0, [])
+        # A purchase is listed once, at its next renewal, however many fall in the window.
+        total, found = uow.digest.renewals(start=date(2026, 2, 1), end=date(2026, 12, 31))
+        assert total == 1 and found[0].renews_on == date(2026, 2, 28)

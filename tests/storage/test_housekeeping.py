@@ -169,12 +169,7 @@ def test_renewal_notice_once_with_renew_and_let_lapse(
     with pytest.raises(AlreadyDecided):
         service.renewal_draft(request_id=request_id, actor=REQUESTER)
     with service._uow() as uow:
-        assert (
-            uow.digest.renewals(
-                start=date(2026, 12, 1), end=date(2027, 1, 31), today=date(2026, 12, 1)
-            )
-            == []
-        )
+        assert uow.digest.renewals(start=date(2026, 12, 1), end=date(2027, 1, 31)) == (0, [])
 
 
 def test_renew_opens_a_prefilled_request_that_closes_the_renewal(

@@ -39,6 +39,7 @@ def digest(**overrides: object) -> Digest:
         "sla_hours": 48,
         "vendors_in_review": ["Dell", "Miro"],
         "vendors_approved": [],
+        "renewals_total": 4,
         "renewals": [
             Renewal(1, "Slack Grid", "Slack", "rita@x.example", D("12000"), date(2026, 12, 1))
         ],
@@ -78,6 +79,7 @@ def test_an_empty_week_stays_within_slack_limits() -> None:
             backlog=[],
             step_timings=[],
             renewals=[],
+            renewals_total=0,
         )
     )
     assert len(blocks) <= 50
