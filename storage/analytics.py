@@ -396,9 +396,13 @@ class SqlDigestQueries:
                 )
             )
         due = parts[0].union_all(*parts[1:]).subquery()
-        conn = self._uow.connection
-        total = conn.execute(select(func.count()).select_from(due)).scalar_one()
-        rows = conn.execute(select(due).order_by(due.c.renews_on, due.c.id).limit(limit)).all()
+        # One pass: the window count is the total before LIMIT.
+        rows = self._uow.connection.execute(
+            select(due, func.count().over().label("total"))
+            .order_by(due.c.renews_on, due.c.id)
+            .limit(limit)
+        ).all()
+        total = rows[0].total if rows else 0
         return int(total), [
             Renewal(
                 request_id=row.id,
