@@ -71,9 +71,15 @@ async def publish_digest(
         person = await asyncio.to_thread(service.person, email)
         preferred = person.preferred_channel.value if person.preferred_channel else None
         ordered = sorted(publishers, key=lambda p: p.platform != preferred)
-        if ordered:
+        if not ordered:
+            continue
+        try:
             await ordered[0].direct(person=person, view=digest)
-            sent.append(email)
+        except RecipientUnreachable as error:
+            # One unknown address must not keep the digest from the others.
+            log.warning("digest not sent to %s: %s", email, error)
+            continue
+        sent.append(email)
     return sent
 
 

@@ -63,6 +63,7 @@ class FakePublisher:
         self.dms: list[str] = []
         self.fail_post: Exception | None = None
         self.fail_attach: Exception | None = None
+        self.unknown: set[str] = set()  # emails direct() cannot reach
 
     async def post(self, *, channel: str, view: object) -> str:
         """Record the post, or raise fail_post."""
@@ -80,5 +81,10 @@ class FakePublisher:
         self.files.append((thread, filename, data))
 
     async def direct(self, *, person: object, view: object) -> None:
-        """Record the DM."""
-        self.dms.append(getattr(person, "email", ""))
+        """Record the DM; RecipientUnreachable for the unknown."""
+        from bot.ports import RecipientUnreachable
+
+        email = getattr(person, "email", "")
+        if email in self.unknown:
+            raise RecipientUnreachable(f"no account for {email}")
+        self.dms.append(email)

@@ -103,3 +103,26 @@ async def test_start_schedules_the_digest_at_the_policy_time(
         assert "housekeeping" in jobs
     finally:
         scheduler.shutdown()
+
+
+async def test_an_unknown_recipient_does_not_stop_the_others(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    from bot.digest import build_digest
+    from bot.scheduler import publish_digest
+
+    policy = example_policy()
+    policy = policy.model_copy(
+        update={
+            "digest": policy.digest.model_copy(update={"recipients": ["gone@acme.example", CIO]})
+        }
+    )
+    service = Procurement(uow=uow_factory, policy=policy, clock=FixedClock(END))
+    publisher = FakePublisher()
+    publisher.unknown = {"gone@acme.example"}
+    digest = build_digest(uow=uow_factory, policy=policy, end=END)
+    sent = await publish_digest(
+        digest=digest, chart=b"png", service=service, publishers=[publisher]
+    )
+    assert sent == ["slack:#it-leadership", CIO]
+    assert publisher.dms == [CIO]
