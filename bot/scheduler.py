@@ -155,6 +155,8 @@ class Scheduler:
         """Send the digest of the latest slot if it is within the grace time and nobody has
         claimed it; True when this process sent it."""
         policy = self._service.policy
+        if not self._publishers:
+            return False  # this process cannot post: leave the slot to one that can
         now = self._clock.now()
         slot = last_slot(policy, now)
         if now - slot > timedelta(hours=policy.digest.grace_hours):

@@ -126,3 +126,14 @@ async def test_an_unknown_recipient_does_not_stop_the_others(
     )
     assert sent == ["slack:#it-leadership", CIO]
     assert publisher.dms == [CIO]
+
+
+async def test_a_process_without_a_chat_platform_leaves_the_slot(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    clock = FixedClock(END + timedelta(minutes=1))
+    service = Procurement(uow=uow_factory, policy=example_policy(), clock=clock)
+    mute = Scheduler(service=service, uow=uow_factory, publishers=[], clock=clock, instance="m")
+    assert await mute.run_digest() is False
+    able, publisher = make(uow_factory, clock, "a")
+    assert await able.run_digest() is True and len(publisher.posts) == 1
