@@ -136,8 +136,9 @@ requests = Table(
     Column("version", Integer, nullable=False),
 )
 Index("ix_requests_requester_created_at", requests.c.requester, requests.c.created_at)
-# The digest counts requests submitted in a week.
+# The digest counts requests submitted in a week, and lists the oldest open ones.
 Index("ix_requests_created_at", requests.c.created_at)
+Index("ix_requests_status_created_at", requests.c.status, requests.c.created_at)
 
 steps = Table(
     "steps",

@@ -12,6 +12,7 @@ from bot.digest import build_digest, last_slot, render_text
 from bot.ports import WeekCounts
 from bot.services import Procurement
 from storage.analytics import add_months
+from storage.engine import make_engine
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import IT, PROCUREMENT, example_policy
 from tests.seed import END, at, seed
@@ -174,3 +175,24 @@ def test_a_monthly_renewal_from_the_31st_clips_like_postgresql(
         # A purchase is listed once, at its next renewal, however many fall in the window.
         total, found = uow.digest.renewals(start=date(2026, 2, 1), end=date(2026, 12, 31))
         assert total == 1 and found[0].renews_on == date(2026, 2, 28)
+
+
+def test_the_digest_indexes_migrate_down_and_up(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.migrate import config, upgrade
+
+    def indexes() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            return {i["name"] for i in inspect(engine).get_indexes("events")}
+        finally:
+            engine.dispose()
+
+    upgrade(db_url)
+    assert "ix_events_action_at" in indexes()
+    command.downgrade(config(db_url), "0001")
+    assert "ix_events_action_at" not in indexes()
+    upgrade(db_url)
+    assert "ix_events_action_at" in indexes()

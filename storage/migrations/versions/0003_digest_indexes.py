@@ -18,14 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Index events by action and time, requests by creation, steps by decision time."""
+    """Index events by action and time, requests by creation (and status), steps by decision."""
     op.create_index("ix_events_action_at", "events", ["action", "at"])
     op.create_index("ix_requests_created_at", "requests", ["created_at"])
+    op.create_index("ix_requests_status_created_at", "requests", ["status", "created_at"])
     op.create_index("ix_steps_decided_at", "steps", ["decided_at"])
 
 
 def downgrade() -> None:
     """Drop the digest's indexes."""
     op.drop_index("ix_steps_decided_at", table_name="steps")
+    op.drop_index("ix_requests_status_created_at", table_name="requests")
     op.drop_index("ix_requests_created_at", table_name="requests")
     op.drop_index("ix_events_action_at", table_name="events")
