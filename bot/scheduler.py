@@ -148,8 +148,11 @@ class Scheduler:
 
     async def tick(self) -> None:
         """Housekeeping (reminders, escalation, renewals, delegations) and a missed digest."""
-        await self.run_digest()
-        await self.run_housekeeping()
+        try:
+            await self.run_digest()
+        finally:
+            # A digest Slack refused must not hold up reminders.
+            await self.run_housekeeping()
 
     async def run_digest(self) -> bool:
         """Send the digest of the latest slot if it is within the grace time and nobody has
