@@ -131,7 +131,12 @@ def build_card(
         return names.get(email) or email
 
     allowed = workflow.allowed_actions(
-        request, viewer, now=now, delegations=delegations, purchasers=purchasers
+        request,
+        viewer,
+        now=now,
+        delegations=delegations,
+        purchasers=purchasers,
+        renewal_due=renewal_due is not None,
     )
     # The step the buttons decide: the same one allowed_actions offered them for.
     open_steps = workflow.open_steps_for(request, viewer, now=now, delegations=delegations)
@@ -146,17 +151,6 @@ def build_card(
         )
         for a in allowed
     ]
-    if renewal_due is not None and (viewer == request.requester or viewer in purchasers):
-        actions += [
-            CardAction(
-                action=a,
-                label=ACTION_LABELS[a],
-                style=ACTION_STYLES.get(a),
-                request_id=request.id,
-                step=None,
-            )
-            for a in (Action.RENEW, Action.LET_LAPSE)
-        ]
     if viewer == request.requester:
         role = "requester"
     elif any(viewer in s.approvers or viewer in s.deciders for s in request.steps) or my_step:

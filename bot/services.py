@@ -166,6 +166,7 @@ class Procurement:
                     renewal_number=request.number,
                     now=now,
                     channel=channel,
+                    renews_on=housekeeping.renewal_pending(renewed, uow.events.for_request(renews)),
                 )
                 uow.requests.save(renewed)
                 self._queue(uow, MessageKind.REFRESH, renewed, None)
@@ -558,16 +559,15 @@ class Procurement:
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             due = housekeeping.renewal_pending(request, uow.events.for_request(request_id))
-            if due is None:
-                raise AlreadyDecided(f"{request.number} has no renewal waiting for a choice.")
             workflow.let_lapse(
                 request,
                 actor=actor,
                 purchasers=self.policy.purchasers,
                 now=now,
                 channel=channel,
-                renews_on=due.isoformat(),
+                renews_on=due,
             )
+            assert due is not None  # let_lapse refuses otherwise
             self._queue(uow, MessageKind.REFRESH, request, None)
             self._queue(
                 uow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed
 from bot.model import (
@@ -597,13 +597,23 @@ def remind(request: PurchaseRequest, *, step_name: str, now: datetime) -> list[s
 _SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
 
 
+def _renewable(request: PurchaseRequest) -> bool:
+    return request.status in _SPENT and request.recurrence.value != "one_off"
+
+
 def _require_renewal_party(
-    request: PurchaseRequest, actor: str, purchasers: Iterable[str], doing: str
+    request: PurchaseRequest,
+    actor: str,
+    purchasers: Iterable[str],
+    doing: str,
+    renews_on: date | None,
 ) -> None:
     if actor != request.requester and actor not in set(purchasers):
         raise NotAllowed(f"Only {request.requester} or procurement can {doing} {request.number}.")
-    if request.status not in _SPENT or request.recurrence.value == "one_off":
+    if not _renewable(request):
         raise IllegalTransition(f"{request.number} is not a running subscription to renew.")
+    if renews_on is None:
+        raise IllegalTransition(f"{request.number} has no renewal waiting for a choice.")
 
 
 def let_lapse(
@@ -613,10 +623,11 @@ def let_lapse(
     purchasers: Iterable[str],
     now: datetime,
     channel: Channel,
-    renews_on: str = "",
+    renews_on: date | None,
 ) -> None:
-    """The owner or procurement decides not to renew a recurring purchase."""
-    _require_renewal_party(request, actor, purchasers, "let lapse")
+    """The owner or procurement decides not to renew a recurring purchase; `renews_on` is the
+    renewal announced and still waiting for a choice (None: there is none)."""
+    _require_renewal_party(request, actor, purchasers, "let lapse", renews_on)
     _record(
         request,
         action="LetLapse",
@@ -624,7 +635,7 @@ def let_lapse(
         at=now,
         channel=channel,
         before=request.status,
-        comment=f"Not renewed on {renews_on}" if renews_on else "Not renewed",
+        comment=f"Not renewed on {renews_on.isoformat()}" if renews_on else "",
     )
 
 
@@ -636,9 +647,10 @@ def renewal_requested(
     renewal_number: str,
     now: datetime,
     channel: Channel,
+    renews_on: date | None,
 ) -> None:
-    """A new request renews this recurring purchase."""
-    _require_renewal_party(request, actor, purchasers, "renew")
+    """A new request renews this recurring purchase (see let_lapse for `renews_on`)."""
+    _require_renewal_party(request, actor, purchasers, "renew", renews_on)
     _record(
         request,
         action="RenewalRequested",
@@ -713,8 +725,10 @@ def allowed_actions(
     now: datetime,
     delegations: Iterable[Delegation] = (),
     purchasers: Iterable[str] = (),
+    renewal_due: bool = False,
 ) -> list[Action]:
-    """The actions `viewer` may take on `request` right now, in display order."""
+    """The actions `viewer` may take on `request` right now, in display order; renewal_due
+    says a renewal was announced and nobody has chosen to renew or let it lapse yet."""
     delegations = list(delegations)
     actions: list[Action] = []
     if (
@@ -736,4 +750,6 @@ def allowed_actions(
         actions.append(Action.RECORD_PO)
     if request.status is RequestStatus.ORDERED and (purchasing or viewer == request.requester):
         actions.append(Action.MARK_RECEIVED)
+    if renewal_due and _renewable(request) and (purchasing or viewer == request.requester):
+        actions += [Action.RENEW, Action.LET_LAPSE]
     return actions
