@@ -275,7 +275,7 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
         "Reassigned": f"{event.step} reassigned by {who}{comment}",
         "Escalated": f"{event.step} escalated{comment}",
         "Reminded": f"Reminder sent for{step}",
-        "RenewalNoticed": f"Renewal reminder sent{comment}",
+        "RenewalNoticed": f"Renewal reminder sent (renews {event.comment})",
         "LetLapse": f"{who} chose not to renew{comment}",
         "RenewalRequested": f"{who} asked to renew{comment}",
         "Ordered": f"Ordered by {who}{comment}",
