@@ -37,6 +37,7 @@ _OPEN_LIMIT = 10_000
 # A monthly subscription renews every month: announcing it a full notice period ahead would
 # mean a reminder every day of the year, so monthly ones get at most a week's notice.
 MONTHLY_NOTICE_DAYS = 7
+EXPIRY_GRACE = timedelta(days=7)
 
 
 def nudge_waiting(service: Procurement) -> tuple[int, int]:
@@ -235,7 +236,11 @@ def start_delegations(service: Procurement) -> int:
     today = now.date()
     queued = 0
     for delegation in service.policy.delegation_list():
-        if not delegation.active_on(today):
+        started = delegation.active_on(today)
+        # The day after the last one the delegate's cards lose their buttons (a refresh);
+        # looked at for a week, in case every process was down that day.
+        ended = delegation.end < today <= delegation.end + EXPIRY_GRACE
+        if not (started or ended):
             continue
         with service._uow() as uow:
             waiting = uow.requests.waiting_for(delegation.approver)
@@ -243,22 +248,26 @@ def start_delegations(service: Procurement) -> int:
             if request.requester == delegation.delegate or request.id is None:
                 continue
             with service._uow() as uow:
+                stage = "start" if started else "end"
                 key = (
-                    f"delegation:{delegation.approver}:{delegation.delegate}:"
+                    f"delegation-{stage}:{delegation.approver}:{delegation.delegate}:"
                     f"{delegation.start.isoformat()}:{request.id}"
                 )
                 first, _ = uow.idempotency.claim(key, now=now)
                 if not first:
                     continue
-                service._queue(
-                    uow,
-                    MessageKind.NOTE,
-                    request,
-                    delegation.delegate,
-                    f"You cover for {service._name(uow, delegation.approver)} until "
-                    f"{delegation.end:%a %d %b %Y}: {request.number} waits for them.",
-                )
-                service._queue(uow, MessageKind.APPROVAL_CARD, request, delegation.delegate)
+                if started:
+                    service._queue(
+                        uow,
+                        MessageKind.NOTE,
+                        request,
+                        delegation.delegate,
+                        f"You cover for {service._name(uow, delegation.approver)} until "
+                        f"{delegation.end:%a %d %b %Y}: {request.number} waits for them.",
+                    )
+                    service._queue(uow, MessageKind.APPROVAL_CARD, request, delegation.delegate)
+                else:
+                    service._queue(uow, MessageKind.REFRESH, request, None)
                 uow.commit()
                 queued += 1
     return queued

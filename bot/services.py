@@ -548,8 +548,8 @@ class Procurement:
         return housekeeping.send_renewal_notices(self)
 
     def start_delegations(self) -> int:
-        """Hand delegates the cards waiting for the approvers they cover from today, once;
-        returns how many cards were queued."""
+        """Hand delegates the cards waiting for the approvers they cover from today, once, and
+        refresh those cards once the delegation has ended; returns how many were queued."""
         return housekeeping.start_delegations(self)
 
     def let_lapse(

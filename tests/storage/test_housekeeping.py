@@ -255,10 +255,28 @@ def test_delegation_expires_after_its_last_day(
 ) -> None:
     late = finance_request(service, clock, datetime(2027, 1, 3, 12, tzinfo=UTC))
     clock.set(datetime(2027, 1, 4, 0, 0, tzinfo=UTC))
-    assert service.start_delegations() == 0
+    assert service.start_delegations() == 1  # only a refresh: no new card for Carla
     with pytest.raises(AlreadyDecided):
         service.approve(request_id=late, actor=FINANCE[1], channel=Channel.SLACK)
     on_time = finance_request(service, clock, datetime(2027, 1, 3, 23, 0, tzinfo=UTC))
     clock.set(datetime(2027, 1, 3, 23, 59, tzinfo=UTC))
     approved = service.approve(request_id=on_time, actor=FINANCE[1], channel=Channel.SLACK)
     assert approved.status is RequestStatus.APPROVED
+
+
+def test_an_ended_delegation_refreshes_the_delegates_cards_once(
+    service: Procurement, clock: FixedClock, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    request_id = finance_request(service, clock, datetime(2026, 12, 28, 15, tzinfo=UTC))
+    assert service.start_delegations() == 1  # Carla covers Fred: his card goes to her
+    drain(uow_factory)
+    clock.set(datetime(2027, 1, 3, 23, 59, tzinfo=UTC))
+    assert service.start_delegations() == 0
+    clock.set(datetime(2027, 1, 4, 0, 0, tzinfo=UTC))
+    assert service.start_delegations() == 1
+    assert [(k, r) for k, r, _ in drain(uow_factory)] == [("refresh", None)]
+    assert service.start_delegations() == 0
+    card = service.card_for(request_id=request_id, viewer=FINANCE[1])
+    assert card.actions == []  # her own vote is in and Fred's is his again
+    clock.set(datetime(2027, 1, 12, 0, 0, tzinfo=UTC))
+    assert service.start_delegations() == 0
