@@ -93,7 +93,14 @@ def _remind(
     step = request.step(step_name)
     assert step is not None and step.activated_at is not None
     waited = age(step.activated_at, now)
-    for approver in workflow.remind(request, step_name=step_name, now=now):
+    waiting = workflow.remind(request, step_name=step_name, now=now)
+    # Whoever covers an absent approver today is reminded in their place too.
+    covering = [
+        d.delegate
+        for d in service.policy.delegation_list()
+        if d.approver in waiting and d.active_on(now.date()) and d.delegate != request.requester
+    ]
+    for approver in dict.fromkeys([*waiting, *covering]):
         service._queue(
             uow,
             MessageKind.NOTE,

@@ -280,3 +280,14 @@ def test_an_ended_delegation_refreshes_the_delegates_cards_once(
     assert card.actions == []  # her own vote is in and Fred's is his again
     clock.set(datetime(2027, 1, 12, 0, 0, tzinfo=UTC))
     assert service.start_delegations() == 0
+
+
+def test_a_delegate_is_reminded_for_the_approver_they_cover(
+    service: Procurement, clock: FixedClock, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    finance_request(service, clock, datetime(2026, 12, 21, 15, tzinfo=UTC))  # a Monday
+    drain(uow_factory)
+    clock.advance(hours=24)
+    assert service.nudge_waiting() == (1, 0)
+    reminded = sorted(r for k, r, _ in drain(uow_factory) if k == "approval_card")
+    assert reminded == [FINANCE[1], FINANCE[0]]  # Fred, and Carla who covers him
