@@ -14,13 +14,15 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import SlackBot
+from adapters.slack.digest import SlackChannelPublisher
 from adapters.slack.notifier import SlackNotifier
 from adapters.teams.app import TeamsBot
 from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
 from bot.model import Person
 from bot.outbox import Dispatcher
-from bot.ports import Notifier
+from bot.ports import ChannelPublisher, Notifier
+from bot.scheduler import Scheduler
 from bot.settings import Settings, secret
 
 log = logging.getLogger(__name__)
@@ -112,16 +114,27 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
     if background:
-        app.cleanup_ctx.append(_background(dispatcher, settings))
+        publishers: list[ChannelPublisher] = (
+            [SlackChannelPublisher(client=client)] if client else []
+        )
+        scheduler = Scheduler(
+            service=core.service,
+            uow=core.uow,
+            publishers=publishers,
+            clock=core.clock,
+            on_change=dispatcher.wake,
+        )
+        app.cleanup_ctx.append(_background(dispatcher, settings, scheduler))
     return app
 
 
 def _background(
-    dispatcher: Dispatcher, settings: Settings
+    dispatcher: Dispatcher, settings: Settings, scheduler: Scheduler
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
+        scheduler.start()
         socket_handler = None
         if settings.slack_app_token is not None and SLACK in app:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -132,6 +145,7 @@ def _background(
             await socket_handler.connect_async()
             log.info("Slack Socket Mode connected.")
         yield
+        scheduler.shutdown()
         stop.set()
         if socket_handler is not None:
             await socket_handler.close_async()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import workflow
 from bot.budgets import BudgetCheck
@@ -35,12 +35,15 @@ ACTION_LABELS = {
     Action.CANCEL: "Cancel request",
     Action.RECORD_PO: "Record PO",
     Action.MARK_RECEIVED: "Mark received",
+    Action.RENEW: "Renew",
+    Action.LET_LAPSE: "Let lapse",
 }
 ACTION_STYLES = {
     Action.APPROVE: "primary",
     Action.REJECT: "danger",
     Action.CANCEL: "danger",
     Action.RECORD_PO: "primary",
+    Action.RENEW: "primary",
 }
 # Actions that need words from the person first (a reason, a question, a PO number, the
 # edited request). Cancel is not among them: it is confirmed with one more click, not typed.
@@ -118,8 +121,10 @@ def build_card(
     names: Mapping[str, str] | None = None,
     history: VendorHistory | None = None,
     budget: BudgetCheck | None = None,
+    renewal_due: date | None = None,
 ) -> Card:
-    """The card `viewer` sees of `request` now."""
+    """The card `viewer` sees of `request` now; with renewal_due (a reminder went out and
+    nobody chose yet) its owner and procurement may Renew or Let lapse."""
     assert request.id is not None, "only saved requests have cards"
     names = dict(names or {})
     purchasers = list(purchasers)
@@ -129,7 +134,12 @@ def build_card(
         return names.get(email) or email
 
     allowed = workflow.allowed_actions(
-        request, viewer, now=now, delegations=delegations, purchasers=purchasers
+        request,
+        viewer,
+        now=now,
+        delegations=delegations,
+        purchasers=purchasers,
+        renewal_due=renewal_due is not None,
     )
     # The step the buttons decide: the same one allowed_actions offered them for.
     open_steps = workflow.open_steps_for(request, viewer, now=now, delegations=delegations)
@@ -158,7 +168,11 @@ def build_card(
         title=request.title,
         status=request.status,
         status_text=_status_text(request, name),
-        headline=_headline(request, name),
+        headline=(
+            f"Renews on {day(renewal_due)}: renew it or let it lapse."
+            if renewal_due is not None
+            else _headline(request, name)
+        ),
         facts=_facts(request, name, budget),
         route=[
             RouteLine(
@@ -268,6 +282,9 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
         "Reassigned": f"{event.step} reassigned by {who}{comment}",
         "Escalated": f"{event.step} escalated{comment}",
         "Reminded": f"Reminder sent for{step}",
+        "RenewalNoticed": f"Renewal reminder sent (renews {event.comment})",
+        "LetLapse": f"{who} chose not to renew{comment}",
+        "RenewalRequested": f"{who} asked to renew{comment}",
         "Ordered": f"Ordered by {who}{comment}",
         "Received": f"Received, confirmed by {who}",
     }

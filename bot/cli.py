@@ -16,6 +16,7 @@ import typer
 from adapters.teams.package import teams_app
 from bot import policy as policy_module
 from bot.cli_demo import demo
+from bot.cli_digest import app as digest_app
 from bot.cli_registry import budgets_app, vendors_app
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
@@ -46,6 +47,7 @@ app.add_typer(vendors_app, name="vendors")
 app.add_typer(budgets_app, name="budgets")
 app.command()(demo)
 app.add_typer(teams_app, name="teams")
+app.add_typer(digest_app, name="digest")
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -82,6 +82,9 @@ class StepSpec(_Strict):
     qualifies_vendor: bool = Field(
         default=False, description="Approving this step approves the vendor in the registry."
     )
+    escalate_to: str | None = Field(
+        default=None, description="Group added when the step waits too long (else reminders')."
+    )
 
 
 class Rule(_Strict):
@@ -122,7 +125,12 @@ class Digest(_Strict):
     slack_channel: str | None = None
     teams_channel: str | None = None
     recipients: list[Email] = Field(default_factory=list)
-    grace_hours: int = Field(default=12, ge=0, le=168)
+    grace_hours: int = Field(
+        default=12, ge=0, le=168, description="How late a missed digest may still be sent."
+    )
+    step_sla_hours: int = Field(
+        default=48, ge=1, description="A step decided later than this counts as an SLA breach."
+    )
 
     @field_validator("time", mode="before")
     @classmethod
@@ -247,6 +255,13 @@ class Policy(_Strict):
             )
             for d in self.delegations
         ]
+
+    def escalation_group(self, step_name: str) -> str | None:
+        """The group a waiting step escalates to: the step's own, else the reminders' one."""
+        for rule in self.rules:
+            if rule.step.name == step_name and rule.step.escalate_to:
+                return rule.step.escalate_to
+        return self.reminders.escalate_to
 
     def groups_of(self, email: str) -> list[str]:
         return [key for key, group in self.groups.items() if email in group.members]
@@ -426,6 +441,8 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
     for i, rule in enumerate(policy.rules):
         if rule.step.group not in groups:
             yield ("rules", i, "step", "group"), unknown(rule.step.group)
+        if rule.step.escalate_to is not None and rule.step.escalate_to not in groups:
+            yield ("rules", i, "step", "escalate_to"), unknown(rule.step.escalate_to)
         earlier = specs.setdefault(rule.step.name, rule.step)
         if (earlier.group, earlier.stage, earlier.mode) != (
             rule.step.group,

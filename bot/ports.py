@@ -168,6 +168,104 @@ class IdempotencyKeys(Protocol):
         """Store the result of the work the key guarded."""
 
 
+class JobRuns(Protocol):
+    def claim_run(self, job: str, period: str, *, now: datetime, by: str) -> bool:
+        """True for the first caller to claim `job` for `period` (across processes)."""
+
+    def release_run(self, job: str, period: str) -> None:
+        """Give a claim back when the run sent nothing, so that a later attempt may run it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A count and a base-currency sum for one label (a category, a cost centre, a vendor)."""
+
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StepTiming:
+    """How long one step name took to decide, in hours, for steps decided in a window."""
+
+    step: str
+    decided: int
+    median_hours: float
+    p90_hours: float
+    over_sla: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCounts:
+    """What happened in one window [start, end)."""
+
+    submitted: int
+    approved: int
+    rejected: int
+    auto_approved: int
+    approved_spend: Decimal  # annual base amount of requests approved (incl. catalogue)
+    recurring_added: Decimal  # the recurring part of approved_spend, annualised
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogItem:
+    """One open request: how old it is and whom it waits on."""
+
+    request_id: int
+    title: str
+    amount: Decimal
+    created_at: datetime
+    waiting_since: datetime  # when its oldest open step started (or the question was asked)
+    waiting_on: Sequence[str]  # emails
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """A recurring purchase whose renewal date falls in a window."""
+
+    request_id: int
+    title: str
+    vendor: str
+    requester: str
+    amount: Decimal
+    renews_on: date
+    recurrence: str = "annual"
+
+
+class DigestQueries(Protocol):
+    """The digest's numbers, aggregated by the database (never row by row in Python)."""
+
+    def week(self, *, start: datetime, end: datetime) -> WeekCounts:
+        """Submitted, decided and approved spend in [start, end)."""
+
+    def spend_by(
+        self, dimension: str, *, start: datetime, end: datetime, limit: int
+    ) -> list[Tally]:
+        """Approved spend in [start, end) grouped by 'category', 'department' or 'vendor',
+        largest first."""
+
+    def step_timings(self, *, start: datetime, end: datetime, sla_hours: float) -> list[StepTiming]:
+        """Median and 90th percentile decision time per step name, for steps decided in the
+        window, and how many took longer than the SLA."""
+
+    def backlog(self, *, limit: int) -> tuple[int, list[BacklogItem]]:
+        """How many requests are open, and the `limit` oldest with whom they wait on."""
+
+    def new_vendors(self, *, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+        """(vendors that entered review, vendors approved) in the window."""
+
+    def renewals(
+        self, *, start: date, end: date, limit: int = 1000, recurrence: str | None = None
+    ) -> tuple[int, list[Renewal]]:
+        """How many approved recurring purchases (of one recurrence, if given) renew in
+        [start, end], and the first `limit`, soonest first. A purchase renews on the renewal
+        date its requester gave, else on each anniversary of its approval (month or year)."""
+
+    def weekly_spend(self, *, starts: Sequence[datetime]) -> list[tuple[datetime, list[Tally]]]:
+        """Approved spend by category for each week starting at `starts` (7 days each)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: commit() or nothing is written."""
 
@@ -178,6 +276,8 @@ class UnitOfWork(Protocol):
     people: PeopleRepository
     outbox: Outbox
     idempotency: IdempotencyKeys
+    jobs: JobRuns
+    digest: DigestQueries
 
     def __enter__(self) -> Self: ...
 
@@ -224,3 +324,20 @@ class Notifier(Protocol):
 
     async def update(self, *, ref: MessageRef, card: Any) -> None:
         """Replace a card sent earlier."""
+
+
+class ChannelPublisher(Protocol):
+    """Posts a message to a team channel (the weekly digest) and files into its thread."""
+
+    platform: str
+
+    async def post(self, *, channel: str, view: Any) -> str:
+        """Post the view (a bot.digest.DigestView) to the channel; return the thread id."""
+
+    async def attach(
+        self, *, channel: str, thread: str, data: bytes, filename: str, title: str
+    ) -> None:
+        """Upload a file (the chart PNG) into the thread `post` returned."""
+
+    async def direct(self, *, person: Person, view: Any) -> None:
+        """Send the view to one person directly."""

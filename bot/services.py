@@ -10,8 +10,8 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from bot import budgets as budget_rules
+from bot import housekeeping, workflow
 from bot import vendors as vendor_rules
-from bot import workflow
 from bot.budgets import Budget, BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
 from bot.errors import (
@@ -135,12 +135,13 @@ class Procurement:
 
     # ------------------------------------------------------------------ intake
 
-    def preview(self, *, requester: str, draft: RequestDraft) -> Preview:
+    def preview(self, *, requester: str, draft: RequestDraft, renews: int | None = None) -> Preview:
         """Route, catalogue match, budget and vendor history for a draft, saving nothing.
-        Raises what submit would raise (a rejected vendor, a blocked overrun)."""
+        Raises what submit would raise (a rejected vendor, a blocked overrun). A renewal
+        is not told about the very purchase it renews."""
         with self._uow() as uow:
             plan = self._plan(uow, draft, requester=requester.lower())
-            history = uow.requests.vendor_history(plan.facts.vendor_key)
+            history = uow.requests.vendor_history(plan.facts.vendor_key, exclude_id=renews)
             return Preview(
                 route=plan.route,
                 catalogue=plan.catalogue,
@@ -233,8 +234,10 @@ class Procurement:
         draft: RequestDraft,
         channel: Channel,
         idempotency_key: str | None = None,
+        renews: int | None = None,
     ) -> PurchaseRequest:
-        """Save a new request, route it (or approve it from the catalogue) and notify."""
+        """Save a new request, route it (or approve it from the catalogue) and notify;
+        `renews` names the recurring purchase it renews."""
         requester = requester.lower()
         now = self.clock.now()
         with self._uow() as uow:
@@ -287,6 +290,19 @@ class Procurement:
                 self._queue_purchasers(uow, request)
             if idempotency_key:
                 uow.idempotency.remember(idempotency_key, str(request.id))
+            if renews is not None:
+                renewed = self._load(uow, renews)
+                workflow.renewal_requested(
+                    renewed,
+                    actor=requester,
+                    purchasers=self.policy.purchasers,
+                    renewal_number=request.number,
+                    now=now,
+                    channel=channel,
+                    renews_on=housekeeping.renewal_pending(renewed, uow.events.for_request(renews)),
+                )
+                uow.requests.save(renewed)
+                self._queue(uow, MessageKind.REFRESH, renewed, None)
             uow.commit()
         log.info("%s submitted by %s: %s", request.number, requester, request.status.value)
         return request
@@ -665,6 +681,62 @@ class Procurement:
             "Someone else changed this request at the same moment. Open it again and retry."
         )
 
+    # ------------------------------------------------------------------ on a schedule
+
+    def nudge_waiting(self) -> tuple[int, int]:
+        """Remind approvers who have not acted after the policy's hours and escalate steps
+        waiting past the escalation hours; returns (reminded, escalated) steps."""
+        return housekeeping.nudge_waiting(self)
+
+    def send_renewal_notices(self) -> int:
+        """Card the owner and procurement of purchases renewing within the notice days, once
+        per renewal; returns how many purchases were announced."""
+        return housekeeping.send_renewal_notices(self)
+
+    def start_delegations(self) -> int:
+        """Hand delegates the cards waiting for the approvers they cover from today, once, and
+        refresh those cards once the delegation has ended; returns how many were queued."""
+        return housekeeping.start_delegations(self)
+
+    def let_lapse(
+        self, *, request_id: int, actor: str, channel: Channel, idempotency_key: str | None = None
+    ) -> PurchaseRequest:
+        """The owner or procurement chooses not to renew; the owner is told."""
+
+        def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
+            due = housekeeping.renewal_pending(request, uow.events.for_request(request_id))
+            workflow.let_lapse(
+                request,
+                actor=actor,
+                purchasers=self.policy.purchasers,
+                now=now,
+                channel=channel,
+                renews_on=due,
+            )
+            assert due is not None  # let_lapse refuses otherwise
+            self._queue(uow, MessageKind.REFRESH, request, None)
+            self._queue(
+                uow,
+                MessageKind.NOTE,
+                request,
+                request.requester,
+                f"{request.number} · {request.title} · {short_amount(request)} will not be "
+                f"renewed on {due:%a %d %b %Y} ({self._name(uow, actor)} chose to let it "
+                "lapse). Cancel it with the vendor if it renews on its own.",
+            )
+
+        return self._change(request_id, actor, apply, idempotency_key)
+
+    def renewal_draft(self, *, request_id: int, actor: str) -> RequestDraft:
+        """The form values of a renewal of a recurring purchase, for its owner or procurement."""
+        with self._uow() as uow:
+            request = self._load(uow, request_id)
+            if housekeeping.renewal_pending(request, uow.events.for_request(request_id)) is None:
+                raise AlreadyDecided(f"{request.number} has no renewal waiting for a choice.")
+        if actor != request.requester and actor not in self.policy.purchasers:
+            raise NotAllowed(f"Only {request.requester} or procurement can renew {request.number}.")
+        return housekeeping.renewal_draft(request)
+
     # ------------------------------------------------------------------ reading
 
     def get(self, request_id: int) -> PurchaseRequest:
@@ -827,6 +899,7 @@ class Procurement:
     def _card(self, uow: UnitOfWork, request: PurchaseRequest, viewer: str) -> Card:
         assert request.id is not None
         names = self._names(uow, request)
+        events = uow.events.for_request(request.id)
         history = (
             uow.requests.vendor_history(vendor_key(request.vendor), exclude_id=request.id)
             if viewer != request.requester
@@ -846,12 +919,13 @@ class Procurement:
             request=request,
             viewer=viewer,
             now=self.clock.now(),
-            events=uow.events.for_request(request.id),
+            events=events,
             delegations=self._delegations(),
             purchasers=self.policy.purchasers,
             names=names,
             history=history,
             budget=budget,
+            renewal_due=housekeeping.renewal_pending(request, events),
         )
 
     def my_requests(self, *, requester: str, limit: int = 20) -> list[PurchaseRequest]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
 from bot.model import (
@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"
     RECORD_PO = "record_po"
     MARK_RECEIVED = "mark_received"
+    RENEW = "renew"
+    LET_LAPSE = "let_lapse"
 
 
 _OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
@@ -574,6 +576,94 @@ def add_approvers(
     return added
 
 
+def remind(request: PurchaseRequest, *, step_name: str, now: datetime) -> list[str]:
+    """Mark a reminder sent for an active step; returns the approvers still to vote."""
+    step = request.step(step_name)
+    if step is None or step.status is not StepStatus.ACTIVE or request.status not in _OPEN:
+        return []
+    step.reminded_at = now
+    waiting = [a for a in step.approvers if step.decision_of(a) is None]
+    _record(
+        request,
+        action="Reminded",
+        actor="policy",
+        at=now,
+        channel=Channel.SYSTEM,
+        before=request.status,
+        step=step.name,
+        comment=", ".join(waiting),
+    )
+    return waiting
+
+
+_SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
+
+
+def _renewable(request: PurchaseRequest) -> bool:
+    return request.status in _SPENT and request.recurrence.value != "one_off"
+
+
+def _require_renewal_party(
+    request: PurchaseRequest,
+    actor: str,
+    purchasers: Iterable[str],
+    doing: str,
+    renews_on: date | None,
+) -> None:
+    if actor != request.requester and actor not in set(purchasers):
+        raise NotAllowed(f"Only {request.requester} or procurement can {doing} {request.number}.")
+    if not _renewable(request):
+        raise IllegalTransition(f"{request.number} is not a running subscription to renew.")
+    if renews_on is None:
+        raise IllegalTransition(f"{request.number} has no renewal waiting for a choice.")
+
+
+def let_lapse(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    purchasers: Iterable[str],
+    now: datetime,
+    channel: Channel,
+    renews_on: date | None,
+) -> None:
+    """The owner or procurement decides not to renew a recurring purchase; `renews_on` is the
+    renewal announced and still waiting for a choice (None: there is none)."""
+    _require_renewal_party(request, actor, purchasers, "let lapse", renews_on)
+    _record(
+        request,
+        action="LetLapse",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=request.status,
+        comment=f"Not renewed on {renews_on.isoformat()}" if renews_on else "",
+    )
+
+
+def renewal_requested(
+    request: PurchaseRequest,
+    *,
+    actor: str,
+    purchasers: Iterable[str],
+    renewal_number: str,
+    now: datetime,
+    channel: Channel,
+    renews_on: date | None,
+) -> None:
+    """A new request renews this recurring purchase (see let_lapse for `renews_on`)."""
+    _require_renewal_party(request, actor, purchasers, "renew", renews_on)
+    _record(
+        request,
+        action="RenewalRequested",
+        actor=actor,
+        at=now,
+        channel=channel,
+        before=request.status,
+        comment=f"Renewed by {renewal_number}",
+    )
+
+
 def record_po(
     request: PurchaseRequest,
     *,
@@ -637,8 +727,10 @@ def allowed_actions(
     now: datetime,
     delegations: Iterable[Delegation] = (),
     purchasers: Iterable[str] = (),
+    renewal_due: bool = False,
 ) -> list[Action]:
-    """The actions `viewer` may take on `request` right now, in display order."""
+    """The actions `viewer` may take on `request` right now, in display order; renewal_due
+    says a renewal was announced and nobody has chosen to renew or let it lapse yet."""
     delegations = list(delegations)
     actions: list[Action] = []
     if (
@@ -660,4 +752,6 @@ def allowed_actions(
         actions.append(Action.RECORD_PO)
     if request.status is RequestStatus.ORDERED and (purchasing or viewer == request.requester):
         actions.append(Action.MARK_RECEIVED)
+    if renewal_due and _renewable(request) and (purchasing or viewer == request.requester):
+        actions += [Action.RENEW, Action.LET_LAPSE]
     return actions

@@ -55,8 +55,10 @@ from bot.model import (
 from bot.ports import (
     BudgetRepository,
     Clock,
+    DigestQueries,
     EventLog,
     IdempotencyKeys,
+    JobRuns,
     MessageKind,
     MessageRef,
     Outbox,
@@ -67,6 +69,7 @@ from bot.ports import (
     VendorRepository,
 )
 from storage import tables as t
+from storage.analytics import SqlDigestQueries
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -895,6 +898,12 @@ class SqlJobRuns(_Repository):
             return False
         return True
 
+    def release_run(self, job: str, period: str) -> None:
+        """Delete the claim so that a later attempt may run the job for `period`."""
+        self._conn.execute(
+            delete(t.job_runs).where(t.job_runs.c.job == job, t.job_runs.c.period == period)
+        )
+
 
 # --- unit of work ---------------------------------------------------------------------------
 
@@ -915,7 +924,8 @@ class SqlUnitOfWork:
         self.people: PeopleRepository = SqlPeopleRepository(self)
         self.outbox: Outbox = SqlOutbox(self)
         self.idempotency: IdempotencyKeys = SqlIdempotencyKeys(self)
-        self.jobs = SqlJobRuns(self)
+        self.jobs: JobRuns = SqlJobRuns(self)
+        self.digest: DigestQueries = SqlDigestQueries(self)
 
     @property
     def connection(self) -> Connection:

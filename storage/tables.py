@@ -136,6 +136,9 @@ requests = Table(
     Column("version", Integer, nullable=False),
 )
 Index("ix_requests_requester_created_at", requests.c.requester, requests.c.created_at)
+# The digest counts requests submitted in a week, and lists the oldest open ones.
+Index("ix_requests_created_at", requests.c.created_at)
+Index("ix_requests_status_created_at", requests.c.status, requests.c.created_at)
 
 steps = Table(
     "steps",
@@ -161,6 +164,8 @@ steps = Table(
     Column("escalated_at", UtcDateTime(), nullable=True),
     Column("vendor_qualification", Boolean, nullable=False),
 )
+# The digest's cycle times: steps decided in a week.
+Index("ix_steps_decided_at", steps.c.decided_at)
 
 step_approvers = Table(
     "step_approvers",
@@ -228,6 +233,8 @@ events = Table(
     Column("comment", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False, index=True),
 )
+# The digest's counts and spend: approvals and rejections in a week, by action then time.
+Index("ix_events_action_at", events.c.action, events.c.at)
 
 vendors = Table(
     "vendors",

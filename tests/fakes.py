@@ -51,3 +51,40 @@ def draft(**overrides: object) -> RequestDraft:
     }
     values.update(overrides)
     return RequestDraft(**values)  # type: ignore[arg-type]
+
+
+class FakePublisher:
+    """A ChannelPublisher that records what it was asked to post; can fail on demand."""
+
+    def __init__(self, platform: str = "slack") -> None:
+        self.platform = platform
+        self.posts: list[tuple[str, object]] = []
+        self.files: list[tuple[str, str, bytes]] = []
+        self.dms: list[str] = []
+        self.fail_post: Exception | None = None
+        self.fail_attach: Exception | None = None
+        self.unknown: set[str] = set()  # emails direct() cannot reach
+
+    async def post(self, *, channel: str, view: object) -> str:
+        """Record the post, or raise fail_post."""
+        if self.fail_post is not None:
+            raise self.fail_post
+        self.posts.append((channel, view))
+        return f"thread-{len(self.posts)}"
+
+    async def attach(
+        self, *, channel: str, thread: str, data: bytes, filename: str, title: str
+    ) -> None:
+        """Record the file, or raise fail_attach."""
+        if self.fail_attach is not None:
+            raise self.fail_attach
+        self.files.append((thread, filename, data))
+
+    async def direct(self, *, person: object, view: object) -> None:
+        """Record the DM; RecipientUnreachable for the unknown."""
+        from bot.ports import RecipientUnreachable
+
+        email = getattr(person, "email", "")
+        if email in self.unknown:
+            raise RecipientUnreachable(f"no account for {email}")
+        self.dms.append(email)

@@ -317,12 +317,14 @@ class SlackBot:
         if checked is None:
             return
         draft, values = checked
-        confirmed = bool(_metadata(view).get("confirmed"))
+        metadata = _metadata(view)
+        confirmed = bool(metadata.get("confirmed"))
+        renews = int(metadata["renews"]) if metadata.get("renews") else None
 
         async def work() -> str | None:
             person = await lookup
             if not confirmed:
-                notice = await self._preview_notice(person, draft, deadline=deadline)
+                notice = await self._preview_notice(person, draft, renews=renews, deadline=deadline)
                 if notice:
                     return notice
             await self._run(
@@ -331,6 +333,7 @@ class SlackBot:
                 draft=draft,
                 channel=Channel.SLACK,
                 idempotency_key=f"slack:view:{view['id']}",
+                renews=renews,
             )
             return None
 
@@ -338,7 +341,7 @@ class SlackBot:
             return intake_modal(
                 values=values,
                 currencies=self.service.policy.currencies,
-                metadata=json.dumps({"confirmed": True}),
+                metadata=json.dumps({"confirmed": True, "renews": renews}),
                 submit="Submit anyway",
                 notice=f":information_source: {notice}",
             )
@@ -346,7 +349,7 @@ class SlackBot:
         await self._finish(ack, body, work(), deadline=deadline, notice_view=notice_view)
 
     async def _preview_notice(
-        self, person: Person, draft: RequestDraft, *, deadline: float
+        self, person: Person, draft: RequestDraft, *, renews: int | None, deadline: float
     ) -> str | None:
         """What the requester should read before the request is saved (existing purchases,
         an overrun of the budget), or None to submit at once."""
@@ -357,7 +360,8 @@ class SlackBot:
             return None
         try:
             preview = await asyncio.wait_for(
-                self._run(self.service.preview, requester=person.email, draft=draft), budget
+                self._run(self.service.preview, requester=person.email, draft=draft, renews=renews),
+                budget,
             )
         except TimeoutError:
             return None
@@ -459,6 +463,9 @@ class SlackBot:
             if kind is Action.EDIT:
                 await self._open_edit(body, request_id, person)
                 return
+            if kind is Action.RENEW:
+                await self._open_renewal(body, request_id, person)
+                return
             if kind in ACTIONS_WITH_FORM:
                 await self._open_reason(body, kind, request_id, step, person)
                 return
@@ -475,6 +482,8 @@ class SlackBot:
                 await self._run(self.service.cancel, **common)
             elif kind is Action.MARK_RECEIVED:
                 await self._run(self.service.mark_received, **common)
+            elif kind is Action.LET_LAPSE:
+                await self._run(self.service.let_lapse, **common)
         except DomainError as error:
             await self._tell(body, str(error))
             return
@@ -522,6 +531,21 @@ class SlackBot:
                 title=f"Edit {request.number}",
                 submit="Resubmit",
                 notice=f"_{request.open_question.text}_" if request.open_question else None,
+            ),
+        )
+
+    async def _open_renewal(self, body: dict[str, Any], request_id: int, person: Person) -> None:
+        """Renew: the /buy form prefilled from the subscription, remembering what it renews."""
+        draft = await self._run(
+            self.service.renewal_draft, request_id=request_id, actor=person.email
+        )
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=intake_modal(
+                values=intake.draft_values(draft),
+                currencies=self.service.policy.currencies,
+                metadata=json.dumps({"renews": request_id}),
+                title="Renew a subscription",
             ),
         )
 

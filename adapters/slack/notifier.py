@@ -42,10 +42,10 @@ class SlackNotifier:
 
     async def send(self, *, person: Person, card: Card | None, text: str) -> MessageRef | None:
         """DM the card (or a note) to the person; return the card's reference."""
-        user_id = person.slack_user_id or await self._lookup(person)
+        user_id = person.slack_user_id or await self.lookup(person)
         blocks = render_card(card) if card is not None else note_blocks(text)
         fallback = card_text(card) if card is not None else text
-        response = await self._call(
+        response = await self.call(
             self._client.chat_postMessage,
             channel=user_id,
             blocks=blocks,
@@ -65,7 +65,7 @@ class SlackNotifier:
     async def update(self, *, ref: MessageRef, card: Card) -> None:
         """Re-render a card sent earlier."""
         try:
-            await self._call(
+            await self.call(
                 self._client.chat_update,
                 channel=ref.conversation,
                 ts=ref.message_id,
@@ -76,15 +76,16 @@ class SlackNotifier:
             # The message or the person is gone; the other cards still get their update.
             log.warning("slack: card %s/%s not updated: %s", ref.conversation, ref.message_id, gone)
 
-    async def _lookup(self, person: Person) -> str:
-        response = await self._call(self._client.users_lookupByEmail, email=person.email)
+    async def lookup(self, person: Person) -> str:
+        """The person's Slack user id by email; learns their name and zone on the way."""
+        response = await self.call(self._client.users_lookupByEmail, email=person.email)
         user = response["user"]
         person.slack_user_id = user["id"]
         person.name = person.name or user.get("real_name") or user.get("name") or ""
         person.tz = user.get("tz") or person.tz
         return str(user["id"])
 
-    async def _call(
+    async def call(
         self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any
     ) -> AsyncSlackResponse:
         """Call the Web API, turning its failures into the outbox's two kinds of failure."""
@@ -100,7 +101,11 @@ class SlackNotifier:
                 raise DeliveryDeferred(
                     "Slack rate limit", retry_after=float(retry) if retry else 1.0
                 ) from None
-            if code in _UNKNOWN_PERSON or code in ("message_not_found", "channel_not_found"):
+            if code in _UNKNOWN_PERSON or code in (
+                "message_not_found",
+                "channel_not_found",
+                "not_in_channel",
+            ):
                 raise RecipientUnreachable(f"Slack says {code}") from None
             raise DeliveryDeferred(f"Slack answered {status} {code}") from None
         except (TimeoutError, aiohttp.ClientError) as error:

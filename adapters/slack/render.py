@@ -97,6 +97,13 @@ def _button(action: CardAction) -> ButtonElement:
             confirm="Cancel it",
             deny="Keep it",
         )
+    elif action.action is Action.LET_LAPSE:
+        confirm = ConfirmObject(
+            title="Let it lapse?",
+            text="It won't be renewed; its owner will be told.",
+            confirm="Let it lapse",
+            deny="Keep it",
+        )
     return ButtonElement(
         text=action.label,
         action_id=ids.action_id(action.action),

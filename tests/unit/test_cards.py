@@ -354,6 +354,18 @@ TIMELINE = [
     (_event("Ordered", actor=PAUL, comment="PO PO-77"), "Ordered by Paul: “PO PO-77”"),
     (_event("Received", actor=REQUESTER), "Received, confirmed by Rita"),
     (
+        _event("RenewalNoticed", actor="policy", comment="2026-12-30"),
+        "Renewal reminder sent (renews 2026-12-30)",
+    ),
+    (
+        _event("LetLapse", actor=PAUL, comment="Not renewed on 2026-12-30"),
+        "Paul chose not to renew: “Not renewed on 2026-12-30”",
+    ),
+    (
+        _event("RenewalRequested", actor=REQUESTER, comment="Renewed by PR-1042"),
+        "Rita asked to renew: “Renewed by PR-1042”",
+    ),
+    (
         _event("VendorApproved", actor=SAM, comment="SOC 2 report on file."),
         "VendorApproved by Sam: “SOC 2 report on file.”",
     ),

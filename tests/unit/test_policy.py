@@ -580,3 +580,41 @@ def test_a_catalogue_entry_without_vendors_takes_any_vendor(example: Policy) -> 
     entry = example.catalogue_match(headset, requester=OMAR)
     assert entry is not None
     assert entry.name == "Peripherals"
+
+
+def _problems(text: str) -> str:
+    with pytest.raises(PolicyError) as raised:
+        policy_module.parse(text, source="p.yml")
+    return str(raised.value)
+
+
+def test_a_step_may_escalate_to_its_own_group() -> None:
+    text = EXAMPLE.read_text().replace(
+        "step: {name: Finance, group: finance, stage: 3, mode: all}",
+        "step: {name: Finance, group: finance, stage: 3, mode: all, escalate_to: finance}",
+    )
+    loaded = policy_module.parse(text)
+    assert loaded.escalation_group("Finance") == "finance"
+    assert loaded.escalation_group("IT review") == "it-leadership"  # the reminders' group
+
+
+def test_an_unknown_step_escalation_group_is_reported_with_its_line() -> None:
+    text = EXAMPLE.read_text().replace(
+        "step: {name: Finance, group: finance, stage: 3, mode: all}",
+        "step: {name: Finance, group: finance, stage: 3, mode: all, escalate_to: cfo}",
+    )
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "escalate_to: cfo" in t)
+    assert f"line {line}: rules[5].step.escalate_to: no group called 'cfo'" in _problems(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("step_sla_hours: 48", "step_sla_hours: 0", "digest.step_sla_hours"),
+        ("grace_hours: 12", "grace_hours: 500", "digest.grace_hours"),
+    ],
+)
+def test_digest_limits_are_checked(old: str, new: str, field: str) -> None:
+    text = EXAMPLE.read_text().replace(old, new)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if new in t)
+    assert f"line {line}: {field}:" in _problems(text)

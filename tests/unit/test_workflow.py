@@ -14,6 +14,7 @@ from bot.model import (
     Channel,
     Delegation,
     PurchaseRequest,
+    Recurrence,
     RequestStatus,
     StepMode,
     StepStatus,
@@ -309,6 +310,12 @@ def _take(action: Action, request: PurchaseRequest, actor: str) -> None:
             workflow.record_po(request, po_number="PO-1", purchasers=PURCHASERS, **common)
         case A.MARK_RECEIVED:
             workflow.mark_received(request, purchasers=PURCHASERS, **common)
+        case A.RENEW:  # offered only once a renewal is announced: none is here
+            workflow.renewal_requested(
+                request, purchasers=PURCHASERS, renewal_number="PR-2000", renews_on=None, **common
+            )
+        case A.LET_LAPSE:
+            workflow.let_lapse(request, purchasers=PURCHASERS, renews_on=None, **common)
 
 
 @pytest.mark.parametrize(("state", "viewer"), VIEWER_ROWS)
@@ -990,3 +997,82 @@ def test_allowed_actions_of_a_request_made_by_someone_who_is_also_in_procurement
     assert workflow.allowed_actions(request, REQUESTER, now=NOW, purchasers=[REQUESTER]) == [
         A.RECORD_PO
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders and renewals
+
+RENEWS = TODAY + timedelta(days=20)
+
+
+@pytest.mark.parametrize("state", [S.APPROVED, S.ORDERED, S.RECEIVED])
+def test_an_announced_renewal_offers_renew_and_let_lapse_to_owner_and_procurement(
+    state: RequestStatus,
+) -> None:
+    request = request_in(state)
+    for viewer in (REQUESTER, PAUL):
+        offered = workflow.allowed_actions(
+            request, viewer, now=NOW, purchasers=PURCHASERS, renewal_due=True
+        )
+        assert offered[-2:] == [A.RENEW, A.LET_LAPSE]
+    for viewer in (INES, STRANGER):
+        offered = workflow.allowed_actions(
+            request, viewer, now=NOW, purchasers=PURCHASERS, renewal_due=True
+        )
+        assert A.RENEW not in offered
+
+
+def test_renewal_actions_need_a_running_subscription() -> None:
+    one_off = request_in(S.APPROVED)
+    one_off.recurrence = Recurrence.ONE_OFF
+    assert A.RENEW not in workflow.allowed_actions(
+        one_off, REQUESTER, now=NOW, purchasers=PURCHASERS, renewal_due=True
+    )
+    with pytest.raises(IllegalTransition, match="not a running subscription"):
+        workflow.let_lapse(
+            one_off, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
+        )
+    pending = request_in(S.PENDING)
+    assert A.RENEW not in workflow.allowed_actions(
+        pending, REQUESTER, now=NOW, purchasers=PURCHASERS, renewal_due=True
+    )
+
+
+def test_let_lapse_and_renew_record_who_chose() -> None:
+    request = request_in(S.APPROVED)
+    with pytest.raises(NotAllowed, match="or procurement can let lapse"):
+        workflow.let_lapse(
+            request, actor=INES, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
+        )
+    workflow.let_lapse(
+        request, actor=PAUL, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
+    )
+    event = request.pending_events[-1]
+    assert (event.action, event.actor, event.comment) == (
+        "LetLapse",
+        PAUL,
+        f"Not renewed on {RENEWS.isoformat()}",
+    )
+    assert request.status is S.APPROVED  # the purchase itself stands
+    renewed = request_in(S.ORDERED)
+    workflow.renewal_requested(
+        renewed,
+        actor=REQUESTER,
+        purchasers=PURCHASERS,
+        renewal_number="PR-1042",
+        now=NOW,
+        channel=CH,
+        renews_on=RENEWS,
+    )
+    assert renewed.pending_events[-1].comment == "Renewed by PR-1042"
+
+
+def test_remind_marks_the_step_and_names_who_is_left() -> None:
+    request = request_in(S.PENDING)  # IT review: INES approved, OMAR has not
+    waiting = workflow.remind(request, step_name="IT review", now=NOW)
+    assert waiting == [OMAR]
+    step = request.step("IT review")
+    assert step is not None and step.reminded_at == NOW
+    event = request.pending_events[-1]
+    assert (event.action, event.actor, event.step) == ("Reminded", "policy", "IT review")
+    assert workflow.remind(request_in(S.APPROVED), step_name="IT review", now=NOW) == []
