@@ -28,6 +28,7 @@ from adapters.teams.references import is_personal, reference_of
 from adapters.teams.render import (
     cancel_confirmation,
     card_text,
+    channel_text,
     form_values,
     help_text,
     intake_card,
@@ -132,6 +133,10 @@ class TeamsBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Typed commands, and Action.Submit clicks (a message whose value is the data)."""
         context = turn_context
+        if not is_personal(context.activity):
+            # In a team the bot only posts the digest: requests are not for a whole channel.
+            await self._say(context, channel_text(context.activity.conversation.id))
+            return
         try:
             person = await self.person(context)
             value = context.activity.value
@@ -202,7 +207,11 @@ class TeamsBot(TeamsActivityHandler):
             )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        """The app was installed for someone: remember how to reach them, and say hello."""
+        """The app was installed for someone: remember how to reach them, and say hello; in
+        a team, say how to have the digest posted there."""
+        if not is_personal(turn_context.activity):
+            await self._say(turn_context, channel_text(turn_context.activity.conversation.id))
+            return
         try:
             await self.person(turn_context)
         except DomainError as error:

@@ -289,6 +289,18 @@ def help_text() -> str:
     )
 
 
+def channel_text(conversation_id: str) -> str:
+    """What the bot says in a team's channel: what it does there, and the id the policy
+    needs to post the weekly digest in this channel."""
+    channel = conversation_id.split(";", 1)[0]  # a thread's id ends in ;messageid=...
+    return (
+        "In a team I only post the weekly procurement digest. To ask for something, open "
+        f"a personal chat with procurebot and type `{ids.BUY}`.\n\n"
+        f'To get the digest in this channel, set `digest.teams_channel: "{channel}"` in '
+        "the purchasing policy."
+    )
+
+
 # --------------------------------------------------------------------------- the intake form
 
 _CATEGORY_CHOICES = [{"title": c.label, "value": c.value} for c in Category]
