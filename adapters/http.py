@@ -17,6 +17,7 @@ from adapters.slack.app import SlackBot
 from adapters.slack.digest import SlackChannelPublisher
 from adapters.slack.notifier import SlackNotifier
 from adapters.teams.app import TeamsBot
+from adapters.teams.digest import TeamsChannelPublisher
 from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
 from bot.model import Person
@@ -31,6 +32,7 @@ CORE: web.AppKey[Core] = web.AppKey("core", Core)
 DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 SLACK: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
 TEAMS: web.AppKey[TeamsBot] = web.AppKey("teams", TeamsBot)
+PUBLISHERS: web.AppKey[list[ChannelPublisher]] = web.AppKey("publishers", list)
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -48,6 +50,32 @@ def teams_adapter(settings: Settings) -> CloudAdapter:
         APP_TENANTID=settings.microsoft_app_tenant_id,
     )
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+
+
+def digest_publishers(
+    core: Core, *, client: AsyncWebClient | None, adapter: CloudAdapter
+) -> list[ChannelPublisher]:
+    """Where the digest goes: Slack when it is configured; Teams when the bot is registered
+    (MICROSOFT_APP_ID) or the policy names a Teams channel."""
+    settings = core.settings
+    publishers: list[ChannelPublisher] = []
+    if client is not None:
+        publishers.append(SlackChannelPublisher(client=client))
+    if settings.microsoft_app_id or core.policy.digest.teams_channel:
+        publishers.append(
+            TeamsChannelPublisher(
+                adapter=adapter,
+                app_id=settings.microsoft_app_id,
+                service_url=settings.teams_service_url,
+                tenant_id=settings.microsoft_app_tenant_id,
+            )
+        )
+        if core.policy.digest.teams_channel and not settings.microsoft_app_tenant_id:
+            log.warning(
+                "digest.teams_channel is set but MICROSOFT_APP_TENANT_ID is not: the digest "
+                "cannot be posted in Teams until it is."
+            )
+    return publishers
 
 
 def create_app(core: Core, *, background: bool = True) -> web.Application:
@@ -113,10 +141,9 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
+    publishers = digest_publishers(core, client=client, adapter=adapter)
+    app[PUBLISHERS] = publishers
     if background:
-        publishers: list[ChannelPublisher] = (
-            [SlackChannelPublisher(client=client)] if client else []
-        )
         scheduler = Scheduler(
             service=core.service,
             uow=core.uow,

@@ -60,8 +60,9 @@ def digest(
     sent = asyncio.run(_send(core, report))
     if not sent:
         typer.echo(
-            "Nothing sent: set digest.slack_channel or digest.recipients in the policy, and "
-            "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN).",
+            "Nothing sent: set digest.slack_channel, digest.teams_channel or "
+            "digest.recipients in the policy, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
+            "(or SLACK_APP_TOKEN) for Slack, MICROSOFT_APP_ID for Teams.",
             err=True,
         )
         raise typer.Exit(1)
@@ -69,18 +70,15 @@ def digest(
 
 
 async def _send(core: object, report: object) -> list[str]:
-    from adapters.http import slack_client
-    from adapters.slack.digest import SlackChannelPublisher
+    from adapters.http import digest_publishers, slack_client, teams_adapter
     from bot.bootstrap import Core
     from bot.chart import spend_chart
     from bot.digest import Digest
-    from bot.ports import ChannelPublisher
     from bot.scheduler import publish_digest
 
     assert isinstance(core, Core) and isinstance(report, Digest)
-    publishers: list[ChannelPublisher] = []
-    if core.settings.slack_enabled:
-        publishers.append(SlackChannelPublisher(client=slack_client(core.settings)))
+    client = slack_client(core.settings) if core.settings.slack_enabled else None
+    publishers = digest_publishers(core, client=client, adapter=teams_adapter(core.settings))
     if not publishers:
         return []
     chart = spend_chart(report.weekly, currency=report.currency, timezone=report.timezone)

@@ -37,6 +37,7 @@ from bot.model import (
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_TEAMS_CHANNEL = re.compile(r"19:[^\s@;/]+@thread\.(tacv2|skype|v2)")
 
 
 def _email(value: str) -> str:
@@ -148,6 +149,18 @@ class Digest(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use a name like Europe/Paris") from None
+        return value
+
+    @field_validator("teams_channel")
+    @classmethod
+    def _teams_channel(cls, value: str | None) -> str | None:
+        # A channel's display name or its web link would be accepted by nothing in Teams.
+        if value is not None and not _TEAMS_CHANNEL.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a Teams channel id; use the channel's conversation id, "
+                'e.g. "19:abc123@thread.tacv2" (in the link from "Get link to channel", '
+                "between /channel/ and the next /, with %3a as : and %40 as @)"
+            )
         return value
 
 

@@ -54,19 +54,30 @@ async def publish_digest(
     sent: list[str] | None = None,
 ) -> list[str]:
     """Post the digest to each platform's channel with the chart in its thread, and DM the
-    listed people; returns (and appends to `sent` as it goes) where it went."""
+    listed people; returns (and appends to `sent` as it goes) where it went.
+
+    A channel that fails does not keep the digest from the other channel and the people;
+    its error is raised at the end (at once when nothing went out, so the slot can be
+    given back)."""
     settings = service.policy.digest
     channels = {"slack": settings.slack_channel, "teams": settings.teams_channel}
     sent = [] if sent is None else sent
+    failures: list[DeliveryDeferred | RecipientUnreachable] = []
     for publisher in publishers:
         channel = channels.get(publisher.platform)
         if not channel:
             continue
-        thread = await publisher.post(channel=channel, view=digest)
-        sent.append(f"{publisher.platform}:{channel}")
-        await publisher.attach(
-            channel=channel, thread=thread, data=chart, filename=CHART_NAME, title=digest.title
-        )
+        try:
+            thread = await publisher.post(channel=channel, view=digest)
+            sent.append(f"{publisher.platform}:{channel}")
+            await publisher.attach(
+                channel=channel, thread=thread, data=chart, filename=CHART_NAME, title=digest.title
+            )
+        except (DeliveryDeferred, RecipientUnreachable) as error:
+            log.warning("digest not posted in %s:%s: %s", publisher.platform, channel, error)
+            failures.append(error)
+    if failures and not sent:
+        raise failures[0]
     for email in settings.recipients:
         person = await asyncio.to_thread(service.person, email)
         preferred = person.preferred_channel.value if person.preferred_channel else None
@@ -80,6 +91,8 @@ async def publish_digest(
             log.warning("digest not sent to %s: %s", email, error)
             continue
         sent.append(email)
+    if failures:
+        raise failures[0]
     return sent
 
 

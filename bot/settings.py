@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr = Field(default=SecretStr(""), alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="MultiTenant", alias="MICROSOFT_APP_TYPE")
+    # Where the bot starts a conversation in a Teams channel (the weekly digest); Microsoft's
+    # global address for the public cloud. Tests point it at a local fake connector.
+    teams_service_url: str = Field(
+        default="https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
+    )
 
     @property
     def slack_enabled(self) -> bool:

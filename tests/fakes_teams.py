@@ -59,6 +59,15 @@ class Posted:
                 return dict(attachment["content"])
         return None
 
+    @property
+    def images(self) -> list[dict[str, Any]]:
+        """The inline images the message carries (attachments with an image/* type)."""
+        return [
+            a
+            for a in self.activity.get("attachments") or []
+            if str(a.get("contentType", "")).startswith("image/")
+        ]
+
     def shows(self, text: str) -> bool:
         """Whether the message (text or card) contains `text`."""
         return text in self.text or text in json.dumps(self.card or {}, ensure_ascii=False)
@@ -91,6 +100,7 @@ class FakeTeams:
     async def start(self) -> str:
         """Serve the connector on a free port; returns its URL (the serviceUrl)."""
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{reply_to}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
@@ -125,6 +135,18 @@ class FakeTeams:
         self.chats.setdefault(user.conversation_id, [])
         return user
 
+    def add_channel(self, channel_id: str) -> None:
+        """A channel of a team the bot was added to (its conversation id, '19:…@thread.tacv2')."""
+        self.chats.setdefault(channel_id, [])
+
+    def channel(self, channel_id: str) -> list[Posted]:
+        """The threads the bot started in a channel (their first message), oldest first."""
+        return [p for p in self.chats[channel_id] if p.reply_to is None]
+
+    def replies(self, channel_id: str, thread: Posted) -> list[Posted]:
+        """The replies in a channel thread, oldest first."""
+        return [p for p in self.chats[channel_id] if p.reply_to == thread.id]
+
     def user(self, email: str) -> TeamsUser:
         """The Teams user with this email."""
         found = [u for u in self.users.values() if u.email == email]
@@ -156,6 +178,27 @@ class FakeTeams:
                 )
         return None
 
+    async def _create(self, request: web.Request) -> web.Response:
+        """Create a conversation: in Teams, with channelData.channel, a new channel thread."""
+        body = await request.json()
+        self.calls.append(("POST", request.path, body))
+        failed = self._fault("POST")
+        if failed is not None:
+            return failed
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+        tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if not body.get("isGroup") or channel not in self.chats or tenant != TENANT:
+            # What Teams says when the bot is not in the team (or the id is wrong).
+            return web.json_response({"error": {"code": "BotNotInConversationRoster"}}, status=403)
+        posted = Posted(
+            id=f"1{next(self._ids):012d}", conversation_id=channel, activity=body["activity"]
+        )
+        self.chats[channel].append(posted)
+        thread = f"{channel};messageid={posted.id}"
+        return web.json_response(
+            {"id": thread, "activityId": posted.id, "serviceUrl": self.service_url}, status=201
+        )
+
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append(("POST", request.path, body))
@@ -163,13 +206,16 @@ class FakeTeams:
         if failed is not None:
             return failed
         cid = request.match_info["cid"]
+        reply_to = request.match_info.get("reply_to")
+        if ";messageid=" in cid:  # a channel thread: the message is a reply in it
+            cid, _, reply_to = cid.partition(";messageid=")
         if cid not in self.chats:
             return web.json_response({"error": {"code": "ConversationNotFound"}}, status=404)
         posted = Posted(
             id=f"1{next(self._ids):012d}",
             conversation_id=cid,
             activity=body,
-            reply_to=request.match_info.get("reply_to"),
+            reply_to=reply_to,
         )
         self.chats[cid].append(posted)
         return web.json_response({"id": posted.id}, status=201)

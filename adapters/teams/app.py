@@ -28,6 +28,7 @@ from adapters.teams.references import is_personal, reference_of
 from adapters.teams.render import (
     cancel_confirmation,
     card_text,
+    channel_text,
     form_values,
     help_text,
     intake_card,
@@ -46,6 +47,8 @@ from bot.workflow import Action
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_INTAKE_TITLE = "New purchase request"
+_RENEWAL_TITLE = "Renew a subscription"
 _EMPTY_REASON = {
     Action.REJECT: "Write why you reject it first.",
     Action.ASK: "Write your question first.",
@@ -130,6 +133,10 @@ class TeamsBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Typed commands, and Action.Submit clicks (a message whose value is the data)."""
         context = turn_context
+        if not is_personal(context.activity):
+            # In a team the bot only posts the digest: requests are not for a whole channel.
+            await self._say(context, channel_text(context.activity.conversation.id))
+            return
         try:
             person = await self.person(context)
             value = context.activity.value
@@ -200,7 +207,11 @@ class TeamsBot(TeamsActivityHandler):
             )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        """The app was installed for someone: remember how to reach them, and say hello."""
+        """The app was installed for someone: remember how to reach them, and say hello; in
+        a team, say how to have the digest posted there."""
+        if not is_personal(turn_context.activity):
+            await self._say(turn_context, channel_text(turn_context.activity.conversation.id))
+            return
         try:
             await self.person(turn_context)
         except DomainError as error:
@@ -305,6 +316,8 @@ class TeamsBot(TeamsActivityHandler):
         try:
             if action is Action.EDIT:
                 return await self._edit_form(person, request_id)
+            if action is Action.RENEW:
+                return await self._renewal_form(person, request_id)
             if action in ACTIONS_WITH_FORM:
                 text = str(data.get(ids.reason_input(action)) or "").strip()
                 if not text:
@@ -347,6 +360,8 @@ class TeamsBot(TeamsActivityHandler):
             return await self._run(self.service.approve, step=step, **common)
         if action is Action.CANCEL:
             return await self._run(self.service.cancel, **common)
+        if action is Action.LET_LAPSE:
+            return await self._run(self.service.let_lapse, **common)
         return await self._run(self.service.mark_received, **common)
 
     async def _current_card(
@@ -369,7 +384,14 @@ class TeamsBot(TeamsActivityHandler):
     async def _intake_submit(self, person: Person, data: dict[str, Any], key: str) -> dict:
         values = form_values(data)
         vendors = await self._run(self.service.known_vendors)
-        form = _FormAgain(values, self.service.policy.currencies, vendors)
+        renews = _request_id(data.get(ids.RENEWS))
+        form = _FormAgain(
+            values,
+            self.service.policy.currencies,
+            vendors,
+            data={ids.RENEWS: renews} if renews else None,
+            title=_RENEWAL_TITLE if renews else _INTAKE_TITLE,
+        )
         try:
             draft = intake.parse_form(
                 values, currencies=self.service.policy.currencies, today=self._today(person)
@@ -378,7 +400,7 @@ class TeamsBot(TeamsActivityHandler):
             return form.card(errors=invalid.fields, confirmed=bool(data.get(ids.CONFIRMED)))
         try:
             if not data.get(ids.CONFIRMED):
-                notice = await self._preview_notice(person, draft)
+                notice = await self._preview_notice(person, draft, renews=renews)
                 if notice:
                     return form.card(notice=f"ℹ️ {notice}", confirmed=True, submit="Submit anyway")
             request = await self._run(
@@ -387,22 +409,30 @@ class TeamsBot(TeamsActivityHandler):
                 draft=draft,
                 channel=Channel.TEAMS,
                 idempotency_key=key,
+                renews=renews,
             )
         except DomainError as error:
             return form.card(errors={intake.field_for(error): str(error)}, confirmed=True)
         self._on_change()
+        if renews:
+            # The form replaced the renewal card: show that card again, now without its
+            # buttons; the new request's own card arrives in the chat as any request's does.
+            return await self._current_card(renews, person)
         card = await self._run(self.service.card_for, request_id=request.id, viewer=person.email)
         return note_card(
             f"{card.number} · {card.title} is in: {card.status_text}. "
             "I'll tell you here at each step."
         )
 
-    async def _preview_notice(self, person: Person, draft: RequestDraft) -> str | None:
+    async def _preview_notice(
+        self, person: Person, draft: RequestDraft, *, renews: int | None = None
+    ) -> str | None:
         """What the requester should read before the request is saved (existing purchases,
         an overrun of the budget), or None to submit at once."""
         try:
             preview = await asyncio.wait_for(
-                self._run(self.service.preview, requester=person.email, draft=draft), 1.0
+                self._run(self.service.preview, requester=person.email, draft=draft, renews=renews),
+                1.0,
             )
         except TimeoutError:
             return None  # a slow database must not cost the requester their form
@@ -425,6 +455,21 @@ class TeamsBot(TeamsActivityHandler):
             title=f"Edit {request.number}",
             submit="Resubmit",
             notice=f"“{question.text}”" if question else None,
+        )
+
+    async def _renewal_form(self, person: Person, request_id: int) -> dict[str, Any]:
+        """Renew: the request form prefilled from the subscription, remembering what it
+        renews (refused, with the reason, to anyone but its owner and procurement)."""
+        draft = await self._run(
+            self.service.renewal_draft, request_id=request_id, actor=person.email
+        )
+        vendors = await self._run(self.service.known_vendors)
+        return intake_card(
+            values=intake.draft_values(draft),
+            currencies=self.service.policy.currencies,
+            vendors=vendors,
+            data={ids.RENEWS: request_id},
+            title=_RENEWAL_TITLE,
         )
 
     async def _edit_submit(self, person: Person, data: dict[str, Any], key: str) -> dict:
@@ -476,7 +521,7 @@ class _FormAgain:
         *,
         verb: str = ids.INTAKE_SUBMIT,
         data: dict[str, Any] | None = None,
-        title: str = "New purchase request",
+        title: str = _INTAKE_TITLE,
         submit: str = "Submit",
     ) -> None:
         self._values = values
@@ -507,6 +552,15 @@ class _FormAgain:
             title=self._title,
             submit=submit or self._submit,
         )
+
+
+def _request_id(value: object) -> int | None:
+    """A request id carried in a form's data, or None (absent or not a number)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if number > 0 else None
 
 
 def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:

@@ -18,6 +18,7 @@ KIND = "pb"  # which of our buttons: a domain action's value or one of the verbs
 REQUEST = "r"  # request id
 STEP = "s"  # the step the clicker would decide
 CONFIRMED = "confirmed"  # the requester saw the vendor-history notice and submits anyway
+RENEWS = "renews"  # on the intake form opened by Renew: the request id it renews
 
 # Verbs that are not domain actions.
 INTAKE_SUBMIT = "intake_submit"

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # 403: the app was uninstalled or the user blocked the bot; 404: the conversation is gone.
 _GONE = {403, 404}
-_TRANSPORT_ERRORS = (ClientRequestError, aiohttp.ClientError, TimeoutError, OSError)
+TRANSPORT_ERRORS = (ClientRequestError, aiohttp.ClientError, TimeoutError, OSError)
 
 Call = Callable[[ConnectorClient, ConversationReference], Awaitable[Any]]
 
@@ -105,31 +105,40 @@ class TeamsNotifier:
             log.warning("teams: card %s/%s not updated: %s", ref.conversation, ref.message_id, gone)
 
     async def _call(self, reference: ConversationReference, call: Call) -> Any:
-        """Run `call` with a connector for the reference's service URL, turning its failures
-        into the outbox's two kinds of failure."""
-        outcome: dict[str, Any] = {}
+        return await call_connector(
+            adapter=self._adapter, app_id=self._app_id, reference=reference, call=call
+        )
 
-        async def logic(context: TurnContext) -> None:
-            connector = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
-            # Caught here and raised below: the adapter's turn error handler would swallow it.
-            try:
-                outcome["value"] = await call(connector, reference)
-            except (HttpOperationError, *_TRANSPORT_ERRORS) as error:
-                outcome["error"] = error
 
+async def call_connector(
+    *, adapter: CloudAdapter, app_id: str, reference: ConversationReference, call: Call
+) -> Any:
+    """Run `call` with a connector for the reference's service URL, turning its failures
+    into the outbox's two kinds of failure."""
+    outcome: dict[str, Any] = {}
+
+    async def logic(context: TurnContext) -> None:
+        connector = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+        # Caught here and raised below: the adapter's turn error handler would swallow it.
         try:
-            await self._adapter.continue_conversation(reference, logic, self._app_id)
-        except _TRANSPORT_ERRORS as unreachable:  # e.g. no token from Microsoft Entra ID
-            raise DeliveryDeferred(f"Teams unreachable: {unreachable!r}") from None
-        failure = outcome.get("error")
-        if isinstance(failure, HttpOperationError):
-            raise _translate(failure) from None
-        if failure is not None:
-            raise DeliveryDeferred(f"Teams unreachable: {failure!r}") from None
-        return outcome.get("value")
+            outcome["value"] = await call(connector, reference)
+        except (HttpOperationError, *TRANSPORT_ERRORS) as error:
+            outcome["error"] = error
+
+    try:
+        await adapter.continue_conversation(reference, logic, app_id)
+    except TRANSPORT_ERRORS as unreachable:  # e.g. no token from Microsoft Entra ID
+        raise DeliveryDeferred(f"Teams unreachable: {unreachable!r}") from None
+    failure = outcome.get("error")
+    if isinstance(failure, HttpOperationError):
+        raise translate(failure) from None
+    if failure is not None:
+        raise DeliveryDeferred(f"Teams unreachable: {failure!r}") from None
+    return outcome.get("value")
 
 
-def _translate(error: HttpOperationError) -> Exception:
+def translate(error: HttpOperationError) -> Exception:
+    """The outbox's kind of failure for an error answer of the connector."""
     response = error.response
     status = getattr(response, "status_code", 0) or 0
     if status == 429:

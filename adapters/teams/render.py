@@ -46,6 +46,15 @@ _FORM_PROMPTS = {
     Action.RECORD_PO: ("Purchase order number for {number}", "e.g. PO-2026-0042", "Record", False),
 }
 
+# Actions confirmed with one more click: (the question, the button that does it).
+_CONFIRMS = {
+    Action.CANCEL: ("Cancel {number}? Its approvers will be told.", "Cancel it"),
+    Action.LET_LAPSE: (
+        "Let {number} lapse? It won't be renewed; its owner will be told.",
+        "Let it lapse",
+    ),
+}
+
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict:
     card: dict[str, Any] = {
@@ -147,17 +156,17 @@ def _button(action: CardAction, *, number: str) -> dict[str, Any]:
                 "actions": [_execute(send, data, style=style)],
             },
         }
-    if action.action is Action.CANCEL:
-        # Cancelling cannot be undone: one more click, as in Slack's confirm dialog.
+    confirm = _CONFIRMS.get(action.action)
+    if confirm is not None:
+        # Neither can be undone: one more click, as in Slack's confirm dialog.
+        question, button = confirm
         return {
             "type": "Action.ShowCard",
             "title": action.label,
             "card": {
                 "type": "AdaptiveCard",
-                "body": [_text(f"Cancel {number}? Its approvers will be told.")],
-                "actions": [
-                    _execute("Cancel it", data, style="destructive", associated_inputs="none")
-                ],
+                "body": [_text(question.format(number=number))],
+                "actions": [_execute(button, data, style="destructive", associated_inputs="none")],
             },
         }
     return _execute(action.label, data, style=style, associated_inputs="none")
@@ -277,6 +286,18 @@ def help_text() -> str:
         f"- `{ids.STATUS} PR-1042` shows one request\n"
         f"- `{ids.CANCEL} PR-1042` withdraws a request that is not yet approved\n\n"
         "Approvers get a card in this chat with Approve, Reject and Ask a question."
+    )
+
+
+def channel_text(conversation_id: str) -> str:
+    """What the bot says in a team's channel: what it does there, and the id the policy
+    needs to post the weekly digest in this channel."""
+    channel = conversation_id.split(";", 1)[0]  # a thread's id ends in ;messageid=...
+    return (
+        "In a team I only post the weekly procurement digest. To ask for something, open "
+        f"a personal chat with procurebot and type `{ids.BUY}`.\n\n"
+        f'To get the digest in this channel, set `digest.teams_channel: "{channel}"` in '
+        "the purchasing policy."
     )
 
 

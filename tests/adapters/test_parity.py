@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +19,13 @@ from bot.cards import Card, build_card
 from bot.model import RequestStatus
 from bot.workflow import Action
 from tests.fakes_teams import walk_actions
-from tests.unit.builders import DELEGATIONS, NOW, PURCHASERS, VIEWERS, request_in
+from tests.unit.builders import DELEGATIONS, NOW, PURCHASERS, TODAY, VIEWERS, request_in
+
+# No renewal announced, or one announced and waiting for a choice (Renew / Let lapse).
+RENEWALS: list[date | None] = [None, TODAY + timedelta(days=20)]
 
 
-def card(state: RequestStatus, viewer: str) -> Card:
+def card(state: RequestStatus, viewer: str, renewal_due: date | None = None) -> Card:
     request = request_in(state)
     return build_card(
         request=request,
@@ -30,6 +34,7 @@ def card(state: RequestStatus, viewer: str) -> Card:
         delegations=DELEGATIONS,
         purchasers=PURCHASERS,
         events=[],
+        renewal_due=renewal_due,
     )
 
 
@@ -74,10 +79,13 @@ def teams_text(rendered: dict[str, Any]) -> str:
     return re.sub(r"\\(.)", r"\1", str(rendered))
 
 
+@pytest.mark.parametrize("renewal_due", RENEWALS, ids=["", "renewal due"])
 @pytest.mark.parametrize("viewer", list(VIEWERS.values()), ids=list(VIEWERS))
 @pytest.mark.parametrize("state", list(RequestStatus))
-def test_both_channels_offer_the_same_actions_and_facts(state: RequestStatus, viewer: str) -> None:
-    neutral = card(state, viewer)
+def test_both_channels_offer_the_same_actions_and_facts(
+    state: RequestStatus, viewer: str, renewal_due: date | None
+) -> None:
+    neutral = card(state, viewer, renewal_due)
     slack = slack_card(neutral)
     teams = teams_card(neutral)
 
@@ -105,9 +113,8 @@ def json_target(value: str) -> tuple[int, str | None]:
 
 
 def test_every_viewer_role_and_state_is_covered() -> None:
-    roles = {card(s, v).viewer_role for s in RequestStatus for v in VIEWERS.values()}
+    cards = [card(s, v, r) for s in RequestStatus for v in VIEWERS.values() for r in RENEWALS]
+    roles = {c.viewer_role for c in cards}
     assert roles == {"requester", "approver", "purchaser", "observer"}
-    offered = {
-        a.action for s in RequestStatus for v in VIEWERS.values() for a in card(s, v).actions
-    }
+    offered = {a.action for c in cards for a in c.actions}
     assert offered == set(Action)

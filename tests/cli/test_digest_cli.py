@@ -19,6 +19,7 @@ from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory
 from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
 from tests.fakes import EXAMPLE_POLICY, example_policy
+from tests.fakes_teams import TENANT, FakeTeams
 from tests.seed import END, seed
 
 runner = CliRunner()
@@ -104,3 +105,48 @@ async def test_send_posts_to_the_channel_with_the_chart(seeded: str) -> None:
         assert len(workspace.files) == 1
     finally:
         await api.cleanup()
+
+
+async def test_send_posts_to_the_teams_channel_with_the_chart(seeded: str, tmp_path: Path) -> None:
+    fake_teams = FakeTeams()
+    await fake_teams.start()
+    try:
+        await _send_to_teams(fake_teams, tmp_path)
+    finally:
+        await fake_teams.close()
+
+
+async def _send_to_teams(fake_teams: FakeTeams, tmp_path: Path) -> None:
+    import yaml
+
+    channel = "19:itleadership0001@thread.tacv2"
+    fake_teams.add_channel(channel)
+    data = yaml.safe_load(Path(EXAMPLE_POLICY).read_text())
+    data["digest"].update(slack_channel=None, teams_channel=channel, recipients=[])
+    policy = tmp_path / "policy.yml"
+    policy.write_text(yaml.safe_dump(data))
+    env = {
+        **os.environ,
+        "PROCUREBOT_POLICY": str(policy),
+        "TEAMS_SERVICE_URL": fake_teams.service_url,
+        "MICROSOFT_APP_TENANT_ID": TENANT,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "digest",
+        "--send",
+        "--end",
+        END.isoformat(),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert f"Digest sent to teams:{channel}." in out.decode()
+    [thread] = fake_teams.channel(channel)
+    assert thread.activity["summary"].endswith("$6,900.00 approved spend")
+    [chart] = fake_teams.replies(channel, thread)
+    assert chart.images[0]["contentUrl"].startswith("data:image/png;base64,iVBOR")

@@ -38,7 +38,7 @@ def test_package_holds_the_manifest_with_the_app_id_and_both_icons(tmp_path: Pat
     assert manifest["id"] == APP_ID
     assert manifest["manifestVersion"] >= "1.16"
     [bot] = manifest["bots"]
-    assert bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
+    assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team"]
     commands = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert commands == ["buy", "status", "list", "help"]
     assert manifest["validDomains"] == ["bot.acme.example"]

@@ -137,3 +137,32 @@ async def test_a_process_without_a_chat_platform_leaves_the_slot(
     assert await mute.run_digest() is False
     able, publisher = make(uow_factory, clock, "a")
     assert await able.run_digest() is True and len(publisher.posts) == 1
+
+
+async def test_one_failed_channel_does_not_keep_the_digest_from_the_other(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    policy = example_policy()
+    policy = policy.model_copy(
+        update={
+            "digest": policy.digest.model_copy(update={"teams_channel": "19:leaders@thread.tacv2"})
+        }
+    )
+    clock = FixedClock(END + timedelta(minutes=1))
+    slack, teams = FakePublisher("slack"), FakePublisher("teams")
+    slack.fail_post = DeliveryDeferred("Slack answered 503")
+    scheduler = Scheduler(
+        service=Procurement(uow=uow_factory, policy=policy, clock=clock),
+        uow=uow_factory,
+        publishers=[slack, teams],
+        clock=clock,
+        instance="a",
+    )
+    with pytest.raises(DeliveryDeferred, match="503"):
+        await scheduler.run_digest()
+    assert [c for c, _ in teams.posts] == ["19:leaders@thread.tacv2"] and len(teams.files) == 1
+    assert slack.dms == [CIO]  # the CIO never chose a platform: the first one
+    # Teams has it: the slot stays taken, so Teams never gets it twice.
+    slack.fail_post = None
+    assert await scheduler.run_digest() is False
+    assert len(teams.posts) == 1 and slack.posts == []

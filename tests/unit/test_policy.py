@@ -618,3 +618,31 @@ def test_digest_limits_are_checked(old: str, new: str, field: str) -> None:
     text = EXAMPLE.read_text().replace(old, new)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if new in t)
     assert f"line {line}: {field}:" in _problems(text)
+
+
+@pytest.mark.parametrize(
+    "channel",
+    ["General", "https://teams.microsoft.com/l/channel/19%3aabc%40thread.tacv2/General", "19:abc"],
+)
+def test_the_teams_channel_must_be_a_conversation_id(channel: str) -> None:
+    text = edit(
+        SMALL_POLICY,
+        "  timezone: Europe/Paris\n",
+        f'  timezone: Europe/Paris\n  teams_channel: "{channel}"\n',
+    )
+    problem = _one_problem(text)
+    assert problem.startswith(
+        f"line 46: digest.teams_channel: '{channel}' is not a Teams channel id"
+    )
+    assert '"19:abc123@thread.tacv2"' in problem and "Get link to channel" in problem
+
+
+def test_a_teams_channel_id_is_accepted() -> None:
+    text = edit(
+        SMALL_POLICY,
+        "  timezone: Europe/Paris\n",
+        '  timezone: Europe/Paris\n  teams_channel: "19:a1B2-c3_d4@thread.tacv2"\n',
+    )
+    assert policy_module.parse(text, source="p.yml").digest.teams_channel == (
+        "19:a1B2-c3_d4@thread.tacv2"
+    )

@@ -214,3 +214,44 @@ def test_small_cards() -> None:
     assert "PR-1001" in json.dumps(listed)
     assert list_card([], empty="Nothing yet.") == note_card("Nothing yet.")
     assert "`status PR-1042`" in help_text()
+
+
+def test_renewal_card_offers_renew_and_a_confirmed_let_lapse() -> None:
+    from datetime import date
+
+    from bot.cards import build_card
+    from bot.model import RequestStatus
+    from tests.adapters.slack.test_render import request_in
+    from tests.fakes import PROCUREMENT, example_policy
+
+    request = request_in("pending")
+    request.status = RequestStatus.APPROVED
+
+    def card_of(viewer: str) -> dict[str, Any]:
+        return render_card(
+            build_card(
+                request=request,
+                viewer=viewer,
+                now=START,
+                purchasers=example_policy().purchasers,
+                renewal_due=date(2026, 12, 30),
+            )
+        )
+
+    rendered = card_of(REQUESTER)
+    valid_card(rendered)
+    check("card_renewal_rita.req", rendered)
+    assert [a["title"] for a in rendered["actions"]] == ["Renew", "Let lapse"]
+    renew = find_action(rendered, "Renew")
+    assert renew["style"] == "positive"
+    assert parse_action_data(renew["data"]) == (Action.RENEW, 1, None)
+    lapse = rendered["actions"][1]
+    assert lapse["type"] == "Action.ShowCard"
+    confirm = find_action(rendered, "Let lapse")
+    assert confirm["title"] == "Let it lapse" and confirm["style"] == "destructive"
+    assert parse_action_data(confirm["data"]) == (Action.LET_LAPSE, 1, None)
+    assert "Renews on Wed 30 Dec 2026: renew it or let it lapse." in json.dumps(
+        rendered, ensure_ascii=False
+    )
+    assert "renew" in [a["verb"] for a in walk_actions(card_of(PROCUREMENT)) if "verb" in a]
+    assert "actions" not in card_of(IT[0])
