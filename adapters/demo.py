@@ -19,11 +19,15 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from adapters.http import create_app
+from adapters.http import create_app, slack_client
+from adapters.slack.digest import SlackChannelPublisher
 from adapters.slack.workspace import SlackSender, Workspace, attach_sender, start_workspace
 from bot import demo_seed
 from bot.bootstrap import Core, build_core
+from bot.chart import spend_chart
+from bot.digest import build_digest
 from bot.policy import Policy
+from bot.scheduler import publish_digest
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -140,6 +144,7 @@ async def start_demo(
     bot_url = f"http://{bot_host}:{bot_port}/slack/events"
     sender = SlackSender(bot_url, DEMO_SIGNING_SECRET, workspace)
     attach_sender(ws_runner.app, sender)
+    await post_digest(core)
     ws_port = ws_runner.addresses[0][1]
     shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
     return Demo(
@@ -150,6 +155,24 @@ async def start_demo(
         sender=sender,
         seeded=seeded,
         _runners=[ws_runner, bot_runner],
+    )
+
+
+async def post_digest(core: Core) -> None:
+    """Post the digest of the last seven days to the policy's channel, so that the channel
+    (kept in memory, empty at every start) shows one without waiting for Monday."""
+    report = await asyncio.to_thread(
+        build_digest, uow=core.uow, policy=core.policy, end=datetime.now(UTC)
+    )
+    chart = await asyncio.to_thread(
+        spend_chart, report.weekly, currency=report.currency, timezone=report.timezone
+    )
+    client = slack_client(core.settings)
+    await publish_digest(
+        digest=report,
+        chart=chart,
+        service=core.service,
+        publishers=[SlackChannelPublisher(client=client)],
     )
 
 

@@ -243,7 +243,9 @@ def stories() -> list[tuple[float, _Story]]:
                     data=DataAccess.INTERNAL,
                     why="Two marketing designers join the shared brand library.",
                 ),
-                [(6, _approve(OMAR)), (18, _approve(PRIYA))],
+                # Procurement takes a week: an approval inside the digest's last seven days,
+                # and a step over its SLA.
+                [(6, _approve(OMAR)), (190, _approve(PRIYA))],
             ),
         ),
         (

@@ -107,15 +107,16 @@ def build_digest(*, uow: UnitOfWorkFactory, policy: Policy, end: datetime) -> Di
             ]
 
         backlog_total, backlog = q.backlog(limit=BACKLOG_SHOWN)
-        names = {}
-        for email in {e for item in backlog for e in item.waiting_on}:
-            person = work.people.get(email)
-            names[email] = person.display if person else email
         entered, approved = q.new_vendors(start=start, end=end)
         starts = [end - WEEK * k for k in range(CHART_WEEKS, 0, -1)]
         renewals_total, renewals = q.renewals(
             start=today, end=today + timedelta(days=RENEWAL_DAYS), limit=RENEWALS_SHOWN
         )
+        names = {}
+        people = {e for item in backlog for e in item.waiting_on} | {r.requester for r in renewals}
+        for email in people:
+            person = work.people.get(email)
+            names[email] = person.display if person else email
         return Digest(
             start=start,
             end=end,
@@ -204,12 +205,12 @@ def backlog_line(item: BacklogItem, *, now: datetime, currency: str, names: dict
     )
 
 
-def renewal_line(renewal: Renewal, *, currency: str) -> str:
-    """'PR-1007 Figma (Figma) renews Mon 07 Dec 2026 · $1,620.00/yr, monthly · owner rita'."""
+def renewal_line(renewal: Renewal, *, currency: str, names: dict[str, str]) -> str:
+    """'PR-1007 Figma (Figma) renews Mon 07 Dec 2026 · $1,620.00/yr, monthly · owner Rita'."""
     return (
         f"{format_number(renewal.request_id)} {renewal.title} ({renewal.vendor}) renews "
         f"{renewal.renews_on:%a %d %b %Y} · {money(renewal.amount, currency)}/yr, "
-        f"{renewal.recurrence} · owner {renewal.requester}"
+        f"{renewal.recurrence} · owner {names.get(renewal.requester, renewal.requester)}"
     )
 
 
@@ -265,7 +266,7 @@ def render_text(digest: Digest) -> str:
         f"Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}",
     ]
     for renewal in digest.renewals:
-        out.append("  " + renewal_line(renewal, currency=cur))
+        out.append("  " + renewal_line(renewal, currency=cur, names=names))
     if digest.renewals_total > len(digest.renewals):
         out.append(f"  … and {digest.renewals_total - len(digest.renewals)} more")
     return "\n".join(out) + "\n"

@@ -118,7 +118,9 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
     )
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(vendors, 2900))))
     renewals = [f"*Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}*"]
-    renewals += ["• " + _escape(renewal_line(r, currency=cur)) for r in digest.renewals]
+    renewals += [
+        "• " + _escape(renewal_line(r, currency=cur, names=names)) for r in digest.renewals
+    ]
     if digest.renewals_total > len(digest.renewals):
         renewals.append(f"_… and {digest.renewals_total - len(digest.renewals)} more_")
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(renewals), 2900))))

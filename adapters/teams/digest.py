@@ -163,7 +163,7 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     body.append(_heading(f"Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}"))
     body.append(
         _lines(
-            [renewal_line(r, currency=cur) for r in digest.renewals],
+            [renewal_line(r, currency=cur, names=digest.names) for r in digest.renewals],
             more=digest.renewals_total - len(digest.renewals),
             empty="none",
         )

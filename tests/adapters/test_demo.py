@@ -31,7 +31,7 @@ async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_pat
     try:
         assert demo.seeded == 10
         ws = demo.workspace
-        assert [c.name for c in ws.channels.values()] == ["general", "it-leadership"]
+        assert [c.name for c in ws.channels.values() if not c.is_im] == ["general", "it-leadership"]
         async with aiohttp.ClientSession() as session:
             async with session.get(demo.url) as page:
                 assert page.status == 200 and "Procurebot" in await page.text()
@@ -48,6 +48,11 @@ async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_pat
 
         card = await ws.wait_for(pending_card, timeout=15)
         assert "PR-1010" in json.dumps(card.blocks)  # type: ignore[attr-defined]
+        # The digest channel shows the last seven days' digest, its chart in the thread.
+        channel = next(c for c in ws.channels.values() if c.name == "it-leadership")
+        posted = ws.messages_in(channel.id)
+        assert "Procurement digest · week of" in posted[0].text
+        assert any(ws.files[f].name.endswith(".png") for m in posted for f in m.files)
         # Requests signed with anything but the demo's secret are refused.
         forged = SlackSender(demo.bot_url, DEMO_SIGNING_SECRET + "x", ws)
         try:

@@ -254,9 +254,17 @@
       list.append(el("div", { class: "empty-pane" }, "No messages yet. Type /buy below to ask for something."));
       return list;
     }
+    // Replies are shown under their parent, as an open thread (the digest's chart is one).
+    const replies = new Map();
+    for (const message of messages) {
+      if (message.thread_ts && message.thread_ts !== message.ts) {
+        if (!replies.has(message.thread_ts)) replies.set(message.thread_ts, []);
+        replies.get(message.thread_ts).push(message);
+      }
+    }
     let lastDay = null;
     for (const message of messages) {
-      if (message.thread_ts && message.thread_ts !== message.ts) continue; // replies live in threads
+      if (message.thread_ts && message.thread_ts !== message.ts) continue;
       const date = new Date(Number(message.ts) * 1000);
       const day = date.toDateString();
       if (day !== lastDay) {
@@ -264,6 +272,12 @@
         lastDay = day;
       }
       list.append(messageRow(message, date));
+      const thread = replies.get(message.ts);
+      if (thread) {
+        const box = el("div", { class: "thread" });
+        for (const reply of thread) box.append(messageRow(reply, new Date(Number(reply.ts) * 1000)));
+        list.append(box);
+      }
     }
     return list;
   }
@@ -278,7 +292,15 @@
       body.append(el("div", { class: "message-text", html: Mrkdwn.toHtml(message.text, { userName: displayName }) }));
     }
     for (const file of message.files || []) {
-      body.append(el("a", { class: "file", href: file.url_private, target: "_blank" }, `📎 ${file.title || file.name}`));
+      const image = (file.mimetype || "").startsWith("image/");
+      body.append(
+        el(
+          "a",
+          { class: image ? "file file-image" : "file", href: file.url_private, target: "_blank" },
+          image ? el("img", { src: file.url_private, alt: file.alt_txt || file.title || file.name }) : null,
+          el("span", {}, `📎 ${file.title || file.name}`),
+        ),
+      );
     }
     if (message.reply_count) body.append(el("div", { class: "replies" }, `${message.reply_count} repl${message.reply_count > 1 ? "ies" : "y"}`));
     return el(
