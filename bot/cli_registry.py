@@ -81,9 +81,9 @@ def vendor_json(vendor: Vendor, status_text: str) -> dict[str, Any]:
 def vendors_list(as_json: JsonOption = False) -> None:
     """Every vendor with its status and review."""
     service = _service()
-    vendors = service.vendors()
+    vendors = service.registry.vendors()
     if as_json:
-        data = [vendor_json(v, service.vendor_status_text(v)) for v in vendors]
+        data = [vendor_json(v, service.registry.vendor_status_text(v)) for v in vendors]
         typer.echo(json.dumps(data, indent=2))
         return
     if not vendors:
@@ -93,7 +93,7 @@ def vendors_list(as_json: JsonOption = False) -> None:
     for vendor in vendors:
         category = vendor.category.value if vendor.category else "-"
         typer.echo(
-            f"{vendor.name:<{width}}  {service.vendor_status_text(vendor):<32}  "
+            f"{vendor.name:<{width}}  {service.registry.vendor_status_text(vendor):<32}  "
             f"{category:<9}  {vendor.owner or '-'}"
         )
 
@@ -106,7 +106,7 @@ def vendors_show(
     """A vendor, its review, its requests and what the company spends with it."""
     service = _service()
     try:
-        report = service.vendor_report(name)
+        report = service.registry.vendor_report(name)
     except DomainError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -165,7 +165,7 @@ def vendors_import(file: CsvFile) -> None:
     except vendor_rules.ImportProblems as error:
         _problems(file, error.problems)
         return
-    added, updated, unchanged = _service().import_vendors(parsed)
+    added, updated, unchanged = _service().registry.import_vendors(parsed)
     typer.echo(f"{file}: {added} added, {updated} updated, {unchanged} unchanged.")
 
 
@@ -176,7 +176,7 @@ def vendors_import(file: CsvFile) -> None:
 def budgets_list(as_json: JsonOption = False) -> None:
     """Every budget (policy and imported) with what is spent and left."""
     service = _service()
-    checks = service.budgets()
+    checks = service.registry.budgets()
     if as_json:
         data = [
             {
@@ -221,5 +221,5 @@ def budgets_import(file: CsvFile) -> None:
     except ValueError as error:
         _problems(file, str(error).splitlines())
         return
-    added, replaced = service.import_budgets(parsed)
+    added, replaced = service.registry.import_budgets(parsed)
     typer.echo(f"{file}: {added} added, {replaced} replaced.")

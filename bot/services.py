@@ -9,10 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import budgets as budget_rules
 from bot import housekeeping, workflow
 from bot import vendors as vendor_rules
-from bot.budgets import Budget, BudgetCheck, OverBudget
+from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
 from bot.errors import (
     AlreadyDecided,
@@ -48,6 +47,7 @@ from bot.ports import (
     UnitOfWorkFactory,
     VendorHistory,
 )
+from bot.registry import OPEN, SPENT, Registry, check_budget
 
 log = logging.getLogger(__name__)
 _RETRIES = 5
@@ -109,19 +109,6 @@ class _Plan:
     budget: BudgetCheck | None
 
 
-@dataclass(frozen=True, slots=True)
-class VendorReport:
-    """A vendor, its review and what the company bought from it (`vendors show`)."""
-
-    vendor: Vendor
-    status_text: str
-    requests: list[PurchaseRequest]
-    approved_spend: Decimal
-    base_currency: str
-
-
-_SPENT = (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED)
-_OPEN = (RequestStatus.PENDING, RequestStatus.CHANGES_REQUESTED)
 _BUDGET_RULE = "Over the "  # the reason of a budget step: "Over the Design budget for 2026"
 
 
@@ -132,6 +119,7 @@ class Procurement:
         self._uow = uow
         self.policy = policy
         self.clock = clock
+        self.registry = Registry(uow=uow, policy=policy, clock=clock)
 
     # ------------------------------------------------------------------ intake
 
@@ -162,8 +150,9 @@ class Procurement:
     ) -> _Plan:
         """Everything submit decides before saving: vendor, catalogue, route and budget."""
         vendor, facts = self._assess(uow, draft)
-        budget = self._budget_check(
+        budget = check_budget(
             uow,
+            self.policy,
             cost_centre=draft.cost_centre,
             amount=facts.annual_base_amount,
             day=day or self.clock.now().date(),
@@ -185,47 +174,6 @@ class Procurement:
             assert budget is not None
             route = _with_step(route, self.policy.budget_step(f"{_BUDGET_RULE}{budget.name}"))
         return _Plan(vendor=vendor, facts=facts, catalogue=entry, route=route, budget=budget)
-
-    def _budget_check(
-        self,
-        uow: UnitOfWork,
-        *,
-        cost_centre: str,
-        amount: Decimal,
-        day: date,
-        exclude_id: int | None = None,
-        only: Budget | None = None,
-    ) -> BudgetCheck | None:
-        """The tightest budget of the cost centre on `day`, with `amount` counted in
-        (or just `only`)."""
-        found = (
-            [only]
-            if only is not None
-            else budget_rules.applicable(self._all_budgets(uow), cost_centre=cost_centre, day=day)
-        )
-        statuses = [*_SPENT, *(_OPEN if self.policy.budgets.count_open_requests else ())]
-        checks = []
-        for budget in found:
-            spends = uow.requests.spend(
-                cost_centre_key=budget_rules.cost_centre_key(cost_centre),
-                start=budget.period.start,
-                end=budget.period.end,
-                statuses=statuses,
-                exclude_id=exclude_id,
-            )
-            checks.append(
-                budget_rules.check(
-                    budget,
-                    limit=self.policy.to_base(budget.amount, budget.currency),
-                    spent=budget_rules.spent_in_base(spends, to_base=self.policy.rate_to_base),
-                    request=amount,
-                    base_currency=self.policy.base_currency,
-                )
-            )
-        return budget_rules.tightest(checks)
-
-    def _all_budgets(self, uow: UnitOfWork) -> list[Budget]:
-        return budget_rules.merge(self.policy.budget_list(), uow.budgets.list())
 
     def submit(
         self,
@@ -805,97 +753,6 @@ class Procurement:
         with self._uow() as uow:
             return [v.name for v in uow.vendors.list()]
 
-    # ------------------------------------------------------------------ vendor registry
-
-    def vendors(self) -> list[Vendor]:
-        """Every vendor in the registry, by name."""
-        with self._uow() as uow:
-            return uow.vendors.list()
-
-    def vendor_suggestions(self, text: str, *, limit: int = 20) -> list[tuple[Vendor, str]]:
-        """Typeahead: registry vendors matching `text`, approved first, each with its status
-        as people should read it (an expired review reads as such)."""
-        now = self.clock.now()
-        months = self.policy.vendors.review_valid_months
-        with self._uow() as uow:
-            found = vendor_rules.suggest(uow.vendors.list(), text, limit=limit)
-        return [(v, vendor_rules.status_text(v, now=now, months=months)) for v in found]
-
-    def vendor_status_text(self, vendor: Vendor) -> str:
-        """'approved until 2027-11-23', 'rejected', ..."""
-        return vendor_rules.status_text(
-            vendor, now=self.clock.now(), months=self.policy.vendors.review_valid_months
-        )
-
-    def vendor_report(self, name: str) -> VendorReport:
-        """A vendor (matched forgivingly), its review, its requests and approved spend."""
-        key = vendor_key(name)
-        with self._uow() as uow:
-            vendor = uow.vendors.get(key)
-            if vendor is None:
-                close = [v.name for v in vendor_rules.suggest(uow.vendors.list(), name, limit=3)]
-                hint = f" Did you mean {', '.join(close)}?" if close else ""
-                raise NotFound(f"No vendor called {name!r} in the registry.{hint}")
-            history = uow.requests.vendor_history(key)
-            return VendorReport(
-                vendor=vendor,
-                status_text=self.vendor_status_text(vendor),
-                requests=uow.requests.list(vendor_key=key, limit=1000),
-                approved_spend=history.approved_spend,
-                base_currency=self.policy.base_currency,
-            )
-
-    def import_vendors(self, rows: list[vendor_rules.VendorRow]) -> tuple[int, int, int]:
-        """Add or update registry vendors from checked CSV rows, matching names forgivingly;
-        (added, updated, unchanged). One transaction: all rows or none."""
-        added = updated = unchanged = 0
-        with self._uow() as uow:
-            for row in rows:
-                vendor = uow.vendors.get(vendor_key(row.name))
-                if vendor is None:
-                    vendor = Vendor(name=row.name)
-                    vendor_rules.apply_row(vendor, row)
-                    uow.vendors.add(vendor)
-                    added += 1
-                elif vendor_rules.apply_row(vendor, row):
-                    uow.vendors.save(vendor)
-                    updated += 1
-                else:
-                    unchanged += 1
-            uow.commit()
-        return added, updated, unchanged
-
-    # ------------------------------------------------------------------ budgets
-
-    def budgets(self) -> list[BudgetCheck]:
-        """Every budget (policy and imported) with what is spent and left today."""
-        with self._uow() as uow:
-            checks = []
-            for budget in self._all_budgets(uow):
-                check = self._budget_check(
-                    uow,
-                    cost_centre=budget.cost_centre,
-                    amount=Decimal("0.00"),
-                    day=budget.period.start,
-                    only=budget,
-                )
-                if check is not None:
-                    checks.append(check)
-            return checks
-
-    def import_budgets(self, budgets: list[Budget]) -> tuple[int, int]:
-        """Store imported budgets, replacing those of the same cost centre and period;
-        (added, replaced). One transaction: all or none."""
-        added = replaced = 0
-        with self._uow() as uow:
-            for budget in budgets:
-                if uow.budgets.put(budget, now=self.clock.now()):
-                    added += 1
-                else:
-                    replaced += 1
-            uow.commit()
-        return added, replaced
-
     def _card(self, uow: UnitOfWork, request: PurchaseRequest, viewer: str) -> Card:
         assert request.id is not None
         names = self._names(uow, request)
@@ -905,11 +762,12 @@ class Procurement:
             if viewer != request.requester
             else None
         )
-        counted = request.status in _SPENT or (
-            request.status in _OPEN and self.policy.budgets.count_open_requests
+        counted = request.status in SPENT or (
+            request.status in OPEN and self.policy.budgets.count_open_requests
         )
-        budget = self._budget_check(
+        budget = check_budget(
             uow,
+            self.policy,
             cost_centre=request.cost_centre,
             amount=request.base_amount if counted else Decimal("0.00"),
             day=request.created_at.date(),

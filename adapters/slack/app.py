@@ -284,7 +284,8 @@ class SlackBot:
         typed = str(body.get("value") or "")
         try:
             found = await asyncio.wait_for(
-                self._run(self.service.vendor_suggestions, text=typed), _SUGGEST_BUDGET_SECONDS
+                self._run(self.service.registry.vendor_suggestions, text=typed),
+                _SUGGEST_BUDGET_SECONDS,
             )
         except TimeoutError:
             found = []  # a slow database: offer what was typed (submit matches it forgivingly)

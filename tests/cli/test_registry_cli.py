@@ -96,7 +96,7 @@ def test_vendors_import_reports_every_wrong_line_and_imports_nothing(
         "  line 4: category 'furniture' is not one of hardware, software, saas, services, other",
         "  line 4: 'figma inc' is the same vendor as line 2",
     ]
-    assert service.vendors() == []
+    assert service.registry.vendors() == []
     missing = runner.invoke(app, ["vendors", "import", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 1 and "cannot read it" in missing.output
 
@@ -166,4 +166,4 @@ def test_budgets_import_reports_every_wrong_line(service: Procurement, tmp_path:
         "  line 2: period '2026-13' is not a year or a quarter; write 2026 or 2026-Q4",
         "  line 2: amount 'abc' is not a positive number, e.g. 50000 or 12500.50",
     ]
-    assert [c for c in service.budgets() if c.budget.source == "import"] == []
+    assert [c for c in service.registry.budgets() if c.budget.source == "import"] == []

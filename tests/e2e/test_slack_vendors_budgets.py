@@ -43,10 +43,10 @@ async def test_new_vendor_is_qualified_once_then_skips_qualification(harness: Ha
     await h.buy(REQUESTER, FORM)
     first = h.core.service.get(1)
     assert [s.name for s in first.steps] == ["IT review", "Security review", "Procurement"]
-    assert h.core.service.vendor_report("Figma").vendor.status is VendorStatus.UNDER_REVIEW
+    assert h.core.service.registry.vendor_report("Figma").vendor.status is VendorStatus.UNDER_REVIEW
     await approve_all(h, "PR-1001")
     assert h.core.service.get(1).status is RequestStatus.APPROVED
-    vendor = h.core.service.vendor_report("figma, inc.").vendor
+    vendor = h.core.service.registry.vendor_report("figma, inc.").vendor
     assert vendor.status is VendorStatus.APPROVED
     assert (vendor.reviewed_by, vendor.owner) == (PROCUREMENT, REQUESTER)
 
@@ -156,7 +156,10 @@ async def test_vendor_typeahead_offers_the_registry_and_a_new_vendor(harness: Ha
     await h.settle()
     request = h.core.service.get(1)
     assert request.vendor == "Canva Pty" and request.vendor_status is VendorStatus.NEW
-    assert h.core.service.vendor_report("canva pty").vendor.status is VendorStatus.UNDER_REVIEW
+    assert (
+        h.core.service.registry.vendor_report("canva pty").vendor.status
+        is VendorStatus.UNDER_REVIEW
+    )
 
 
 async def test_prefilled_vendor_is_the_initial_option(harness: Harness) -> None:
@@ -174,7 +177,7 @@ async def test_prefilled_vendor_is_the_initial_option(harness: Harness) -> None:
 async def test_over_budget_adds_the_finance_step(harness: Harness) -> None:
     h = harness
     quarter = this_quarter()
-    h.core.service.import_budgets([Budget("Design", quarter, Decimal("2000"), "USD")])
+    h.core.service.registry.import_budgets([Budget("Design", quarter, Decimal("2000"), "USD")])
     await h.buy(REQUESTER, FORM)  # 1,620 USD a year: fits
     card = h.last_card(REQUESTER, "PR-1001")
     assert f"$380.00 left of $2,000.00 (Design, {quarter}) after this request" in str(card.blocks)
@@ -207,7 +210,7 @@ async def test_over_budget_is_refused_on_the_form_when_the_policy_blocks(harness
         }
     )
     quarter = this_quarter()
-    service.import_budgets([Budget("Design", quarter, Decimal("1000"), "USD")])
+    service.registry.import_budgets([Budget("Design", quarter, Decimal("1000"), "USD")])
     answer = await h.buy(REQUESTER, FORM)
     assert answer.json["response_action"] == "errors"
     assert answer.json["errors"] == {

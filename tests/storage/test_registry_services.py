@@ -41,7 +41,7 @@ def test_qualification_records_the_review_on_the_vendor(uow_factory: SqlUnitOfWo
         requester=REQUESTER, draft=draft(data_access=DataAccess.PERSONAL), channel=Channel.SLACK
     )
     approve_all(service, first.id)
-    report = service.vendor_report("FIGMA INC")
+    report = service.registry.vendor_report("FIGMA INC")
     vendor = report.vendor
     assert vendor.status is VendorStatus.APPROVED
     assert (vendor.owner, vendor.website, vendor.category) == (
@@ -68,7 +68,7 @@ def test_an_expired_review_qualifies_the_vendor_again(uow_factory: SqlUnitOfWork
     again = later.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
     assert {s.name for s in again.steps} >= {"Security review", "Procurement"}
     assert again.vendor_status is VendorStatus.NEW
-    assert later.vendor_report("figma").vendor.status is VendorStatus.UNDER_REVIEW
+    assert later.registry.vendor_report("figma").vendor.status is VendorStatus.UNDER_REVIEW
 
 
 def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
@@ -97,7 +97,7 @@ def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
         exception.approve(request_id=request.id, actor=actor, channel=Channel.SLACK)
     assert exception.get(request.id).status is RequestStatus.APPROVED
     # One purchase was excepted; the vendor itself stays rejected.
-    assert exception.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
+    assert exception.registry.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
 
 
 def test_vendor_import_is_idempotent_and_matches_names_forgivingly(
@@ -118,13 +118,13 @@ def test_vendor_import_is_idempotent_and_matches_names_forgivingly(
         ],
         header=header,
     )
-    assert service.import_vendors(rows) == (1, 1, 0)
-    assert service.import_vendors(rows) == (0, 0, 2)
-    vendors = {v.name: v for v in service.vendors()}
+    assert service.registry.import_vendors(rows) == (1, 1, 0)
+    assert service.registry.import_vendors(rows) == (0, 0, 2)
+    vendors = {v.name: v for v in service.registry.vendors()}
     assert set(vendors) == {"Miro", "Zoom"}  # the registry keeps the name it first saw
     assert vendors["Miro"].status is VendorStatus.APPROVED
     with pytest.raises(NotFound, match="Did you mean Miro"):
-        service.vendor_report("Mir")
+        service.registry.vendor_report("Mir")
 
 
 def test_typeahead_lists_approved_vendors_first_with_their_status(
@@ -135,7 +135,7 @@ def test_typeahead_lists_approved_vendors_first_with_their_status(
         uow.vendors.add(Vendor(name="Figjam", status=VendorStatus.NEW))
         uow.vendors.add(Vendor(name="Figma", status=VendorStatus.APPROVED, reviewed_at=START))
         uow.commit()
-    assert [(v.name, text) for v, text in service.vendor_suggestions("fig")] == [
+    assert [(v.name, text) for v, text in service.registry.vendor_suggestions("fig")] == [
         ("Figma", "approved until 2027-11-23"),
         ("Figjam", "new"),
     ]
@@ -160,7 +160,7 @@ def test_requests_in_other_currencies_count_at_the_policy_s_rate(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     service = service_with(uow_factory)
-    service.import_budgets(
+    service.registry.import_budgets(
         [Budget("Berlin", Q4, Decimal("5000"), "EUR", source="import")]
     )  # 5,400 USD
     eur = draft(cost_centre="Berlin", currency="EUR", unit_price=Decimal("100"), quantity=1)
@@ -174,7 +174,7 @@ def test_requests_in_other_currencies_count_at_the_policy_s_rate(
     )
     service.submit(requester=REQUESTER, draft=eur, channel=Channel.SLACK)  # 1,200 EUR = 1,296 USD
     service.submit(requester=REQUESTER, draft=gbp, channel=Channel.SLACK)  # 1,000 GBP = 1,270 USD
-    (berlin,) = [c for c in service.budgets() if c.budget.cost_centre == "Berlin"]
+    (berlin,) = [c for c in service.registry.budgets() if c.budget.cost_centre == "Berlin"]
     assert (berlin.limit, berlin.spent, berlin.remaining) == (
         Decimal("5400.00"),
         Decimal("2566.00"),
@@ -184,7 +184,7 @@ def test_requests_in_other_currencies_count_at_the_policy_s_rate(
 
 def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) -> None:
     service = service_with(uow_factory)
-    service.import_budgets([Budget("Design", Q4, Decimal("2000"), "USD", source="import")])
+    service.registry.import_budgets([Budget("Design", Q4, Decimal("2000"), "USD", source="import")])
     first = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)  # 1,620
     assert "Finance" not in [s.name for s in first.steps]
     preview = service.preview(requester=REQUESTER, draft=draft(quantity=1))  # 540 more: over
@@ -205,7 +205,7 @@ def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) ->
 
 def test_over_budget_skips_the_catalogue(uow_factory: SqlUnitOfWorkFactory) -> None:
     service = service_with(uow_factory)
-    service.import_budgets([Budget("IT", Q4, Decimal("1000"), "USD", source="import")])
+    service.registry.import_budgets([Budget("IT", Q4, Decimal("1000"), "USD", source="import")])
     laptop = draft(
         title="MacBook Pro 14",
         category=Category.HARDWARE,
@@ -222,7 +222,7 @@ def test_over_budget_skips_the_catalogue(uow_factory: SqlUnitOfWorkFactory) -> N
 
 def test_over_budget_blocks_when_the_policy_says_so(uow_factory: SqlUnitOfWorkFactory) -> None:
     service = service_with(uow_factory, blocking(load_example()))
-    service.import_budgets([Budget("Design", Q4, Decimal("1000"), "USD", source="import")])
+    service.registry.import_budgets([Budget("Design", Q4, Decimal("1000"), "USD", source="import")])
     with pytest.raises(BudgetExceeded) as refused:
         service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     assert str(refused.value) == (
@@ -244,11 +244,15 @@ def test_pending_requests_count_only_when_the_policy_says_so(
         update={"budgets": policy.budgets.model_copy(update={"count_open_requests": False})}
     )
     counting = service_with(uow_factory)
-    counting.import_budgets([Budget("Design", Q4, Decimal("2000"), "USD", source="import")])
+    counting.registry.import_budgets(
+        [Budget("Design", Q4, Decimal("2000"), "USD", source="import")]
+    )
     counting.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    design = [c for c in counting.budgets() if c.budget.period == Q4]
+    design = [c for c in counting.registry.budgets() if c.budget.period == Q4]
     assert design[0].spent == Decimal("1620.00")
-    design = [c for c in service_with(uow_factory, ignoring).budgets() if c.budget.period == Q4]
+    design = [
+        c for c in service_with(uow_factory, ignoring).registry.budgets() if c.budget.period == Q4
+    ]
     assert design[0].spent == Decimal("0.00")
 
 
@@ -256,7 +260,9 @@ def test_an_overrun_joins_a_finance_step_the_amount_already_needs(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     service = service_with(uow_factory)
-    service.import_budgets([Budget("Design", Q4, Decimal("20000"), "USD", source="import")])
+    service.registry.import_budgets(
+        [Budget("Design", Q4, Decimal("20000"), "USD", source="import")]
+    )
     big = service.submit(requester=REQUESTER, draft=draft(quantity=50), channel=Channel.SLACK)
     (finance,) = [s for s in big.steps if s.name == "Finance"]
     assert finance.reason == "Finance from 25,000 USD; Over the Design budget for 2026-Q4"
