@@ -8,12 +8,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import inbound
 from adapters.slack.app import SlackBot
 from adapters.slack.notifier import SlackNotifier
 from bot.bootstrap import Core, build_core
+from bot.errors import StorageUnavailable
 from bot.outbox import Dispatcher
 from bot.ports import Notifier
 from bot.settings import Settings, secret
@@ -55,8 +59,23 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         )
         app[SLACK] = bot
 
+        verifier = SignatureVerifier(secret(settings.slack_signing_secret))
+
         async def slack_events(request: web.Request) -> web.Response:
-            bolt_request = await to_bolt_request(request)
+            raw = await request.read()
+            # Signature first, so that nothing unsigned is even parsed.
+            if not verifier.is_valid_request(raw, request.headers):
+                return web.json_response({"error": "invalid request"}, status=401)
+            try:
+                bolt_request = AsyncBoltRequest(
+                    body=raw.decode(), query=request.query_string, headers=dict(request.headers)
+                )
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+                # Bolt reads Slack's shapes while building the request; this body has others.
+                return web.json_response({"error": f"malformed body: {error}"}, status=400)
+            malformed = inbound.problem(bolt_request.body)
+            if malformed:
+                return web.json_response({"error": f"malformed body: {malformed}"}, status=400)
             return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
 
         app.router.add_post("/slack/events", slack_events)
@@ -66,8 +85,8 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         try:
             await asyncio.to_thread(core.service.healthy)
-        except OSError as error:
-            return web.json_response({"ok": False, "database": str(error)}, status=503)
+        except StorageUnavailable as error:
+            return web.json_response({"ok": False, "database": error.detail}, status=503)
         return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
