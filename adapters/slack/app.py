@@ -13,7 +13,9 @@ import functools
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -46,6 +48,8 @@ from bot.workflow import Action
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_PEOPLE_TTL_SECONDS = 300.0  # a changed name or time zone shows within five minutes
+_PEOPLE_CACHE_SIZE = 10_000
 # A first word that is clearly a subcommand attempt: '/buy stats PR-1042'.
 _SUBCOMMAND_ATTEMPT = re.compile(r"^[a-z]+\s+(?:pr)?[-#\s]*\d{3,}\s*$", re.IGNORECASE)
 
@@ -68,6 +72,7 @@ class SlackBot:
             client=client, signing_secret=signing_secret, process_before_response=False
         )
         self.busy = 0  # listeners still at work after their ack
+        self._people: dict[str, tuple[float, Person]] = {}
         self._register()
 
     # ------------------------------------------------------------------ helpers
@@ -77,8 +82,12 @@ class SlackBot:
 
     async def person(self, user_id: str) -> Person:
         """The person behind a Slack user id: cached in storage, else asked of Slack."""
+        cached = self._people.get(user_id)
+        if cached is not None and time.monotonic() - cached[0] < _PEOPLE_TTL_SECONDS:
+            return replace(cached[1])
         person = await self._run(self.service.person_by_slack_id, user_id=user_id)
         if person is not None and person.preferred_channel is Channel.SLACK:
+            self._remember(user_id, person)
             return person
         if person is None:
             try:
@@ -105,7 +114,15 @@ class SlackBot:
             person.tz = info.get("tz") or person.tz
         person.preferred_channel = Channel.SLACK
         await self._run(self.service.remember_person, person=person)
+        self._remember(user_id, person)
         return person
+
+    def _remember(self, user_id: str, person: Person) -> None:
+        # Every click and submission starts with this lookup, before the ack; under load a
+        # database read there waits behind the saves of earlier requests.
+        if len(self._people) >= _PEOPLE_CACHE_SIZE:
+            self._people.clear()
+        self._people[user_id] = (time.monotonic(), replace(person))
 
     async def _submitter(self, ack: AsyncAck, body: dict[str, Any], block: str) -> Person | None:
         """The person submitting a modal; if we can't tell who, say so on the form."""
