@@ -859,9 +859,12 @@ class SqlUnitOfWork:
         self._touched.clear()
         if connection is None:
             return
+        lost: OperationalError | None = None
         try:
             if connection.in_transaction():
                 connection.rollback()
+        except OperationalError as error:
+            lost = error  # the server went away; there is nothing left to roll back
         finally:
             connection.close()
             self._release()
@@ -870,6 +873,8 @@ class SqlUnitOfWork:
             # The server went away or the file stayed locked: the domain can tell the person
             # that nothing was saved and that trying again will help.
             raise StorageUnavailable(str(error.orig)) from error
+        if lost is not None and error is None:
+            raise StorageUnavailable(str(lost.orig)) from lost
 
     def _release(self) -> None:
         if self._serial is not None:

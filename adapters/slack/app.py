@@ -40,7 +40,7 @@ from adapters.slack.render import (
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import DomainError, InvalidInput, NotAllowed
+from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
@@ -374,8 +374,8 @@ class SlackBot:
             preview = await asyncio.wait_for(
                 self._run(self.service.preview, requester=person.email, draft=draft), 1.0
             )
-        except TimeoutError:
-            return None  # a slow database must not cost the requester their form
+        except (TimeoutError, StorageUnavailable):
+            return None  # a slow or absent database must not cost the requester their form
         return None if preview.catalogue else preview.existing_notice
 
     async def _save_after_ack(

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from adapters.slack import ids
