@@ -863,17 +863,17 @@ class SqlUnitOfWork:
         try:
             if connection.in_transaction():
                 connection.rollback()
-        except OperationalError as error:
-            lost = error  # the server went away; there is nothing left to roll back
+        except OperationalError as gone:
+            lost = gone  # the server went away; there is nothing left to roll back
         finally:
             connection.close()
             self._release()
-        error = exc[1] if len(exc) > 1 else None
-        if isinstance(error, OperationalError):
+        raised = exc[1] if len(exc) > 1 else None
+        if isinstance(raised, OperationalError):
             # The server went away or the file stayed locked: the domain can tell the person
             # that nothing was saved and that trying again will help.
-            raise StorageUnavailable(str(error.orig)) from error
-        if lost is not None and error is None:
+            raise StorageUnavailable(str(raised.orig)) from raised
+        if lost is not None and raised is None:
             raise StorageUnavailable(str(lost.orig)) from lost
 
     def _release(self) -> None:
