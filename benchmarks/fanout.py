@@ -85,7 +85,7 @@ async def run(url: str, directory: Path) -> str:
     elapsed = time.monotonic() - started
     stop.set()
     await task
-    core.uow.engine.dispose()  # type: ignore[attr-defined]
+    core.uow.engine.dispose()
     await runner.cleanup()
     return _report(ws, elapsed)
 
