@@ -522,10 +522,20 @@ class SqlVendorRepository(_Repository):
         return _vendor_from(row) if row else None
 
     def add(self, vendor: Vendor) -> Vendor:
-        """Insert; sets its id."""
-        vendor.id = self._conn.execute(
-            insert(t.vendors).values(**_vendor_values(vendor)).returning(t.vendors.c.id)
-        ).scalar_one()
+        """Insert and set its id; if another transaction added the same vendor meanwhile
+        (two first requests for a new vendor at once), the stored one is returned instead."""
+        savepoint = self._conn.begin_nested()
+        try:
+            vendor.id = self._conn.execute(
+                insert(t.vendors).values(**_vendor_values(vendor)).returning(t.vendors.c.id)
+            ).scalar_one()
+        except IntegrityError:
+            savepoint.rollback()
+            stored = self.get(vendor.key)
+            if stored is None:
+                raise
+            return stored
+        savepoint.commit()
         return vendor
 
     def save(self, vendor: Vendor) -> None:

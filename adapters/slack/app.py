@@ -40,7 +40,7 @@ from adapters.slack.render import (
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
+from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
@@ -344,7 +344,13 @@ class SlackBot:
         draft, values = checked
         metadata = _metadata(view)
         if not metadata.get("confirmed"):
-            notice = await self._existing_notice(person, draft)
+            try:
+                notice = await self._existing_notice(person, draft)
+            except DomainError as refused:  # a rejected vendor: say so next to the field
+                field = intake.VENDOR if isinstance(refused, VendorRefused) else intake.TITLE
+                errors = _visible_errors({field: str(refused)}, view)
+                await ack(response_action="errors", errors=errors)
+                return
             if notice:
                 await ack(
                     response_action="update",
@@ -387,14 +393,22 @@ class SlackBot:
         longer than Slack's 3 s and holds the modal open meanwhile.
         """
         await ack()
+        user = body["user"]["id"]
         try:
             await asyncio.to_thread(work)
         except DomainError as error:
             await self.client.chat_postMessage(
-                channel=body["user"]["id"],
-                text=f"“{_clip(title)}” was not submitted: {error}",
+                channel=user, text=f"“{_clip(title)}” was not submitted: {error}"
             )
             return
+        except Exception:
+            # The form is gone already: the requester must hear that nothing was saved.
+            await self.client.chat_postMessage(
+                channel=user,
+                text=f"“{_clip(title)}” was not submitted: something went wrong on our side. "
+                "Please submit it again; if it keeps failing, tell IT.",
+            )
+            raise
         self._on_change()
 
     async def on_edit_submit(

@@ -45,7 +45,7 @@ class _View(BaseModel):
     model_config = _LOOSE
     id: str
     callback_id: str = ""
-    type: str | None = None
+    type: str  # Bolt's own view matching reads it unguarded
     private_metadata: Annotated[str, StringConstraints(max_length=3000)] = ""  # Slack's limit
     hash: str | None = None
     state: _State | None = None

@@ -28,6 +28,7 @@ from adapters.slack.workspace import Workspace, sign, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from storage import tables
+from tests.e2e.conftest import harness  # noqa: F401  (the e2e harness, for regression tests)
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY
 
 SIGNING_SECRET = "hardening-signing-secret"
