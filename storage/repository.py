@@ -805,13 +805,18 @@ class SqlJobRuns(_Repository):
 
 
 _SERIAL_TIMEOUT = 30.0  # as SQLite's busy_timeout
+_POSTGRES_TRANSACTIONS = 2  # per process; see SqlUnitOfWorkFactory
 
 
 class SqlUnitOfWork:
     """One database transaction: opened on `with`, rolled back on exit unless committed."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock | None = None, serial: threading.Lock | None = None
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        serial: threading.Semaphore | None = None,
     ) -> None:
         self._engine = engine
         self._clock: Clock = clock or _SystemClock()
@@ -918,8 +923,10 @@ class SqlUnitOfWorkFactory:
         # waits by sleeping 1 ms ... 100 ms between tries, so threads of one process queueing
         # for the lock lose most of their time asleep (p99 of a submission at 20 concurrent
         # requests was 1.6 s). A lock here hands the database on at once; busy_timeout still
-        # arbitrates between processes.
-        self._serial = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # arbitrates between processes. PostgreSQL gets a few transactions at a time: more
+        # threads running SQLAlchemy only take the GIL from the event loop that acks Slack.
+        slots = 1 if engine.dialect.name == "sqlite" else _POSTGRES_TRANSACTIONS
+        self._serial = threading.BoundedSemaphore(slots)
 
     def __call__(self) -> SqlUnitOfWork:
         """A new unit of work on the shared engine."""
