@@ -35,6 +35,17 @@ class VendorRefused(DomainError):
     """The vendor was rejected; the message names alternatives."""
 
 
+class StorageUnavailable(DomainError):
+    """The database could not be reached or was busy; nothing was saved, trying again helps."""
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        super().__init__(
+            "procurebot can't reach its database right now, so nothing was saved. "
+            "Please try again in a minute."
+        )
+
+
 class PolicyError(Exception):
     """The policy file is invalid; the message names the field, the line and the problem."""
 

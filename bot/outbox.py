@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from bot.cards import Card
+from bot.errors import StorageUnavailable
 from bot.model import Person
 from bot.ports import (
     Clock,
@@ -29,6 +32,7 @@ from bot.ports import (
 from bot.services import Procurement
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF_SECONDS = 300.0
 MAX_ATTEMPTS = 60  # with the backoff cap, about four hours of outage before giving up
@@ -64,7 +68,18 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
         """Deliver until `stop` is set."""
         while not stop.is_set():
-            delivered = await self.run_once()
+            try:
+                delivered = await self.run_once()
+            except StorageUnavailable as error:
+                # The database is down or busy: nothing was claimed (or the lease will expire
+                # and hand the message on); keep the loop alive and try again next poll.
+                log.warning("outbox: database unavailable, retrying: %s", error.detail)
+                delivered = 0
+            except Exception:
+                # This loop is the only thing delivering messages: one failed round must not
+                # end it (a dead asyncio task is silent). The traceback goes to the log.
+                log.exception("outbox: delivery round failed; retrying at the next poll")
+                delivered = 0
             if delivered:
                 continue
             self._wake.clear()
@@ -93,6 +108,21 @@ class Dispatcher:
             for message in messages:
                 await self._deliver(message)
 
+    async def _storage(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """A storage step for a message we hold the lease on; while the database is down we
+        keep trying (for up to half the lease), so that a message already sent is recorded
+        as sent, not sent again after the lease, and one not yet sent goes as soon as it can."""
+        deadline = time.monotonic() + self._lease.total_seconds() / 2
+        pause = 0.2
+        while True:
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except StorageUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
+
     def _claim(self) -> list[OutboxMessage]:
         now = self._clock.now()
         with self._uow() as uow:
@@ -117,11 +147,11 @@ class Dispatcher:
             log.warning(
                 "outbox %s: cannot reach %s: %s", message.id, message.recipient, unreachable
             )
-            await asyncio.to_thread(self._report_unreachable, message, str(unreachable))
+            await self._storage(self._report_unreachable, message, str(unreachable))
         else:
             message.delivered_at = self._clock.now()
             message.last_error = ""
-        await asyncio.to_thread(self._save, message)
+        await self._storage(self._save, message)
 
     def _defer(self, message: OutboxMessage, deferred: DeliveryDeferred) -> None:
         message.last_error = str(deferred)
@@ -143,7 +173,7 @@ class Dispatcher:
 
     async def _send(self, message: OutboxMessage) -> None:
         assert message.recipient is not None
-        person, card = await asyncio.to_thread(self._prepare, message)
+        person, card = await self._storage(self._prepare, message)
         if message.kind is MessageKind.APPROVAL_CARD and card is not None and not card.actions:
             return  # decided or withdrawn before we got to it: nothing to ask any more
         before = replace(person)
@@ -156,7 +186,7 @@ class Dispatcher:
             except RecipientUnreachable as error:
                 last_error = error
                 continue
-            await asyncio.to_thread(self._after_send, message, person, before, ref)
+            await self._storage(self._after_send, message, person, before, ref)
             return
         raise last_error or RecipientUnreachable(
             f"{person.email} has no Slack account we can find and has not talked to the bot "
@@ -198,13 +228,13 @@ class Dispatcher:
     async def _refresh(self, message: OutboxMessage) -> None:
         assert message.request_id is not None
         request_id = message.request_id
-        refs = await asyncio.to_thread(self._refs, request_id)
+        refs = await self._storage(self._refs, request_id)
         by_platform = {n.platform: n for n in self._notifiers}
         for ref in refs:
             notifier = by_platform.get(ref.platform)
             if notifier is None:
                 continue  # that platform is not configured in this process
-            card = await asyncio.to_thread(
+            card = await self._storage(
                 self._service.card_for, request_id=request_id, viewer=ref.recipient
             )
             await notifier.update(ref=ref, card=card)

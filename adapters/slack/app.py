@@ -8,11 +8,14 @@ to the person who clicked; nothing else is caught here (Bolt's error handler log
 from __future__ import annotations
 
 import asyncio
+import enum
 import functools
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -38,14 +41,16 @@ from adapters.slack.render import (
 )
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM
-from bot.errors import DomainError, InvalidInput, NotAllowed
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
+from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
+from bot.model import Channel, Person, PurchaseRequest, RequestDraft, format_number, parse_number
 from bot.services import Procurement
 from bot.workflow import Action
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_PEOPLE_TTL_SECONDS = 300.0  # a changed name or time zone shows within five minutes
+_PEOPLE_CACHE_SIZE = 10_000
 # A first word that is clearly a subcommand attempt: '/buy stats PR-1042'.
 _SUBCOMMAND_ATTEMPT = re.compile(r"^[a-z]+\s+(?:pr)?[-#\s]*\d{3,}\s*$", re.IGNORECASE)
 # Slack closes a modal with an error after 3 s without an ack; answer well within that.
@@ -75,6 +80,7 @@ class SlackBot:
             client=client, signing_secret=signing_secret, process_before_response=False
         )
         self.busy = 0  # listeners still at work after their ack
+        self._people: dict[str, tuple[float, Person]] = {}
         self._register()
 
     # ------------------------------------------------------------------ helpers
@@ -84,11 +90,26 @@ class SlackBot:
 
     async def person(self, user_id: str) -> Person:
         """The person behind a Slack user id: cached in storage, else asked of Slack."""
+        cached = self._people.get(user_id)
+        if cached is not None and time.monotonic() - cached[0] < _PEOPLE_TTL_SECONDS:
+            return replace(cached[1])
         person = await self._run(self.service.person_by_slack_id, user_id=user_id)
         if person is not None and person.preferred_channel is Channel.SLACK:
+            self._remember(user_id, person)
             return person
         if person is None:
-            info = (await self.client.users_info(user=user_id))["user"]
+            try:
+                info = (await self.client.users_info(user=user_id))["user"]
+            except SlackApiError as error:
+                code = error.response.get("error") if isinstance(error.response.data, dict) else ""
+                if code in ("user_not_found", "users_not_found", "account_inactive"):
+                    raise NotAllowed(
+                        "Slack doesn't know your account, so I can't tell who you are."
+                    ) from error
+                raise DomainError(
+                    f"I couldn't look you up in Slack just now (Slack said {code or 'no'}). "
+                    "Please try again in a minute."
+                ) from error
             email = (info.get("profile") or {}).get("email")
             if not email:
                 raise NotAllowed(
@@ -101,6 +122,7 @@ class SlackBot:
             person.tz = info.get("tz") or person.tz
         person.preferred_channel = Channel.SLACK
         await self._run(self.service.remember_person, person=person)
+        self._remember(user_id, person)
         return person
 
     def _lookup(self, user_id: str) -> asyncio.Future[Person]:
@@ -110,6 +132,13 @@ class SlackBot:
         # doesn't log it as never retrieved (the submit path re-raises it on await).
         lookup.add_done_callback(lambda f: f.cancelled() or f.exception())
         return lookup
+
+    def _remember(self, user_id: str, person: Person) -> None:
+        # Every click and submission starts with this lookup, before the ack; under load a
+        # database read there waits behind the saves of earlier requests.
+        if len(self._people) >= _PEOPLE_CACHE_SIZE:
+            self._people.clear()
+        self._people[user_id] = (time.monotonic(), replace(person))
 
     async def _tell(self, body: dict[str, Any], text: str) -> None:
         """Answer the clicker privately where they clicked (or in their DM from App Home)."""
@@ -160,6 +189,14 @@ class SlackBot:
             self.busy += 1
             try:
                 await listener(**kwargs)
+            except Exception:
+                ack = kwargs.get("ack")
+                if ack is not None and ack.response is None:
+                    raise  # before the ack: Bolt logs it and answers 500
+                # After the ack, Bolt (1.30, asyncio_runner) would log it too but also drop the
+                # answer it holds (ack.response = None) when it has not sent it yet, and Slack
+                # would get a 404 three seconds later instead. So log it here, traceback and all.
+                log.exception("Slack listener %s failed after its ack", listener.__name__)
             finally:
                 self.busy -= 1
 
@@ -207,12 +244,21 @@ class SlackBot:
             await respond(text=str(error), response_type="ephemeral")
 
     async def _open_intake(self, body: dict[str, Any], text: str) -> None:
-        vendors = await self._run(self.service.known_vendors) if text else []
+        if not text:
+            await self.client.views_open(trigger_id=body["trigger_id"], view=self._blank_form)
+            return
+        vendors = await self._run(self.service.known_vendors)
         values = intake.parse_text(text, known_vendors=vendors).values
         await self.client.views_open(
             trigger_id=body["trigger_id"],
             view=intake_modal(values=values, currencies=self.service.policy.currencies),
         )
+
+    @functools.cached_property
+    def _blank_form(self) -> dict[str, Any]:
+        """The empty /buy form, built once (read only): building it takes ~4 ms of CPU, which
+        was most of what a plain /buy cost under load."""
+        return intake_modal(values={}, currencies=self.service.policy.currencies)
 
     async def _list(self, user: str, respond: AsyncRespond) -> None:
         person = await self.person(user)
@@ -265,16 +311,16 @@ class SlackBot:
         """Show only the fields the chosen category needs, keeping what was typed."""
         await ack()
         view = body.get("view")
-        if not view:
-            return
+        if not view or view.get("type") != "modal" or not view.get("state"):
+            return  # the category select lives in our modals only
         values = form_values(view["state"]["values"])
         updated = intake_modal(
             values=values,
             currencies=self.service.policy.currencies,
             callback_id=view["callback_id"],
             metadata=view.get("private_metadata", ""),
-            title=view["title"]["text"],
-            submit=view["submit"]["text"],
+            title=(view.get("title") or {}).get("text") or "New purchase request",
+            submit=(view.get("submit") or {}).get("text") or "Submit",
         )
         await self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
@@ -287,8 +333,9 @@ class SlackBot:
                 self._run(self.service.registry.vendor_suggestions, text=typed),
                 _SUGGEST_BUDGET_SECONDS,
             )
-        except TimeoutError:
-            found = []  # a slow database: offer what was typed (submit matches it forgivingly)
+        except (TimeoutError, StorageUnavailable):
+            # A slow or absent database: offer what was typed (submit matches it forgivingly).
+            found = []
         await ack(
             options=vendor_options(
                 typed=typed, vendors=[(vendor.name, status) for vendor, status in found]
@@ -320,7 +367,7 @@ class SlackBot:
         draft, values = checked
         metadata = _metadata(view)
         confirmed = bool(metadata.get("confirmed"))
-        renews = int(metadata["renews"]) if metadata.get("renews") else None
+        renews = _request_id(metadata, key="renews")
 
         async def work() -> str | None:
             person = await lookup
@@ -347,7 +394,14 @@ class SlackBot:
                 notice=f":information_source: {notice}",
             )
 
-        await self._finish(ack, body, work(), deadline=deadline, notice_view=notice_view)
+        await self._finish(
+            ack,
+            body,
+            work(),
+            what=f"“{_clip(draft.title)}”",
+            deadline=deadline,
+            notice_view=notice_view,
+        )
 
     async def _preview_notice(
         self, person: Person, draft: RequestDraft, *, renews: int | None, deadline: float
@@ -364,8 +418,8 @@ class SlackBot:
                 self._run(self.service.preview, requester=person.email, draft=draft, renews=renews),
                 budget,
             )
-        except TimeoutError:
-            return None
+        except (TimeoutError, StorageUnavailable):
+            return None  # a slow or absent database must not cost the requester their form
         if preview.catalogue or not preview.needs_confirmation:
             return None
         return preview.notice
@@ -376,14 +430,15 @@ class SlackBot:
         body: dict[str, Any],
         work: Awaitable[str | None],
         *,
+        what: str,
         deadline: float,
         notice_view: Callable[[str], dict[str, Any]] | None = None,
         error_block: str | None = None,
     ) -> bool:
         """Ack a modal with the outcome of `work` if it ends before the deadline (errors on
         the form, a notice, or closing it); otherwise close the modal at the deadline and
-        report a refusal by DM. Slack allows 3 s and the database or Slack may be slow.
-        True when the work was done."""
+        report a refusal by DM, naming `what` was submitted. Slack allows 3 s and the
+        database or Slack may be slow. True when the work was done."""
         task = asyncio.ensure_future(work)
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
         done, _ = await asyncio.wait({task}, timeout=timeout)
@@ -410,10 +465,11 @@ class SlackBot:
         try:
             await task
         except DomainError as error:
-            await self._dm(body, f"I couldn't save that: {error} Nothing was changed.")
+            await self._dm(body, f"{what} was not submitted: {error}")
             return False
         except Exception:
-            await self._dm(body, _SORRY)
+            # The form is gone already: they must hear that nothing was saved.
+            await self._dm(body, f"{what} was not submitted: {_SORRY}")
             raise
         self._on_change()
         return True
@@ -433,7 +489,10 @@ class SlackBot:
         if checked is None:
             return
         draft, _ = checked
-        request_id = int(_metadata(view)["r"])
+        request_id = _request_id(_metadata(view))
+        if request_id is None:
+            await ack(response_action="errors", errors={intake.TITLE: _STALE_FORM})
+            return
 
         async def work() -> None:
             person = await lookup
@@ -446,7 +505,13 @@ class SlackBot:
                 idempotency_key=f"slack:view:{view['id']}",
             )
 
-        await self._finish(ack, body, work(), deadline=deadline)
+        await self._finish(
+            ack,
+            body,
+            work(),
+            what=f"Your changes to {format_number(request_id)}",
+            deadline=deadline,
+        )
 
     async def on_card_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
@@ -556,14 +621,18 @@ class SlackBot:
         """Reject / ask / answer / record PO, with the text from the modal."""
         deadline = _deadline()
         metadata = _metadata(view)
-        kind = Action(metadata["a"])
+        kind = _enum(Action, metadata.get("a"))
+        request_id = _request_id(metadata)
+        if kind is None or kind not in _REASON_ACTIONS or request_id is None:
+            await ack(response_action="errors", errors={ids.REASON_BLOCK: _STALE_FORM})
+            return
         field = view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.REASON_INPUT, {})
-        text = (field.get("value") or "").strip()
+        text = str(field.get("value") or "").strip()
         if not text:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: "This can't be empty."})
             return
         user = body["user"]["id"]
-        request_id, step = int(metadata["r"]), metadata.get("s")
+        step = metadata.get("s") if isinstance(metadata.get("s"), str) else None
 
         async def work() -> None:
             person = await self.person(user)
@@ -582,7 +651,12 @@ class SlackBot:
             await asyncio.to_thread(calls[kind])
 
         done = await self._finish(
-            ack, body, work(), deadline=deadline, error_block=ids.REASON_BLOCK
+            ack,
+            body,
+            work(),
+            what=f"{_REASON_ACTIONS[kind]} on {format_number(request_id)}",
+            deadline=deadline,
+            error_block=ids.REASON_BLOCK,
         )
         if done and metadata.get("home"):
             await self.publish_home(user)
@@ -618,6 +692,39 @@ async def _today(lookup: asyncio.Future[Person]) -> date:
     if done and lookup.exception() is None:
         return datetime.now(ZoneInfo(lookup.result().tz or "UTC")).date()
     return datetime.now(_EARLIEST_ZONE).date()
+
+
+_STALE_FORM = "This form is out of date. Close it and use the button on the card again."
+_REASON_ACTIONS = {  # the modals with one text field, and what a late refusal calls them
+    Action.REJECT: "Your rejection",
+    Action.ASK: "Your question",
+    Action.ANSWER: "Your answer",
+    Action.RECORD_PO: "The PO number",
+}
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _enum(kind: type[E], value: Any) -> E | None:
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def _request_id(metadata: dict[str, Any], key: str = "r") -> int | None:
+    """The request id our own private_metadata carries, if it is a sane one."""
+    value = metadata.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -82,9 +82,12 @@ def parse_action_value(value: str | None) -> tuple[int, str | None] | None:
     """(request id, step) from a button value; None if it is not one of ours."""
     try:
         data = json.loads(value or "")
-        return int(data["r"]), (str(data["s"]) if data.get("s") else None)
-    except (ValueError, KeyError, TypeError):
+        request_id, step = int(data["r"]), data.get("s")
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         return None
+    if not 0 < request_id < 2**31:
+        return None  # no such request; a forged value must not reach the database
+    return request_id, (str(step) if step else None)
 
 
 def _button(action: CardAction) -> ButtonElement:
@@ -195,6 +198,7 @@ def intake_modal(
     today: date | None = None,
 ) -> dict[str, Any]:
     """The /buy form, prefilled with `values`; fields the category doesn't need are hidden."""
+    values = _prefill(values)
     category = values.get(intake.CATEGORY) or ""
     try:
         chosen = Category(category)
@@ -402,6 +406,30 @@ def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> 
             if value is not None:
                 values[block_id] = str(value)
     return values
+
+
+_DATES = (intake.NEEDED_BY, intake.RENEWAL_DATE)
+_SLACK_INITIAL_VALUE_LIMIT = 3000
+
+
+def _prefill(values: Mapping[str, str]) -> dict[str, str]:
+    """Values Slack accepts as initial values: ISO dates only, text within the field's limit.
+
+    Prefills come from what people typed (a /buy one-liner, the modal's state), so a value
+    Slack would refuse must not cost them the whole form.
+    """
+    cleaned: dict[str, str] = {}
+    for name, value in values.items():
+        if name in _DATES:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                continue
+            if len(value) != len("YYYY-MM-DD"):
+                continue
+        limit = intake.MAX_LENGTH.get(name, _SLACK_INITIAL_VALUE_LIMIT)
+        cleaned[name] = value[:limit]
+    return cleaned
 
 
 def reason_modal(

@@ -111,7 +111,7 @@ async def test_refusal_after_the_deadline_comes_by_dm(harness: Harness) -> None:
     await h.settle(seconds=20)
     assert h.core.service.my_requests(requester=REQUESTER) == []
     told = h.texts(REQUESTER)
-    assert any("I couldn't save that: Figma was rejected" in t and "no SOC 2" in t for t in told)
+    assert any("was not submitted: Figma was rejected" in t and "no SOC 2" in t for t in told)
 
 
 async def test_slow_reason_modal_acks_in_time_and_records(harness: Harness) -> None:

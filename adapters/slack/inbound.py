@@ -1,0 +1,134 @@
+"""Checks on what arrives at /slack/events before Bolt and the listeners read it.
+
+Bolt and our listeners read Slack's payloads as Slack shapes them (`body["user"]["id"]` is a
+string, `actions` a list of objects ...). A body that is signed but shaped otherwise did not
+come from Slack as documented; it gets a 400 naming the field, instead of an exception deep in
+a listener (a 500, or a half-done action after the ack).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+_LOOSE = ConfigDict(extra="allow", strict=True)
+# Slack user ids: U…, W… (Enterprise Grid) or B… (bots); we pass them back to Slack's API.
+UserId = Annotated[str, StringConstraints(pattern=r"^[UWB][A-Z0-9]{1,31}$")]
+
+
+class _User(BaseModel):
+    model_config = _LOOSE
+    id: UserId
+
+
+class _Action(BaseModel):
+    model_config = _LOOSE
+    action_id: str
+    value: str | None = None
+    action_ts: str | None = None
+    block_id: str | None = None
+    selected_option: dict[str, Any] | None = None
+
+
+class _Title(BaseModel):
+    model_config = _LOOSE
+    text: Annotated[str, StringConstraints(max_length=24)]  # Slack's limit for modal titles
+
+
+class _State(BaseModel):
+    model_config = _LOOSE
+    values: dict[str, dict[str, dict[str, Any]]]
+
+
+class _View(BaseModel):
+    model_config = _LOOSE
+    id: str
+    callback_id: str = ""
+    type: str  # Bolt's own view matching reads it unguarded
+    private_metadata: Annotated[str, StringConstraints(max_length=3000)] = ""  # Slack's limit
+    hash: str | None = None
+    state: _State | None = None
+    blocks: list[dict[str, Any]] = []
+    title: _Title | None = None
+    submit: _Title | None = None
+
+
+class _Where(BaseModel):
+    model_config = _LOOSE
+    id: str | None = None
+
+
+class _Container(BaseModel):
+    model_config = _LOOSE
+    channel_id: str | None = None
+    message_ts: str | None = None
+    view_id: str | None = None
+
+
+class _BlockActions(BaseModel):
+    model_config = _LOOSE
+    user: _User
+    actions: list[_Action]
+    trigger_id: str | None = None
+    container: _Container | None = None
+    channel: _Where | None = None
+    view: _View | None = None
+
+
+class _SubmittedView(_View):
+    state: _State  # Slack always sends the state of a submitted view
+
+
+class _ViewSubmission(BaseModel):
+    model_config = _LOOSE
+    user: _User
+    view: _SubmittedView
+
+
+class _Command(BaseModel):
+    model_config = _LOOSE
+    user_id: UserId
+    trigger_id: str
+    command: str
+    response_url: str
+
+
+class _Event(BaseModel):
+    model_config = _LOOSE
+    type: str
+    user: str | None = None
+    channel: str | None = None
+    tab: str | None = None
+
+
+class _EventCallback(BaseModel):
+    model_config = _LOOSE
+    event: _Event
+    event_id: str | None = None
+
+
+_SHAPES: dict[str, type[BaseModel]] = {
+    "block_actions": _BlockActions,
+    "view_submission": _ViewSubmission,
+    "event_callback": _EventCallback,
+}
+
+
+def problem(body: Any) -> str | None:
+    """What is wrong with the shape of a parsed Slack body, or None when it is fine to read."""
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    if "command" in body:
+        shape: type[BaseModel] | None = _Command
+    else:
+        shape = _SHAPES.get(body.get("type"))  # type: ignore[arg-type]
+    if shape is None:
+        return None  # events and other kinds go to Bolt, which ignores what it doesn't handle
+    try:
+        shape.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}"
+    return None

@@ -1,0 +1,1 @@
+"""Benchmarks: run by a command (see BENCHMARKS.md), never by the test suite."""
