@@ -21,7 +21,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.chart import spend_chart
 from bot.digest import Digest, build_digest, last_slot
 from bot.ports import (
     ChannelPublisher,
@@ -181,6 +180,9 @@ class Scheduler:
         if not await asyncio.to_thread(self._claim, DIGEST_JOB, period):
             return False
         sent: list[str] = []
+        # matplotlib costs some 40 MB; a server pays for it once a week, not from the start.
+        from bot.chart import spend_chart
+
         try:
             digest = await asyncio.to_thread(build_digest, uow=self._uow, policy=policy, end=slot)
             chart = await asyncio.to_thread(

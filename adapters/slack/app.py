@@ -369,12 +369,14 @@ class SlackBot:
         confirmed = bool(metadata.get("confirmed"))
         renews = _request_id(metadata, key="renews")
 
-        async def work() -> str | None:
+        async def check() -> str | None:
             person = await lookup
-            if not confirmed:
-                notice = await self._preview_notice(person, draft, renews=renews, deadline=deadline)
-                if notice:
-                    return notice
+            if confirmed:
+                return None
+            return await self._preview_notice(person, draft, renews=renews, deadline=deadline)
+
+        async def save() -> None:
+            person = await lookup
             await self._run(
                 self.service.submit,
                 requester=person.email,
@@ -383,7 +385,6 @@ class SlackBot:
                 idempotency_key=f"slack:view:{view['id']}",
                 renews=renews,
             )
-            return None
 
         def notice_view(notice: str) -> dict[str, Any]:
             return intake_modal(
@@ -394,13 +395,17 @@ class SlackBot:
                 notice=f":information_source: {notice}",
             )
 
+        # The save comes after the ack: the checks that can refuse a valid form (a rejected
+        # vendor, a blocked budget) ran in the preview, and holding every modal open for a
+        # queued write would cap submissions at the database's pace (BENCHMARKS.md).
         await self._finish(
             ack,
             body,
-            work(),
+            check(),
             what=f"“{_clip(draft.title)}”",
             deadline=deadline,
             notice_view=notice_view,
+            then=save,
         )
 
     async def _preview_notice(
@@ -418,8 +423,8 @@ class SlackBot:
                 self._run(self.service.preview, requester=person.email, draft=draft, renews=renews),
                 budget,
             )
-        except (TimeoutError, StorageUnavailable):
-            return None  # a slow or absent database must not cost the requester their form
+        except TimeoutError:
+            return None  # a slow database must not cost the requester their form
         if preview.catalogue or not preview.needs_confirmation:
             return None
         return preview.notice
@@ -428,17 +433,19 @@ class SlackBot:
         self,
         ack: AsyncAck,
         body: dict[str, Any],
-        work: Awaitable[str | None],
+        work: Awaitable[object],
         *,
         what: str,
         deadline: float,
         notice_view: Callable[[str], dict[str, Any]] | None = None,
         error_block: str | None = None,
+        then: Callable[[], Awaitable[None]] | None = None,
     ) -> bool:
         """Ack a modal with the outcome of `work` if it ends before the deadline (errors on
         the form, a notice, or closing it); otherwise close the modal at the deadline and
         report a refusal by DM, naming `what` was submitted. Slack allows 3 s and the
-        database or Slack may be slow. True when the work was done."""
+        database or Slack may be slow. `then` runs after the ack (a save that need not hold
+        the form open), its refusals by DM too. True when everything was done."""
         task = asyncio.ensure_future(work)
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
         done, _ = await asyncio.wait({task}, timeout=timeout)
@@ -454,16 +461,28 @@ class SlackBot:
                 await ack(response_action="errors", errors={error_block or intake.TITLE: _SORRY})
                 log.error("A modal submission failed", exc_info=error)
                 return False
-            notice = task.result()
-            if notice and notice_view is not None:
+            notice = task.result()  # a str is a notice to read before submitting
+            if isinstance(notice, str) and notice and notice_view is not None:
                 await ack(response_action="update", view=notice_view(notice))
                 return False
             await ack()
-            self._on_change()
-            return True
+            return await self._after_ack(body, None, then, what=what)
         await ack()
+        return await self._after_ack(body, task, then, what=what)
+
+    async def _after_ack(
+        self,
+        body: dict[str, Any],
+        pending: Awaitable[object] | None,
+        then: Callable[[], Awaitable[None]] | None,
+        *,
+        what: str,
+    ) -> bool:
         try:
-            await task
+            if pending is not None:
+                await pending
+            if then is not None:
+                await then()
         except DomainError as error:
             await self._dm(body, f"{what} was not submitted: {error}")
             return False
@@ -494,7 +513,7 @@ class SlackBot:
             await ack(response_action="errors", errors={intake.TITLE: _STALE_FORM})
             return
 
-        async def work() -> None:
+        async def save() -> None:
             person = await lookup
             await self._run(
                 self.service.edit,
@@ -508,9 +527,10 @@ class SlackBot:
         await self._finish(
             ack,
             body,
-            work(),
+            lookup,
             what=f"Your changes to {format_number(request_id)}",
             deadline=deadline,
+            then=save,
         )
 
     async def on_card_action(
