@@ -209,13 +209,21 @@ class Dispatcher:
                 uow.people.save(person)  # the notifier learned an id, a name or a zone
             if ref is not None:
                 uow.outbox.add_ref(ref)
-            if person.name and not before.name and message.request_id is not None:
-                # Cards sent before we met this person show their email: redraw them by name.
+            request_id = message.request_id
+            # The requester's card, sent before we met the approvers, shows their emails: redraw
+            # it by name. One waiting refresh per request covers everyone met in the same batch.
+            if (
+                person.name
+                and not before.name
+                and request_id is not None
+                and not uow.outbox.refresh_queued(request_id)
+            ):
+                request = uow.requests.get(request_id)
                 uow.outbox.add(
                     OutboxMessage(
                         kind=MessageKind.REFRESH,
-                        recipient=None,
-                        request_id=message.request_id,
+                        recipient=request.requester if request else None,
+                        request_id=request_id,
                         next_attempt_at=self._clock.now(),
                     )
                 )
@@ -229,15 +237,22 @@ class Dispatcher:
         assert message.request_id is not None
         request_id = message.request_id
         refs = await self._storage(self._refs, request_id)
+        if message.recipient is not None:
+            refs = [ref for ref in refs if ref.recipient == message.recipient]
         by_platform = {n.platform: n for n in self._notifiers}
+        # Cards already redrawn by an earlier attempt are skipped: a refresh of a hundred cards
+        # under rate limits would otherwise start over at every 429 and never finish.
+        done: list[str] = message.data.setdefault("done", [])
         for ref in refs:
             notifier = by_platform.get(ref.platform)
-            if notifier is None:
-                continue  # that platform is not configured in this process
+            key = f"{ref.platform}:{ref.conversation}:{ref.message_id}"
+            if notifier is None or key in done:
+                continue  # that platform is not configured in this process, or done already
             card = await self._storage(
                 self._service.card_for, request_id=request_id, viewer=ref.recipient
             )
             await notifier.update(ref=ref, card=card)
+            done.append(key)
 
     def _refs(self, request_id: int) -> list[MessageRef]:
         with self._uow() as uow:

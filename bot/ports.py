@@ -26,7 +26,7 @@ class OutboxMessage:
     """A message to deliver, written in the same transaction as the change that implies it."""
 
     kind: MessageKind
-    recipient: str | None  # an email; None for REFRESH
+    recipient: str | None  # an email; for REFRESH, whose cards (None: everyone's)
     request_id: int | None
     text: str = ""
     id: int | None = None
@@ -148,6 +148,9 @@ class Outbox(Protocol):
     def claim_due(self, *, now: datetime, limit: int, lease_until: datetime) -> list[OutboxMessage]:
         """Undelivered messages due by `now`, oldest first, leased to the caller until
         `lease_until` so that no other dispatcher (or process) takes them meanwhile."""
+
+    def refresh_queued(self, request_id: int) -> bool:
+        """Whether a refresh of the request's cards is waiting and nobody has taken it yet."""
 
     def update(self, message: OutboxMessage) -> None:
         """Save attempts, next attempt, delivered_at and error."""

@@ -785,6 +785,20 @@ class SqlOutbox(_Repository):
             .returning(t.outbox.c.id)
         ).scalar_one()
 
+    def refresh_queued(self, request_id: int) -> bool:
+        """Whether a refresh of the request's cards is waiting and nobody has taken it yet."""
+        waiting = self._conn.execute(
+            select(t.outbox.c.id)
+            .where(
+                t.outbox.c.kind == MessageKind.REFRESH.value,
+                t.outbox.c.request_id == request_id,
+                t.outbox.c.status == OutboxStatus.PENDING,
+                t.outbox.c.locked_until.is_(None),
+            )
+            .limit(1)
+        ).first()
+        return waiting is not None
+
     def claim_due(self, *, now: datetime, limit: int, lease_until: datetime) -> list[OutboxMessage]:
         """Pending messages due by `now`, oldest first, leased until `lease_until`."""
         due = (

@@ -294,3 +294,22 @@ async def test_cards_name_approvers_not_emails(harness: Harness) -> None:
     mine = json.dumps(h.last_card(REQUESTER, "PR-1001").blocks)
     assert "Ines IT" in mine and "Omar IT" in mine
     assert IT[0] not in mine and IT[1] not in mine
+
+
+async def test_a_rate_limited_refresh_resumes_where_it_stopped(harness: Harness) -> None:
+    h = harness
+    await h.buy(REQUESTER, FORM)
+    await h.settle()
+    ines, omar = h.last_card(IT[0], "PR-1001"), h.last_card(IT[1], "PR-1001")
+
+    def updates(ts: str) -> int:
+        return len([c for c in h.ws.calls_to("chat.update", ok=True) if c.params.get("ts") == ts])
+
+    before = updates(ines.ts), updates(omar.ts)
+    # Slack rate-limits the redraw of Omar's card (the last one) once, mid-refresh.
+    h.ws.fail(method="chat.update", status=429, retry_after=1, where={"ts": omar.ts})
+    await h.click(IT[0], ines, APPROVE)
+    await h.settle(seconds=20)
+    # Ines's card was redrawn once: the retry skipped it and finished with Omar's.
+    assert (updates(ines.ts) - before[0], updates(omar.ts) - before[1]) == (1, 1)
+    assert "decided by Ines IT" in str(h.last_card(IT[1], "PR-1001").blocks)

@@ -899,3 +899,20 @@ def test_teams_user_id_migration_goes_down_and_up(db_url: str) -> None:
         engine.dispose()
     upgrade(db_url)
     assert current(db_url) == ScriptDirectory.from_config(config(db_url)).get_current_head()
+
+
+def test_outbox_knows_a_waiting_refresh_until_it_is_taken(engine: Engine) -> None:
+    factory = SqlUnitOfWorkFactory(engine, clock=FixedClock(T0))
+    request_id = add(factory, make_request())
+    other_id = add(factory, make_request())
+    assert not in_uow(factory, lambda uow: uow.outbox.refresh_queued(request_id))
+    with factory() as uow:
+        uow.outbox.add(OutboxMessage(MessageKind.NOTE, "ann@example.com", request_id, text="x"))
+        uow.outbox.add(OutboxMessage(MessageKind.REFRESH, None, request_id))
+        uow.commit()
+    assert in_uow(factory, lambda uow: uow.outbox.refresh_queued(request_id))
+    assert not in_uow(factory, lambda uow: uow.outbox.refresh_queued(other_id))
+    lease = T0 + timedelta(seconds=30)
+    in_uow(factory, lambda uow: uow.outbox.claim_due(now=T0, limit=10, lease_until=lease))
+    # Taken by a dispatcher: it may have drawn its cards already, so a new one is needed.
+    assert not in_uow(factory, lambda uow: uow.outbox.refresh_queued(request_id))
