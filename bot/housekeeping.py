@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -164,18 +165,12 @@ def renewal_pending(request: PurchaseRequest, events: Sequence[Event]) -> date |
 
 def renewal_draft(request: PurchaseRequest) -> RequestDraft:
     """The request's fields as a new draft, to renew it."""
-    return RequestDraft(
-        title=request.title,
-        category=request.category,
-        vendor=request.vendor,
-        unit_price=request.unit_price.amount,
-        currency=request.unit_price.currency,
-        quantity=request.quantity,
-        recurrence=request.recurrence,
-        cost_centre=request.cost_centre,
-        data_access=request.data_access,
+    # The old dates belong to the old purchase; the renewal asks for its own.
+    return replace(
+        request.as_draft(),
+        needed_by=None,
+        renewal_date=None,
         justification=f"Renewal of {request.number}. {request.justification}".strip(),
-        link=request.link,
     )
 
 

@@ -225,6 +225,24 @@ class PurchaseRequest:
     # Events raised by the last workflow call, saved by the unit of work (never read back).
     pending_events: list[Event] = field(default_factory=list, repr=False)
 
+    def as_draft(self) -> RequestDraft:
+        """The request's fields as the form holds them (to edit or renew it)."""
+        return RequestDraft(
+            title=self.title,
+            category=self.category,
+            vendor=self.vendor,
+            unit_price=self.unit_price.amount,
+            currency=self.unit_price.currency,
+            quantity=self.quantity,
+            recurrence=self.recurrence,
+            cost_centre=self.cost_centre,
+            needed_by=self.needed_by,
+            data_access=self.data_access,
+            justification=self.justification,
+            link=self.link,
+            renewal_date=self.renewal_date,
+        )
+
     @property
     def number(self) -> str:
         return format_number(self.id) if self.id is not None else "PR-new"

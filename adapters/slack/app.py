@@ -610,7 +610,7 @@ class SlackBot:
         await self.client.views_open(
             trigger_id=body["trigger_id"],
             view=intake_modal(
-                values=_request_values(request),
+                values=intake.draft_values(request.as_draft()),
                 currencies=self.service.policy.currencies,
                 callback_id=ids.EDIT,
                 metadata=json.dumps({"r": request_id}),
@@ -763,23 +763,3 @@ def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, s
     if hidden:
         visible[intake.TITLE] = " ".join([visible.get(intake.TITLE, ""), *hidden]).strip()
     return visible
-
-
-def _request_values(request: PurchaseRequest) -> dict[str, str]:
-    return intake.draft_values(
-        RequestDraft(
-            title=request.title,
-            category=request.category,
-            vendor=request.vendor,
-            unit_price=request.unit_price.amount,
-            currency=request.unit_price.currency,
-            quantity=request.quantity,
-            recurrence=request.recurrence,
-            cost_centre=request.cost_centre,
-            needed_by=request.needed_by,
-            data_access=request.data_access,
-            justification=request.justification,
-            link=request.link,
-            renewal_date=request.renewal_date,
-        )
-    )

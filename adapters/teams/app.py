@@ -447,7 +447,7 @@ class TeamsBot(TeamsActivityHandler):
         vendors = await self._run(self.service.known_vendors)
         question = request.open_question
         return intake_card(
-            values=_request_values(request),
+            values=intake.draft_values(request.as_draft()),
             currencies=self.service.policy.currencies,
             vendors=vendors,
             verb=ids.EDIT_SUBMIT,
@@ -582,23 +582,3 @@ def _zone(name: str | None) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return name
-
-
-def _request_values(request: PurchaseRequest) -> dict[str, str]:
-    return intake.draft_values(
-        RequestDraft(
-            title=request.title,
-            category=request.category,
-            vendor=request.vendor,
-            unit_price=request.unit_price.amount,
-            currency=request.unit_price.currency,
-            quantity=request.quantity,
-            recurrence=request.recurrence,
-            cost_centre=request.cost_centre,
-            needed_by=request.needed_by,
-            data_access=request.data_access,
-            justification=request.justification,
-            link=request.link,
-            renewal_date=request.renewal_date,
-        )
-    )
