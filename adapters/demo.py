@@ -24,7 +24,6 @@ from adapters.slack.digest import SlackChannelPublisher
 from adapters.slack.workspace import SlackSender, Workspace, attach_sender, start_workspace
 from bot import demo_seed
 from bot.bootstrap import Core, build_core
-from bot.chart import spend_chart
 from bot.digest import build_digest
 from bot.policy import Policy
 from bot.scheduler import publish_digest
@@ -164,15 +163,9 @@ async def post_digest(core: Core) -> None:
     report = await asyncio.to_thread(
         build_digest, uow=core.uow, policy=core.policy, end=datetime.now(UTC)
     )
-    chart = await asyncio.to_thread(
-        spend_chart, report.weekly, currency=report.currency, timezone=report.timezone
-    )
     client = slack_client(core.settings)
     await publish_digest(
-        digest=report,
-        chart=chart,
-        service=core.service,
-        publishers=[SlackChannelPublisher(client=client)],
+        digest=report, service=core.service, publishers=[SlackChannelPublisher(client=client)]
     )
 
 

@@ -72,7 +72,6 @@ def digest(
 async def _send(core: object, report: object) -> list[str]:
     from adapters.http import digest_publishers, slack_client, teams_adapter
     from bot.bootstrap import Core
-    from bot.chart import spend_chart
     from bot.digest import Digest
     from bot.scheduler import publish_digest
 
@@ -81,7 +80,4 @@ async def _send(core: object, report: object) -> list[str]:
     publishers = digest_publishers(core, client=client, adapter=teams_adapter(core.settings))
     if not publishers:
         return []
-    chart = spend_chart(report.weekly, currency=report.currency, timezone=report.timezone)
-    return await publish_digest(
-        digest=report, chart=chart, service=core.service, publishers=publishers
-    )
+    return await publish_digest(digest=report, service=core.service, publishers=publishers)

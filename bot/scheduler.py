@@ -47,17 +47,25 @@ def instance_name() -> str:
 async def publish_digest(
     *,
     digest: Digest,
-    chart: bytes,
     service: Procurement,
     publishers: Sequence[ChannelPublisher],
+    chart: bytes | None = None,
     sent: list[str] | None = None,
 ) -> list[str]:
-    """Post the digest to each platform's channel with the chart in its thread, and DM the
-    listed people; returns (and appends to `sent` as it goes) where it went.
+    """Post the digest to each platform's channel with the chart in its thread (drawn here
+    unless given), and DM the listed people; returns (and appends to `sent` as it goes)
+    where it went.
 
     A channel that fails does not keep the digest from the other channel and the people;
     its error is raised at the end (at once when nothing went out, so the slot can be
     given back)."""
+    if chart is None:
+        # matplotlib costs some 40 MB; a server pays for it once a week, not from the start.
+        from bot.chart import spend_chart
+
+        chart = await asyncio.to_thread(
+            spend_chart, digest.weekly, currency=digest.currency, timezone=digest.timezone
+        )
     settings = service.policy.digest
     channels = {"slack": settings.slack_channel, "teams": settings.teams_channel}
     sent = [] if sent is None else sent
@@ -180,17 +188,10 @@ class Scheduler:
         if not await asyncio.to_thread(self._claim, DIGEST_JOB, period):
             return False
         sent: list[str] = []
-        # matplotlib costs some 40 MB; a server pays for it once a week, not from the start.
-        from bot.chart import spend_chart
-
         try:
             digest = await asyncio.to_thread(build_digest, uow=self._uow, policy=policy, end=slot)
-            chart = await asyncio.to_thread(
-                spend_chart, digest.weekly, currency=digest.currency, timezone=digest.timezone
-            )
             await publish_digest(
                 digest=digest,
-                chart=chart,
                 service=self._service,
                 publishers=self._publishers,
                 sent=sent,
