@@ -99,6 +99,14 @@ class Preview:
         """Whether the requester should see the notice before the request is saved."""
         return bool(self.existing) or bool(self.budget and self.budget.over)
 
+    @property
+    def to_confirm(self) -> str | None:
+        """The notice to show before saving, or None to save at once (catalogue purchases are
+        approved on the spot and never held)."""
+        if self.catalogue or not self.needs_confirmation:
+            return None
+        return self.notice
+
 
 @dataclass(frozen=True, slots=True)
 class _Plan:

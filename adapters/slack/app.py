@@ -425,9 +425,7 @@ class SlackBot:
             )
         except TimeoutError:
             return None  # a slow database must not cost the requester their form
-        if preview.catalogue or not preview.needs_confirmation:
-            return None
-        return preview.notice
+        return preview.to_confirm
 
     async def _finish(
         self,

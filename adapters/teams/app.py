@@ -436,9 +436,7 @@ class TeamsBot(TeamsActivityHandler):
             )
         except TimeoutError:
             return None  # a slow database must not cost the requester their form
-        if preview.catalogue or not preview.needs_confirmation:
-            return None
-        return preview.notice
+        return preview.to_confirm
 
     async def _edit_form(self, person: Person, request_id: int) -> dict[str, Any]:
         request = await self._run(self.service.get, request_id=request_id)
