@@ -27,11 +27,13 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from msrest.exceptions import HttpOperationError
 
+from adapters.teams import limits
 from adapters.teams.app import card_activity
 from adapters.teams.ids import PLATFORM
+from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.notifier import TRANSPORT_ERRORS, call_connector, translate
 from adapters.teams.references import load_reference
-from adapters.teams.render import _card, _escape, _text
+from adapters.teams.render import _card, _text
 from bot.digest import (
     RENEWAL_DAYS,
     Digest,
@@ -46,11 +48,6 @@ from bot.model import Person
 from bot.ports import DeliveryDeferred, RecipientUnreachable
 
 CHANNEL_ID = "msteams"  # the Bot Framework channel of Microsoft Teams
-_SECTION = 3000  # characters per text block: the card stays far below Teams' 28 KB
-
-
-def _clip(text: str, limit: int = _SECTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def digest_text(digest: Digest) -> str:
@@ -79,7 +76,7 @@ def _spend(
         label = category_label(line.label) if category else line.label
         facts.append(
             {
-                "title": _escape(_clip(label, 100)),
+                "title": clip_markdown(markdown(label), limits.FACT_TITLE),
                 "value": f"{money(line.amount, digest.currency)} ({line.count}) · week before "
                 f"{money(line.previous, digest.currency)}",
             }
@@ -89,17 +86,18 @@ def _spend(
 
 
 def _lines(rows: Sequence[str], *, more: int = 0, empty: str = "") -> dict[str, Any]:
-    text = "\n".join(f"- {_escape(row)}" for row in rows) or f"_{empty}_"
+    text = "\n".join(f"- {markdown(row)}" for row in rows) or f"_{empty}_"
+    text = clip_markdown(text)
     if more > 0:
         text += f"\n\n_… and {more} more_"  # a paragraph of its own, not a list item
-    return _text(_clip(text), spacing="Small")
+    return _text(text, spacing="Small")
 
 
 def render_digest(digest: Digest) -> dict[str, Any]:
     """The Adaptive Card of the weekly digest: the same numbers and sections as in Slack."""
     cur = digest.currency
     body: list[dict[str, Any]] = [
-        _text(_escape(digest.title), size="Medium", weight="Bolder"),
+        _text(clip_markdown(markdown(digest.title)), size="Medium", weight="Bolder"),
         _text(
             f"Last 7 days against the 7 before · money in {cur}, yearly amounts",
             isSubtle=True,
@@ -151,11 +149,11 @@ def render_digest(digest: Digest) -> dict[str, Any]:
             "facts": [
                 {
                     "title": "New vendors in review",
-                    "value": _escape(_clip(", ".join(digest.vendors_in_review) or "none")),
+                    "value": clip_markdown(markdown(", ".join(digest.vendors_in_review) or "none")),
                 },
                 {
                     "title": "Vendors approved",
-                    "value": _escape(_clip(", ".join(digest.vendors_approved) or "none")),
+                    "value": clip_markdown(markdown(", ".join(digest.vendors_approved) or "none")),
                 },
             ],
         }
