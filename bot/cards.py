@@ -65,6 +65,7 @@ NAMES_SHOWN = 3  # people named before "and N others"
 STEPS_SHOWN = 3  # waiting steps named in the status line
 COMMENT_CHARS = 300  # a comment or reason quoted in the timeline
 HEADLINE_CHARS = 2000  # the question to answer or the rejection reason (the forms' limit)
+PO_CHARS = 100  # a purchase order number in the status line
 LIST_PAGE = 10  # requests per page of a list ("Show more" for the next)
 LIST_MAX = 1000  # a person's own requests that their list pages through, newest first
 
@@ -339,7 +340,7 @@ def _status_text(request: PurchaseRequest, name: Callable[[str], str]) -> str:
         by = f" by {people([name(r) for r in rejecters])} at {decided.name}"
         return f"Rejected{by}"
     if status is RequestStatus.ORDERED:
-        return f"Ordered (PO {request.po_number})"
+        return f"Ordered (PO {clip(one_line(request.po_number or ''), PO_CHARS)})"
     return status.label
 
 

@@ -64,7 +64,7 @@ def _heading(text: str) -> dict[str, Any]:
 
 
 def _spend(
-    title: str, lines: Sequence[Line], digest: Digest, *, category: bool = False
+    title: str, lines: Sequence[Line], digest: Digest, *, limit: int, category: bool = False
 ) -> list[dict[str, Any]]:
     """A heading and one fact per label: this week's amount (count), the week before."""
     items = [_heading(title)]
@@ -76,7 +76,7 @@ def _spend(
         label = category_label(line.label) if category else line.label
         facts.append(
             {
-                "title": clip_markdown(markdown(label), limits.FACT_TITLE),
+                "title": clip_markdown(markdown(label), min(limits.FACT_TITLE, limit // 10)),
                 "value": f"{money(line.amount, digest.currency)} ({line.count}) · week before "
                 f"{money(line.previous, digest.currency)}",
             }
@@ -85,16 +85,28 @@ def _spend(
     return items
 
 
-def _lines(rows: Sequence[str], *, more: int = 0, empty: str = "") -> dict[str, Any]:
+def _lines(rows: Sequence[str], limit: int, *, more: int = 0, empty: str = "") -> dict[str, Any]:
     text = "\n".join(f"- {markdown(row)}" for row in rows) or f"_{empty}_"
-    text = clip_markdown(text)
+    text = clip_markdown(text, limit)
     if more > 0:
         text += f"\n\n_… and {more} more_"  # a paragraph of its own, not a list item
     return _text(text, spacing="Small")
 
 
 def render_digest(digest: Digest) -> dict[str, Any]:
-    """The Adaptive Card of the weekly digest: the same numbers and sections as in Slack."""
+    """The Adaptive Card of the weekly digest: the same numbers and sections as in Slack,
+    its lists shortened until it fits Teams' message size."""
+    for limit in _SECTIONS:
+        card = _digest_card(digest, limit)
+        if limits.fits(card):
+            break
+    return card
+
+
+_SECTIONS = (limits.TEXT_BLOCK, 1000, 400)  # characters of each list of the digest
+
+
+def _digest_card(digest: Digest, limit: int) -> dict[str, Any]:
     cur = digest.currency
     body: list[dict[str, Any]] = [
         _text(clip_markdown(markdown(digest.title)), size="Medium", weight="Bolder"),
@@ -112,13 +124,16 @@ def render_digest(digest: Digest) -> dict[str, Any]:
             ],
         },
     ]
-    body += _spend("Approved spend by category", digest.by_category, digest, category=True)
-    body += _spend("By department", digest.by_department, digest)
-    body += _spend("Top vendors", digest.top_vendors, digest)
+    body += _spend(
+        "Approved spend by category", digest.by_category, digest, limit=limit, category=True
+    )
+    body += _spend("By department", digest.by_department, digest, limit=limit)
+    body += _spend("Top vendors", digest.top_vendors, digest, limit=limit)
     body.append(_heading(f"Pending backlog: {digest.backlog_total} open"))
     body.append(
         _lines(
-            [
+            limit=limit,
+            rows=[
                 backlog_line(item, now=digest.end, currency=cur, names=digest.names)
                 for item in digest.backlog
             ],
@@ -134,7 +149,8 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     )
     body.append(
         _lines(
-            [
+            limit=limit,
+            rows=[
                 f"{t.step}: median {t.median_hours:.1f}h, p90 {t.p90_hours:.1f}h "
                 f"({t.decided} decided, {t.over_sla} late)"
                 for t in digest.step_timings
@@ -149,11 +165,15 @@ def render_digest(digest: Digest) -> dict[str, Any]:
             "facts": [
                 {
                     "title": "New vendors in review",
-                    "value": clip_markdown(markdown(", ".join(digest.vendors_in_review) or "none")),
+                    "value": clip_markdown(
+                        markdown(", ".join(digest.vendors_in_review) or "none"), limit
+                    ),
                 },
                 {
                     "title": "Vendors approved",
-                    "value": clip_markdown(markdown(", ".join(digest.vendors_approved) or "none")),
+                    "value": clip_markdown(
+                        markdown(", ".join(digest.vendors_approved) or "none"), limit
+                    ),
                 },
             ],
         }
@@ -161,7 +181,8 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     body.append(_heading(f"Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}"))
     body.append(
         _lines(
-            [renewal_line(r, currency=cur, names=digest.names) for r in digest.renewals],
+            limit=limit,
+            rows=[renewal_line(r, currency=cur, names=digest.names) for r in digest.renewals],
             more=digest.renewals_total - len(digest.renewals),
             empty="none",
         )

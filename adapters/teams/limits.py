@@ -1,10 +1,10 @@
 """Teams' limits on what a card may hold, and text made safe to show within them.
 
 Teams refuses a message past about 28 KB (413) and counts the whole activity, not just the
-card. We measure the card as the connector client sends it (`json.dumps`, non-ASCII escaped)
-and count it in UTF-16, two bytes a character: twice its size on the wire, the safe side of
-either reading of "28 KB"; ENVELOPE keeps room for the rest of the activity (ids, service
-URL, the summary), which tests/e2e measure on what the bot really posts.
+card. We count the card's JSON as the service holds it once parsed, a UTF-16 string: two
+bytes a character (four for an emoji), twice the size of ASCII on the wire, as issue #13
+measured. ENVELOPE keeps room for the rest of the activity (ids, service URL, the summary),
+which tests/e2e measure on what the bot really posts.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ MESSAGE_BYTES = 28 * 1024
 ENVELOPE_BYTES = 4 * 1024  # the activity around the card, in the same UTF-16 count
 CARD_BYTES = MESSAGE_BYTES - ENVELOPE_BYTES
 CHOICES_SHOWN = 15  # Teams shows at most 15 choices of a typeahead; a search answers as many
+CHOICES_STATIC = 5  # choices the form carries before anyone types (searching finds the rest)
+CHOICE_TITLE = 60  # the text a choice shows (its value is the whole vendor name)
 TEXT_BLOCK = 3000  # characters per TextBlock we write (far below the budget, readable)
 FACT_TITLE = 100
 
@@ -48,7 +50,7 @@ def clip_markdown(text: str, limit: int = TEXT_BLOCK) -> str:
 
 def card_bytes(card: dict[str, Any]) -> int:
     """The card's size as budgeted against CARD_BYTES (see the module's docstring)."""
-    return len(json.dumps(card).encode("utf-16-le"))
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-16-le"))
 
 
 def fits(card: dict[str, Any]) -> bool:

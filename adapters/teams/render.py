@@ -191,7 +191,7 @@ def render_card(card: Card, *, detail: Detail = CARD, notice: str | None = None)
 def _request_card(card: Card, detail: Detail, notice: str | None) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if notice:
-        body.append(_text(_escaped(notice), color="Attention", weight="Bolder"))
+        body.append(_text(_escaped(clip(notice, detail.text)), color="Attention", weight="Bolder"))
     body += [
         _text(_escaped(f"{card.number} · {card.title}"), size="Medium", weight="Bolder"),
         _text(
@@ -298,17 +298,23 @@ def cancel_confirmation(card: Card) -> dict[str, Any]:
 
 def list_card(mine: Page[Card], *, empty: str, waiting: Page[Card] | None = None) -> dict[str, Any]:
     """`list`: what waits for this person's decision, then their own requests, a line each,
-    a page of each with "Show more" for the next."""
+    a page of each with "Show more" for the next; lines shortened until the card fits."""
     waiting = waiting or Page(items=[], offset=0, total=0)
     if not mine.total and not waiting.total:
         return note_card(empty)
+    for line in _LIST_LINES:
+        listed = _list_card(mine, waiting, empty=empty, line=line)
+        if limits.fits(listed):
+            break
+    return listed
 
+
+def _list_card(mine: Page[Card], waiting: Page[Card], *, empty: str, line: int) -> dict[str, Any]:
     def lines(of: Sequence[Card]) -> list[dict[str, Any]]:
         return [
             _text(
                 clip_markdown(
-                    f"**{c.number}** · {markdown(c.title)} · {markdown(c.status_text)}",
-                    _LIST_LINE,
+                    f"**{c.number}** · {markdown(c.title)} · {markdown(c.status_text)}", line
                 ),
                 spacing="Small",
             )
@@ -334,7 +340,7 @@ def list_card(mine: Page[Card], *, empty: str, waiting: Page[Card] | None = None
     return _card(body, actions)
 
 
-_LIST_LINE = 600  # one request in a list: number, title, where it is
+_LIST_LINES = (600, 300, 150, 80)  # one request in a list, shortened until the list fits
 
 
 def _counted(page: Page[Card], what: str) -> list[dict[str, Any]]:
@@ -408,8 +414,42 @@ def intake_card(
     rules ignore billing and data access where the category does not need them. `vendors`
     are approved vendors: the first few are the vendor field's choices, and typing searches
     all of them (an `application/search` invoke); with none, only the new-vendor field shows.
+    What the person typed is kept whole; the notice and the errors are shortened until the
+    form fits Teams' message size.
     """
-    errors = dict(errors or {})
+    for said in _FORM_NOTES:
+        form = _intake_card(
+            values=values,
+            currencies=currencies,
+            vendors=vendors,
+            errors={name: clip(text, said) for name, text in (errors or {}).items()},
+            notice=clip(notice, said) if notice else None,
+            verb=verb,
+            data=data,
+            title=title,
+            submit=submit,
+        )
+        if limits.fits(form):
+            break
+    return form
+
+
+_FORM_NOTES = (limits.TEXT_BLOCK, 600, 200, 100)  # characters of the form's notice and errors
+
+
+def _intake_card(
+    *,
+    values: Mapping[str, str],
+    currencies: Sequence[str],
+    vendors: Sequence[str],
+    errors: Mapping[str, str],
+    notice: str | None,
+    verb: str,
+    data: Mapping[str, Any] | None,
+    title: str,
+    submit: str,
+) -> dict[str, Any]:
+    errors = dict(errors)
     body: list[dict[str, Any]] = [_text(_escaped(title), size="Medium", weight="Bolder")]
     if notice:
         # The notice quotes other people's request titles: shown as typed.
@@ -520,7 +560,7 @@ def intake_card(
 def vendor_choices(vendors: Sequence[str], *, chosen: str = "") -> dict[str, Any]:
     """The vendor field: a typeahead over approved vendors (Adaptive Cards 1.6 `Data.Query`,
     answered by the bot's `application/search`), the first few as its initial choices."""
-    shown = list(vendors[: limits.CHOICES_SHOWN])
+    shown = list(vendors[: limits.CHOICES_STATIC])
     if chosen and chosen not in shown:
         shown.append(chosen)
     return {
@@ -538,7 +578,7 @@ def vendor_choices(vendors: Sequence[str], *, chosen: str = "") -> dict[str, Any
 
 
 def _choice(vendor: str) -> dict[str, str]:
-    return {"title": vendor, "value": vendor}
+    return {"title": clip(vendor, limits.CHOICE_TITLE, marker=ellipsis), "value": vendor}
 
 
 def vendor_search_results(vendors: Sequence[str]) -> dict[str, Any]:
