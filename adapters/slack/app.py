@@ -662,7 +662,7 @@ class SlackBot:
                 metadata=json.dumps({"r": request_id}),
                 title=f"Edit {request.number}",
                 submit="Resubmit",
-                notice=f"_{request.open_question.text}_" if request.open_question else None,
+                notice=f"“{request.open_question.text}”" if request.open_question else None,
             ),
         )
 

@@ -584,7 +584,7 @@ def _show_more(
 def list_blocks(page: Page[Card], *, empty: str) -> list[dict[str, Any]]:
     """`/buy list`: one line a request, a page at a time."""
     if not page.total:
-        return note_blocks(empty)
+        return [_section(empty).to_dict()]  # our own words, with their `code`
     blocks = [_section(request_line(c)).to_dict() for c in page.items]
     if page.total > len(page.items):
         more = None if page.next_offset is None else more_value(mine=page.next_offset)
