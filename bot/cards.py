@@ -6,12 +6,14 @@ the same actions, which come straight from the state machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from bot import workflow
 from bot.budgets import BudgetCheck
+from bot.clipping import clip
 from bot.formatting import amount_line, day, money
 from bot.model import (
     Category,
@@ -54,6 +56,46 @@ ACTIONS_WITH_FORM = {
     Action.EDIT,
     Action.RECORD_PO,
 }
+
+
+# How much of a request a card shows, the same on every platform: routes of 30 steps with 25
+# approvers each, years of events and 3,000-character texts are legal, and Slack and Teams
+# both refuse a message past their limits (docs: README "Limits").
+NAMES_SHOWN = 3  # people named before "and N others"
+STEPS_SHOWN = 3  # waiting steps named in the status line
+COMMENT_CHARS = 300  # a comment or reason quoted in the timeline
+HEADLINE_CHARS = 2000  # the question to answer or the rejection reason (the forms' limit)
+PO_CHARS = 100  # a purchase order number in the status line
+LIST_PAGE = 10  # requests per page of a list ("Show more" for the next)
+LIST_MAX = 1000  # a person's own requests that their list pages through, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """How much of the route, the timeline and of long texts a rendered card shows."""
+
+    route: int  # route lines
+    timeline: int  # most recent events
+    text: int  # characters of a long text (justification, notice) before it is clipped
+    points_to_status: bool  # whether what is cut points to the status command
+
+    def fallbacks(self) -> Iterator[Detail]:
+        """This detail, then ever smaller ones, for a platform whose size budget it missed."""
+        detail = self
+        yield detail
+        while detail.route > 2 or detail.timeline > 1 or detail.text > 200:
+            detail = replace(
+                detail,
+                route=max(2, detail.route // 2),
+                timeline=max(1, detail.timeline // 2),
+                text=max(200, detail.text // 2),
+            )
+            yield detail
+
+
+CARD = Detail(route=8, timeline=6, text=3000, points_to_status=True)  # a DM card
+STATUS = Detail(route=40, timeline=20, text=3000, points_to_status=False)  # `status PR-1042`
+HOME = Detail(route=5, timeline=2, text=600, points_to_status=True)  # App Home
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +151,85 @@ class Card:
     def action_names(self) -> list[str]:
         return [a.action.value for a in self.actions]
 
+    def route_shown(self, detail: Detail) -> tuple[list[RouteLine], int]:
+        """The route lines `detail` has room for (open steps first, in route order) and how
+        many are left out."""
+        if len(self.route) <= detail.route:
+            return list(self.route), 0
+        open_first = sorted(
+            range(len(self.route)),
+            key=lambda i: (self.route[i].status not in _OPEN_STEPS, i),
+        )
+        kept = sorted(open_first[: detail.route])
+        return [self.route[i] for i in kept], len(self.route) - len(kept)
+
+    def timeline_shown(self, detail: Detail) -> tuple[list[TimelineEntry], int]:
+        """The most recent events `detail` has room for and how many earlier ones are not."""
+        shown = list(self.timeline[-detail.timeline :]) if detail.timeline else []
+        return shown, len(self.timeline) - len(shown)
+
+
+_OPEN_STEPS = (StepStatus.ACTIVE, StepStatus.REJECTED)
+
+
+def people(names: Sequence[str], *, shown: int = NAMES_SHOWN) -> str:
+    """'Ines', 'Ines and Omar', 'Ines, Omar and Sam', 'Ines, Omar and 23 others'."""
+    names = [" ".join(n.split()) for n in names]
+    if len(names) > shown:
+        names = [*names[: shown - 1], f"{len(names) - shown + 1} others"]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def more_steps(hidden: int, *, status: str | None) -> str:
+    """'… and 22 more steps (see /buy status PR-1042)' under a cut route."""
+    see = f" (see {status})" if status else ""
+    return f"… and {hidden} more step{'s' if hidden != 1 else ''}{see}"
+
+
+def earlier_events(hidden: int, *, status: str | None) -> str:
+    """'… and 14 earlier events (see /buy status PR-1042)' above a capped timeline."""
+    see = f" (see {status})" if status else ""
+    return f"… and {hidden} earlier event{'s' if hidden != 1 else ''}{see}"
+
+
+def one_line(text: str) -> str:
+    """Text that someone typed, on one line: a newline in it must not start a line that
+    looks like one of the bot's."""
+    return " ".join(text.split())
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list: its items, where it starts and how many there are in all."""
+
+    items: Sequence[T]
+    offset: int
+    total: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where "Show more" continues, or None on the last page."""
+        end = self.offset + len(self.items)
+        return end if end < self.total else None
+
+    def counted(self, what: str) -> str:
+        """'Showing 11–20 of 1,000 waiting'."""
+        if not self.items:
+            return f"No more {what}."
+        first, last = self.offset + 1, self.offset + len(self.items)
+        return f"Showing {first:,}–{last:,} of {self.total:,} {what}"
+
+
+def page_of(items: Sequence[T], *, offset: int = 0, size: int = LIST_PAGE) -> Page[T]:
+    """The page of `items` starting at `offset` (clamped into the list)."""
+    offset = min(max(0, offset), max(0, len(items) - 1))
+    return Page(items=items[offset : offset + size], offset=offset, total=len(items))
+
 
 def build_card(
     *,
@@ -131,7 +252,7 @@ def build_card(
     delegations = list(delegations)
 
     def name(email: str) -> str:
-        return names.get(email) or email
+        return one_line(names.get(email) or email)
 
     allowed = workflow.allowed_actions(
         request,
@@ -165,7 +286,7 @@ def build_card(
     return Card(
         request_id=request.id,
         number=request.number,
-        title=request.title,
+        title=one_line(request.title),
         status=request.status,
         status_text=_status_text(request, name),
         headline=(
@@ -178,8 +299,8 @@ def build_card(
             RouteLine(
                 step=s.name,
                 status=s.status,
-                approvers=", ".join(name(a) for a in s.approvers),
-                decided_by=", ".join(name(d) for d in s.deciders),
+                approvers=people([name(a) for a in s.approvers]),
+                decided_by=people([name(d) for d in s.deciders]),
                 reason=s.reason,
             )
             for s in request.steps
@@ -195,9 +316,12 @@ def _status_text(request: PurchaseRequest, name: Callable[[str], str]) -> str:
     status = request.status
     if status is RequestStatus.PENDING:
         waiting = [
-            f"{s.name} ({', '.join(name(a) for a in s.approvers if s.decision_of(a) is None)})"
+            f"{s.name} ({people([name(a) for a in s.approvers if s.decision_of(a) is None])})"
             for s in request.active_steps
         ]
+        if len(waiting) > STEPS_SHOWN:
+            hidden = len(waiting) - STEPS_SHOWN + 1
+            waiting = [*waiting[: STEPS_SHOWN - 1], f"{hidden} more steps"]
         return "Waiting for " + "; ".join(waiting) if waiting else "Pending"
     if status is RequestStatus.CHANGES_REQUESTED:
         question = request.open_question
@@ -213,19 +337,19 @@ def _status_text(request: PurchaseRequest, name: Callable[[str], str]) -> str:
             return "Rejected"
         # Only who rejected: in an all-of step others may have approved before.
         rejecters = [d.approver for d in decided.decisions if d.outcome is StepStatus.REJECTED]
-        by = f" by {', '.join(name(r) for r in rejecters)} at {decided.name}"
+        by = f" by {people([name(r) for r in rejecters])} at {decided.name}"
         return f"Rejected{by}"
     if status is RequestStatus.ORDERED:
-        return f"Ordered (PO {request.po_number})"
+        return f"Ordered (PO {clip(one_line(request.po_number or ''), PO_CHARS)})"
     return status.label
 
 
 def _headline(request: PurchaseRequest, name: Callable[[str], str]) -> str | None:
     question = request.open_question
     if request.status is RequestStatus.CHANGES_REQUESTED and question is not None:
-        return f"{name(question.asked_by)} asks: “{question.text}”"
+        return f"{name(question.asked_by)} asks: “{clip(question.text, HEADLINE_CHARS)}”"
     if request.status is RequestStatus.REJECTED and request.rejection_reason:
-        return f"Reason: “{request.rejection_reason}”"
+        return f"Reason: “{clip(request.rejection_reason, HEADLINE_CHARS)}”"
     if request.catalogue_entry and request.status is RequestStatus.APPROVED:
         return "Approved at once from the catalogue: no approval needed."
     return None
@@ -268,7 +392,7 @@ def _facts(
 def _event_text(event: Event, name: Callable[[str], str]) -> str:
     who = name(event.actor) if event.actor != "policy" else "Policy"
     step = f" {event.step}" if event.step else ""
-    comment = f": “{event.comment}”" if event.comment else ""
+    comment = f": “{clip(one_line(event.comment), COMMENT_CHARS)}”" if event.comment else ""
     texts = {
         "Submitted": f"Submitted by {who}",
         "AutoApproved": f"Approved from the catalogue{comment}",

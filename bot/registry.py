@@ -11,7 +11,7 @@ from bot import budgets as budget_rules
 from bot import vendors as vendor_rules
 from bot.budgets import Budget, BudgetCheck
 from bot.errors import NotFound
-from bot.model import PurchaseRequest, RequestStatus, Vendor, vendor_key
+from bot.model import PurchaseRequest, RequestStatus, Vendor, VendorStatus, vendor_key
 from bot.policy import Policy
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -97,6 +97,19 @@ class Registry:
         with self._uow() as uow:
             found = vendor_rules.suggest(uow.vendors.list(), text, limit=limit)
         return [(v, vendor_rules.status_text(v, now=now, months=months)) for v in found]
+
+    def approved_vendors(self, text: str = "", *, limit: int = 20) -> list[Vendor]:
+        """Vendors people may buy from without a review (approved, review still valid),
+        matching `text` as the typeahead does."""
+        now = self.clock.now()
+        months = self.policy.vendors.review_valid_months
+        with self._uow() as uow:
+            approved = [
+                v
+                for v in uow.vendors.list()
+                if vendor_rules.effective_status(v, now=now, months=months) is VendorStatus.APPROVED
+            ]
+        return vendor_rules.suggest(approved, text, limit=limit)
 
     def vendor_status_text(self, vendor: Vendor) -> str:
         """'approved until 2027-11-23', 'rejected', ..."""

@@ -409,6 +409,23 @@ class FakeTeams:
             }
         return dict(body or {})
 
+    async def search(
+        self, email: str, *, dataset: str, text: str, skip: int = 0, top: int = 15
+    ) -> tuple[int, Any]:
+        """Type into a typeahead (an Input.ChoiceSet with Data.Query): the `application/search`
+        invoke Teams sends; (status, the invoke answer)."""
+        activity = self.activity(
+            self.user(email),
+            "invoke",
+            name="application/search",
+            value={
+                "queryText": text,
+                "queryOptions": {"skip": skip, "top": top},
+                "dataset": dataset,
+            },
+        )
+        return await self.post(activity)
+
     async def submit(
         self, email: str, posted: Posted, title: str, inputs: dict[str, Any] | None = None
     ) -> int:

@@ -34,13 +34,15 @@ from adapters.slack.render import (
     intake_modal,
     list_blocks,
     note_blocks,
+    note_text,
     parse_action_value,
+    parse_more_value,
     reason_modal,
     render_card,
     vendor_options,
 )
 from bot import intake
-from bot.cards import ACTIONS_WITH_FORM
+from bot.cards import ACTIONS_WITH_FORM, LIST_MAX, LIST_PAGE, STATUS, Card, Page, page_of
 from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, format_number, parse_number
 from bot.services import Procurement
@@ -59,6 +61,7 @@ _LOOKUP_BUDGET_SECONDS = 0.5  # how long validation waits to learn the person's 
 _NOTICE_MARGIN_SECONDS = 0.3
 _SUGGEST_BUDGET_SECONDS = 1.5
 _EARLIEST_ZONE = timezone(timedelta(hours=-12))
+_HOME_CARDS = 4  # full cards of "Waiting for you" per page of App Home
 _SORRY = "Something went wrong on our side and nothing was saved. Please try again in a minute."
 
 
@@ -149,25 +152,44 @@ class SlackBot:
         if channel:
             try:
                 await self.client.chat_postEphemeral(
-                    channel=channel, user=user, text=text, blocks=note_blocks(text)
+                    channel=channel, user=user, text=note_text(text), blocks=note_blocks(text)
                 )
                 return
             except SlackApiError:
                 pass  # e.g. a forwarded card in a conversation they are not in: DM instead
-        await self.client.chat_postMessage(channel=user, text=text, blocks=note_blocks(text))
+        await self.client.chat_postMessage(
+            channel=user, text=note_text(text), blocks=note_blocks(text)
+        )
 
-    async def publish_home(self, user_id: str, person: Person | None = None) -> None:
-        """Refresh the user's App Home."""
+    async def publish_home(
+        self, user_id: str, person: Person | None = None, *, waiting: int = 0, mine: int = 0
+    ) -> None:
+        """Refresh the user's App Home, its lists from the given offsets."""
         person = person or await self.person(user_id)
-        mine = await self._run(self.service.my_requests, requester=person.email, limit=10)
-        waiting = await self._run(self.service.waiting_for, approver=person.email)
-        mine_cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
-        waiting_cards = await self._run(
-            self.service.cards_for, requests=waiting, viewer=person.email
+        mine_page = await self._page(
+            await self._run(self.service.my_requests, requester=person.email, limit=LIST_MAX),
+            person,
+            offset=mine,
+        )
+        waiting_page = await self._page(
+            await self._run(self.service.waiting_for, approver=person.email),
+            person,
+            offset=waiting,
+            size=_HOME_CARDS,
         )
         await self.client.views_publish(
-            user_id=user_id, view=home_view(mine=mine_cards, waiting=waiting_cards)
+            user_id=user_id, view=home_view(mine=mine_page, waiting=waiting_page)
         )
+
+    async def _page(
+        self, requests: list[PurchaseRequest], person: Person, *, offset: int, size: int = LIST_PAGE
+    ) -> Page[Card]:
+        """The cards of one page of a list (only that page's cards are built)."""
+        page = page_of(requests, offset=offset, size=size)
+        cards = await self._run(
+            self.service.cards_for, requests=list(page.items), viewer=person.email
+        )
+        return Page(items=cards, offset=page.offset, total=page.total)
 
     # ------------------------------------------------------------------ listeners
 
@@ -212,8 +234,12 @@ class SlackBot:
         app.view(ids.REASON)(track(self.on_reason_submit))
         app.action(intake.CATEGORY)(track(self.on_category_change))
         app.options(ids.VENDOR_SUGGEST)(self.on_vendor_suggest)
-        app.action(re.compile(f"^{ids.ACTION_PREFIX}(?!keep)"))(track(self.on_card_action))
+        app.action(re.compile(f"^{ids.ACTION_PREFIX}{ids.NOT_CARD_ACTIONS}"))(
+            track(self.on_card_action)
+        )
         app.action(ids.KEEP)(track(self.on_keep))
+        app.action(ids.LIST_MORE)(track(self.on_list_more))
+        app.action(ids.HOME_MORE)(track(self.on_home_more))
         app.event("app_home_opened")(track(self.on_home_opened))
         app.event("message")(track(self.on_message))
 
@@ -260,17 +286,37 @@ class SlackBot:
         was most of what a plain /buy cost under load."""
         return intake_modal(values={}, currencies=self.service.policy.currencies)
 
-    async def _list(self, user: str, respond: AsyncRespond) -> None:
+    async def _list(self, user: str, respond: AsyncRespond, *, offset: int = 0) -> None:
         person = await self.person(user)
-        mine = await self._run(self.service.my_requests, requester=person.email)
-        cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
+        mine = await self._run(self.service.my_requests, requester=person.email, limit=LIST_MAX)
+        page = await self._page(mine, person, offset=offset)
         await respond(
             blocks=list_blocks(
-                cards, empty=f"You have no requests yet. Type `{ids.COMMAND}` to start one."
+                page, empty=f"You have no requests yet. Type `{ids.COMMAND}` to start one."
             ),
             text="Your requests",
             response_type="ephemeral",
+            replace_original=bool(offset),
         )
+
+    async def on_list_more(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """ "Show more" under /buy list: the next page in place of this one."""
+        await ack()
+        _, mine = parse_more_value(action.get("value"))
+        try:
+            await self._list(body["user"]["id"], respond, offset=mine)
+        except DomainError as error:
+            await respond(text=str(error), response_type="ephemeral")
+
+    async def on_home_more(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        """ "Show more" in App Home: publish it again from the next page of that list."""
+        await ack()
+        waiting, mine = parse_more_value(action.get("value"))
+        await self.publish_home(body["user"]["id"], waiting=waiting, mine=mine)
 
     async def _status_or_cancel(
         self, word: str, rest: str, user: str, respond: AsyncRespond
@@ -288,7 +334,9 @@ class SlackBot:
         )
         if word == "status":
             await respond(
-                blocks=render_card(card), text=card.status_text, response_type="ephemeral"
+                blocks=render_card(card, detail=STATUS),
+                text=note_text(card.status_text),
+                response_type="ephemeral",
             )
         elif Action.CANCEL in {a.action for a in card.actions}:
             await respond(
@@ -493,7 +541,7 @@ class SlackBot:
 
     async def _dm(self, body: dict[str, Any], text: str) -> None:
         await self.client.chat_postMessage(
-            channel=body["user"]["id"], text=text, blocks=note_blocks(text)
+            channel=body["user"]["id"], text=note_text(text), blocks=note_blocks(text)
         )
 
     async def on_edit_submit(
@@ -614,7 +662,7 @@ class SlackBot:
                 metadata=json.dumps({"r": request_id}),
                 title=f"Edit {request.number}",
                 submit="Resubmit",
-                notice=f"_{request.open_question.text}_" if request.open_question else None,
+                notice=f"“{request.open_question.text}”" if request.open_question else None,
             ),
         )
 

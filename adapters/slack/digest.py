@@ -15,8 +15,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import limits
+from adapters.slack.limits import clip_mrkdwn, clip_plain, mrkdwn
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.render import _clip, _escape
 from bot.digest import (
     RENEWAL_DAYS,
     Digest,
@@ -31,7 +32,6 @@ from bot.model import Person
 from bot.ports import RecipientUnreachable
 
 PLATFORM = "slack"
-_FIELD = 1900  # Slack allows 2000 characters per section field
 
 
 def digest_text(digest: Digest) -> str:
@@ -44,18 +44,23 @@ def digest_text(digest: Digest) -> str:
 
 
 def _lines(
-    title: str, lines: Sequence[Line], digest: Digest, *, category: bool = False, limit: int = 2900
+    title: str,
+    lines: Sequence[Line],
+    digest: Digest,
+    *,
+    category: bool = False,
+    limit: int = limits.SECTION_TEXT,
 ) -> str:
     rows = [f"*{title}*"]
     for line in lines:
         label = category_label(line.label) if category else line.label
         rows.append(
-            f"• {_escape(label)}: {money(line.amount, digest.currency)} ({line.count}) "
+            f"• {mrkdwn(label)}: {money(line.amount, digest.currency)} ({line.count}) "
             f"_week before {money(line.previous, digest.currency)}_"
         )
     if not lines:
         rows.append("_nothing approved this week_")
-    return _clip("\n".join(rows), limit)
+    return clip_mrkdwn("\n".join(rows), limit)
 
 
 def render_digest(digest: Digest) -> list[dict[str, Any]]:
@@ -67,7 +72,7 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
         for label, now, before, moved in counts_rows(digest)
     )
     blocks: list[Block] = [
-        HeaderBlock(text=_clip(digest.title, 150)),
+        HeaderBlock(text=clip_plain(digest.title, limits.HEADER_TEXT)),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -85,10 +90,12 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
         SectionBlock(
             fields=[
                 MarkdownTextObject(
-                    text=_lines("By department", digest.by_department, digest, limit=_FIELD)
+                    text=_lines(
+                        "By department", digest.by_department, digest, limit=limits.FIELD_TEXT
+                    )
                 ),
                 MarkdownTextObject(
-                    text=_lines("Top vendors", digest.top_vendors, digest, limit=_FIELD)
+                    text=_lines("Top vendors", digest.top_vendors, digest, limit=limits.FIELD_TEXT)
                 ),
             ]
         ),
@@ -96,34 +103,46 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
     ]
     backlog = [f"*Pending backlog: {digest.backlog_total} open*"]
     backlog += [
-        "• " + _escape(backlog_line(item, now=digest.end, currency=cur, names=names))
+        "• " + mrkdwn(backlog_line(item, now=digest.end, currency=cur, names=names))
         for item in digest.backlog
     ]
     if digest.backlog_total > len(digest.backlog):
         backlog.append(f"_… and {digest.backlog_total - len(digest.backlog)} more_")
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(backlog), 2900))))
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=clip_mrkdwn("\n".join(backlog), limits.SECTION_TEXT))
+        )
+    )
     timing = [
         f"*Cycle time per step* (decided this week) · "
         f"{digest.sla_breaches} over the {digest.sla_hours}h SLA"
     ]
     timing += [
-        f"• {_escape(t.step)}: median {t.median_hours:.1f}h, p90 {t.p90_hours:.1f}h "
+        f"• {mrkdwn(t.step)}: median {t.median_hours:.1f}h, p90 {t.p90_hours:.1f}h "
         f"({t.decided} decided, {t.over_sla} late)"
         for t in digest.step_timings
     ] or ["_no step decided this week_"]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(timing), 2900))))
-    vendors = (
-        f"*New vendors in review*: {_escape(', '.join(digest.vendors_in_review) or 'none')}\n"
-        f"*Vendors approved*: {_escape(', '.join(digest.vendors_approved) or 'none')}"
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=clip_mrkdwn("\n".join(timing), limits.SECTION_TEXT))
+        )
     )
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(vendors, 2900))))
+    vendors = (
+        f"*New vendors in review*: {mrkdwn(', '.join(digest.vendors_in_review) or 'none')}\n"
+        f"*Vendors approved*: {mrkdwn(', '.join(digest.vendors_approved) or 'none')}"
+    )
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(vendors, limits.SECTION_TEXT)))
+    )
     renewals = [f"*Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}*"]
-    renewals += [
-        "• " + _escape(renewal_line(r, currency=cur, names=names)) for r in digest.renewals
-    ]
+    renewals += ["• " + mrkdwn(renewal_line(r, currency=cur, names=names)) for r in digest.renewals]
     if digest.renewals_total > len(digest.renewals):
         renewals.append(f"_… and {digest.renewals_total - len(digest.renewals)} more_")
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(renewals), 2900))))
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=clip_mrkdwn("\n".join(renewals), limits.SECTION_TEXT))
+        )
+    )
     blocks.append(
         ContextBlock(
             elements=[

@@ -36,4 +36,7 @@ def action_from_id(value: str) -> Action | None:
 
 CARD_ACTIONS_BLOCK = "pb_actions"
 KEEP = "pb_keep"  # "Keep it" on the cancel confirmation
+LIST_MORE = "pb_more_list"  # "Show more" under /buy list
+HOME_MORE = "pb_more_home"  # "Show more" in App Home (its value says which list where)
+NOT_CARD_ACTIONS = "(?!keep$|more_)"  # the pb_ ids above are not card buttons
 VENDOR_SUGGEST = "vendor"  # external_select action id for vendor typeahead

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.render import card_text, note_blocks, render_card
+from adapters.slack.render import card_text, note_blocks, note_text, render_card
 from bot.cards import Card
 from bot.model import Person
 from bot.ports import DeliveryDeferred, MessageRef, RecipientUnreachable
@@ -44,7 +44,7 @@ class SlackNotifier:
         """DM the card (or a note) to the person; return the card's reference."""
         user_id = person.slack_user_id or await self.lookup(person)
         blocks = render_card(card) if card is not None else note_blocks(text)
-        fallback = card_text(card) if card is not None else text
+        fallback = card_text(card) if card is not None else note_text(text)
         response = await self.call(
             self._client.chat_postMessage,
             channel=user_id,

@@ -32,9 +32,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from adapters.slack import ids
+from adapters.slack import ids, limits
+from adapters.slack.limits import clip_mrkdwn, clip_plain, clip_value, mrkdwn
 from bot import intake
-from bot.cards import Card, CardAction
+from bot.cards import (
+    CARD,
+    HOME,
+    Card,
+    CardAction,
+    Detail,
+    Page,
+    earlier_events,
+    more_steps,
+)
+from bot.clipping import clip, pack
 from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
 from bot.workflow import Action
 
@@ -54,16 +65,23 @@ _STEP_EMOJI = {
     StepStatus.REJECTED: ":x:",
     StepStatus.CLOSED: ":heavy_minus_sign:",
 }
-_FIELD_LIMIT = 1900  # Slack allows 2000 characters per section field
+# A fact longer than this gets a section of its own (3,000 characters) instead of a field (2,000).
+_LONG_FACT = 300
+_ROUTE_LINE = 600  # one step of the route: its name, approvers and the policy's reason
+_EVENT_LINE = 1000  # one event of the timeline (with its quoted comment)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(text, limits.SECTION_TEXT)))
 
 
-def _escape(text: str) -> str:
-    """Slack mrkdwn needs &, < and > escaped so user text cannot ping or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _packed(lines: list[str], limit: int) -> list[str]:
+    """Lines joined into as few mrkdwn texts of at most `limit` characters as they fit in."""
+    return pack([clip_mrkdwn(line, limit) for line in lines], limit)
+
+
+def _status_command(card: Card, detail: Detail) -> str | None:
+    return f"`{ids.COMMAND} status {card.number}`" if detail.points_to_status else None
 
 
 def slack_time(moment: datetime) -> str:
@@ -116,44 +134,56 @@ def _button(action: CardAction) -> ButtonElement:
     )
 
 
-def render_card(card: Card, *, timeline: int = 6) -> list[dict[str, Any]]:
-    """The Block Kit blocks of a request card."""
+def render_card(card: Card, *, detail: Detail = CARD) -> list[dict[str, Any]]:
+    """The Block Kit blocks of a request card, within Slack's limits whatever its size."""
     emoji = _STATUS_EMOJI.get(card.status.value, "")
-    blocks: list[Block] = [
-        HeaderBlock(text=_clip(f"{card.number} · {card.title}", 150)),
-        SectionBlock(text=MarkdownTextObject(text=f"{emoji} *{_escape(card.status_text)}*")),
-    ]
+    heading = f"{card.number} · {card.title}"
+    header = clip_plain(heading, limits.HEADER_TEXT)
+    status = f"{emoji} *{mrkdwn(card.status_text)}*"
+    if header != heading:  # the header had to be cut: the whole title leads the card
+        status = f"*{mrkdwn(card.title)}*\n{status}"
+    blocks: list[Block] = [HeaderBlock(text=header), _section(status)]
     if card.headline:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=_clip(f">{_escape(card.headline)}", 2900)))
-        )
+        blocks.append(_section(f">{mrkdwn(card.headline)}"))
+    short = [f for f in card.facts if len(f.value) <= _LONG_FACT]
     fields = [
-        MarkdownTextObject(text=_clip(f"*{f.label}*\n{_escape(f.value)}", _FIELD_LIMIT))
-        for f in card.facts
+        MarkdownTextObject(text=clip_mrkdwn(f"*{f.label}*\n{mrkdwn(f.value)}", limits.FIELD_TEXT))
+        for f in short
     ]
-    for start in range(0, len(fields), 10):
-        blocks.append(SectionBlock(fields=fields[start : start + 10]))
-    if card.route:
-        lines = []
-        for step in card.route:
+    for start in range(0, len(fields), limits.FIELDS_PER_SECTION):
+        blocks.append(SectionBlock(fields=fields[start : start + limits.FIELDS_PER_SECTION]))
+    for fact in card.facts:
+        if len(fact.value) > _LONG_FACT:
+            blocks.append(_section(f"*{fact.label}*\n{mrkdwn(clip(fact.value, detail.text))}"))
+    status_command = _status_command(card, detail)
+    route, hidden_steps = card.route_shown(detail)
+    if route:
+        lines = ["*Route*"]
+        for step in route:
             who = f"decided by {step.decided_by}" if step.decided_by else step.approvers
-            lines.append(
-                f"{_STEP_EMOJI[step.status]} *{_escape(step.step)}* · "
-                f"{_escape(who)} · _{_escape(step.reason)}_"
+            line = (
+                f"{_STEP_EMOJI[step.status]} *{mrkdwn(step.step)}* · "
+                f"{mrkdwn(who)} · _{mrkdwn(step.reason)}_"
             )
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=_clip("*Route*\n" + "\n".join(lines), 2900)))
-        )
+            lines.append(clip_mrkdwn(line, _ROUTE_LINE))
+        if hidden_steps:
+            lines.append(mrkdwn(more_steps(hidden_steps, status=None)) + _see(status_command))
+        blocks += [_section(text) for text in _packed(lines, limits.SECTION_TEXT)]
     if card.notice:
+        notice = f":mag: {mrkdwn(clip(card.notice, detail.text))}"
         blocks.append(
             ContextBlock(
-                elements=[MarkdownTextObject(text=_clip(f":mag: {_escape(card.notice)}", 2900))]
+                elements=[MarkdownTextObject(text=clip_mrkdwn(notice, limits.CONTEXT_TEXT))]
             )
         )
-    if card.timeline:
-        recent = card.timeline[-timeline:]
-        text = "\n".join(f"{slack_time(e.at)} {_escape(e.text)}" for e in recent)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(text, 2900))]))
+    events, earlier = card.timeline_shown(detail)
+    if events:
+        lines = (
+            [mrkdwn(earlier_events(earlier, status=None)) + _see(status_command)] if earlier else []
+        )
+        lines += [clip_mrkdwn(f"{slack_time(e.at)} {mrkdwn(e.text)}", _EVENT_LINE) for e in events]
+        texts = _packed(lines, limits.CONTEXT_TEXT)[: limits.CONTEXT_ELEMENTS]
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts]))
     if card.actions:
         blocks.append(
             ActionsBlock(
@@ -165,14 +195,24 @@ def render_card(card: Card, *, timeline: int = 6) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
 
 
+def _see(status_command: str | None) -> str:
+    # Our own command in backticks: added after escaping, so it keeps its formatting.
+    return f" (see {status_command})" if status_command else ""
+
+
 def card_text(card: Card) -> str:
     """Notification text (shown in push notifications and by screen readers)."""
-    return f"{card.number} · {card.title}: {card.status_text}"
+    return note_text(f"{card.number} · {card.title}: {card.status_text}")
+
+
+def note_text(text: str) -> str:
+    """The `text` of a message: the notification, escaped like the blocks it stands for."""
+    return clip_mrkdwn(mrkdwn(text), limits.NOTIFICATION_TEXT)
 
 
 def note_blocks(text: str) -> list[dict[str, Any]]:
     """A short note as one section."""
-    return [SectionBlock(text=MarkdownTextObject(text=_clip(_escape(text), 2900))).to_dict()]
+    return [_section(mrkdwn(text)).to_dict()]
 
 
 # --------------------------------------------------------------------------- the intake modal
@@ -242,7 +282,7 @@ def intake_modal(
     blocks: list[Block] = []
     if notice:
         # The notice quotes other people's request titles: escaped so they cannot link or ping.
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(_escape(notice), 2900))))
+        blocks.append(_section(mrkdwn(notice)))
     blocks += [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
         InputBlock(
@@ -355,7 +395,7 @@ def intake_modal(
     view = View(
         type="modal",
         callback_id=callback_id,
-        title=_clip(title, 24),
+        title=clip_plain(title, limits.VIEW_TITLE),
         submit=submit,
         close="Cancel",
         private_metadata=metadata,
@@ -364,13 +404,12 @@ def intake_modal(
     return view.to_dict()
 
 
-_OPTION_TEXT = 75  # Slack's limit for an option's text
 _NEW_VENDOR = "New vendor: "
 
 
 def _vendor_option(name: str) -> Option | None:
-    name = name.strip()[: intake.MAX_LENGTH[intake.VENDOR]]
-    return Option(value=name, text=_clip(name, _OPTION_TEXT)) if name else None
+    name = clip_value(name.strip(), intake.MAX_LENGTH[intake.VENDOR])
+    return Option(value=name, text=clip_plain(name, limits.OPTION_TEXT)) if name else None
 
 
 def vendor_options(*, typed: str, vendors: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -378,14 +417,19 @@ def vendor_options(*, typed: str, vendors: Sequence[tuple[str, str]]) -> list[di
     was typed as a new vendor unless it already names one of them."""
     limit = intake.MAX_LENGTH[intake.VENDOR]  # what the form accepts, within Slack's 150
     options = [
-        Option(value=name[:limit], text=_clip(f"{name} · {status}", _OPTION_TEXT))
+        Option(
+            value=clip_value(name, limit),
+            text=clip_plain(f"{name} · {status}", limits.OPTION_TEXT),
+        )
         for name, status in vendors
     ]
-    typed = " ".join(typed.split())[:limit]
+    typed = clip_value(" ".join(typed.split()), limit)
     key = vendor_key(typed)
     if key and all(vendor_key(name) != key for name, _ in vendors):
-        options.append(Option(value=typed, text=_clip(f"{_NEW_VENDOR}{typed}", _OPTION_TEXT)))
-    return [o.to_dict() for o in options[:100]]
+        options.append(
+            Option(value=typed, text=clip_plain(f"{_NEW_VENDOR}{typed}", limits.OPTION_TEXT))
+        )
+    return [o.to_dict() for o in options[: limits.OPTIONS]]
 
 
 def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, str]:
@@ -409,7 +453,6 @@ def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> 
 
 
 _DATES = (intake.NEEDED_BY, intake.RENEWAL_DATE)
-_SLACK_INITIAL_VALUE_LIMIT = 3000
 
 
 def _prefill(values: Mapping[str, str]) -> dict[str, str]:
@@ -427,8 +470,7 @@ def _prefill(values: Mapping[str, str]) -> dict[str, str]:
                 continue
             if len(value) != len("YYYY-MM-DD"):
                 continue
-        limit = intake.MAX_LENGTH.get(name, _SLACK_INITIAL_VALUE_LIMIT)
-        cleaned[name] = value[:limit]
+        cleaned[name] = clip_value(value, intake.MAX_LENGTH.get(name, limits.INITIAL_VALUE))
     return cleaned
 
 
@@ -445,7 +487,7 @@ def reason_modal(
     title, label, submit, multiline = labels[action]
     blocks: list[Block] = []
     if prompt:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(_escape(prompt), 2900))))
+        blocks.append(_section(mrkdwn(prompt)))
     blocks.append(
         InputBlock(
             block_id=ids.REASON_BLOCK,
@@ -474,8 +516,11 @@ def cancel_confirmation(card: Card) -> list[dict[str, Any]]:
     blocks = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"Cancel *{card.number} · {_escape(card.title)}*? Its approvers will be told "
-                "and it can't be reopened."
+                text=clip_mrkdwn(
+                    f"Cancel *{card.number} · {mrkdwn(card.title)}*? Its approvers will be told "
+                    "and it can't be reopened.",
+                    limits.SECTION_TEXT,
+                )
             )
         ),
         ActionsBlock(
@@ -500,54 +545,107 @@ def cancel_confirmation(card: Card) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
 
 
+_LIST_LINE = 600  # one request in a list: number, title, where it is
+
+
 def request_line(card: Card) -> str:
     """One mrkdwn line for lists: number, title, status."""
     emoji = _STATUS_EMOJI.get(card.status.value, "")
-    return f"{emoji} *{card.number}* · {_escape(card.title)} · {_escape(card.status_text)}"
+    line = f"{emoji} *{card.number}* · {mrkdwn(card.title)} · {mrkdwn(card.status_text)}"
+    return clip_mrkdwn(line, _LIST_LINE)
 
 
-def list_blocks(cards: Sequence[Card], *, empty: str) -> list[dict[str, Any]]:
-    """`/buy list`: one line a request."""
-    if not cards:
-        return note_blocks(empty)
-    text = "\n".join(request_line(c) for c in cards)
-    return [SectionBlock(text=MarkdownTextObject(text=_clip(text, 2900))).to_dict()]
+def more_value(*, waiting: int = 0, mine: int = 0) -> str:
+    """The value of a "Show more" button: where each list of the page starts."""
+    return json.dumps({"w": waiting, "m": mine}, separators=(",", ":"))
 
 
-def home_view(*, mine: Sequence[Card], waiting: Sequence[Card]) -> dict[str, Any]:
-    """App Home: what waits for me (full cards with buttons) and my requests."""
-    blocks: list[dict[str, Any]] = [
-        HeaderBlock(text="Waiting for you").to_dict(),
-    ]
-    if waiting:
-        for card in waiting[:4]:
-            blocks += render_card(card, timeline=2)
-    else:
+def parse_more_value(value: str | None) -> tuple[int, int]:
+    """(waiting offset, my requests offset) from a "Show more" button; 0, 0 if not ours."""
+    try:
+        data = json.loads(value or "")
+        offsets = (int(data.get("w", 0)), int(data.get("m", 0)))
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return 0, 0
+    return (offsets[0], offsets[1]) if all(0 <= o < 2**31 for o in offsets) else (0, 0)
+
+
+def _show_more(
+    page: Page[Card], what: str, *, action_id: str, value: str | None, block_id: str = ""
+) -> list[dict[str, Any]]:
+    """'Showing 1–10 of 34 requests' and, unless it is the last page, a Show more button."""
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=page.counted(what))])]
+    if value is not None:
+        button = ButtonElement(text="Show more", action_id=action_id, value=value)
+        blocks.append(ActionsBlock(block_id=block_id or action_id, elements=[button]))
+    return [b.to_dict() for b in blocks]
+
+
+def list_blocks(page: Page[Card], *, empty: str) -> list[dict[str, Any]]:
+    """`/buy list`: one line a request, a page at a time."""
+    if not page.total:
+        return [_section(empty).to_dict()]  # our own words, with their `code`
+    blocks = [_section(request_line(c)).to_dict() for c in page.items]
+    if page.total > len(page.items):
+        more = None if page.next_offset is None else more_value(mine=page.next_offset)
+        blocks += _show_more(page, "requests", action_id=ids.LIST_MORE, value=more)
+    return blocks
+
+
+def home_view(*, mine: Page[Card], waiting: Page[Card]) -> dict[str, Any]:
+    """App Home: what waits for me (full cards with buttons) and my requests, a page of each,
+    within Slack's 100 blocks whatever their size."""
+    tail = [*_home_mine(mine, waiting=waiting.offset), _home_help()]
+    blocks = [HeaderBlock(text="Waiting for you").to_dict()]
+    if not waiting.total:
         blocks += note_blocks("Nothing waits for your approval.")
-    blocks.append(HeaderBlock(text="My requests").to_dict())
-    if mine:
-        for card in mine[:10]:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=request_line(card))).to_dict())
-            if card.actions:
-                blocks.append(
-                    ActionsBlock(
-                        block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
-                        elements=[_button(a) for a in card.actions],
-                    ).to_dict()
-                )
-    else:
+    shown = 0
+    room = limits.VIEW_BLOCKS - len(tail) - 2  # and the count with its Show more
+    for card in waiting.items:
+        rendered = render_card(card, detail=HOME)
+        if len(blocks) + len(rendered) > room:
+            break
+        blocks += rendered
+        shown += 1
+    if waiting.total > shown:
+        page = Page(items=waiting.items[:shown], offset=waiting.offset, total=waiting.total)
+        more = page.next_offset
+        value = None if more is None else more_value(waiting=more, mine=mine.offset)
+        blocks += _show_more(page, "waiting for you", action_id=ids.HOME_MORE, value=value)
+    return View(type="home", blocks=[*blocks, *tail]).to_dict()
+
+
+def _home_mine(mine: Page[Card], *, waiting: int) -> list[dict[str, Any]]:
+    blocks = [HeaderBlock(text="My requests").to_dict()]
+    if not mine.total:
         blocks += note_blocks(f"No requests yet. Type {ids.COMMAND} to ask for something.")
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"`{ids.COMMAND}` new request · `{ids.COMMAND} list` · "
-                    f"`{ids.COMMAND} status PR-1042` · `{ids.COMMAND} help`"
-                )
-            ]
-        ).to_dict()
-    )
-    return View(type="home", blocks=blocks[:100]).to_dict()
+    for card in mine.items:
+        blocks.append(_section(request_line(card)).to_dict())
+        if card.actions:
+            blocks.append(
+                ActionsBlock(
+                    block_id=f"{ids.CARD_ACTIONS_BLOCK}:{card.request_id}",
+                    elements=[_button(a) for a in card.actions],
+                ).to_dict()
+            )
+    if mine.total > len(mine.items):
+        more = mine.next_offset
+        value = None if more is None else more_value(waiting=waiting, mine=more)
+        blocks += _show_more(
+            mine, "of your requests", action_id=ids.HOME_MORE, value=value, block_id="mine_more"
+        )
+    return blocks
+
+
+def _home_help() -> dict[str, Any]:
+    return ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text=f"`{ids.COMMAND}` new request · `{ids.COMMAND} list` · "
+                f"`{ids.COMMAND} status PR-1042` · `{ids.COMMAND} help`"
+            )
+        ]
+    ).to_dict()
 
 
 HELP = (

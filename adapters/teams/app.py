@@ -24,6 +24,7 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams import ids
+from adapters.teams.pages import approved_vendors, list_page, vendor_search
 from adapters.teams.references import is_personal, reference_of
 from adapters.teams.render import (
     cancel_confirmation,
@@ -32,13 +33,13 @@ from adapters.teams.render import (
     form_values,
     help_text,
     intake_card,
-    list_card,
+    list_offsets,
     note_card,
     parse_action_data,
     render_card,
 )
 from bot import intake
-from bot.cards import ACTIONS_WITH_FORM
+from bot.cards import ACTIONS_WITH_FORM, STATUS
 from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
@@ -156,17 +157,9 @@ class TeamsBot(TeamsActivityHandler):
         elif word == ids.BUY:
             await self._open_intake(context, rest)
         elif word == ids.LIST and not rest:
-            mine = await self._run(self.service.my_requests, requester=person.email)
-            cards = await self._run(self.service.cards_for, requests=mine, viewer=person.email)
             # Teams has no App Home: the list also shows what waits for this approver.
-            waiting = await self._run(self.service.waiting_for, approver=person.email)
-            to_decide = await self._run(
-                self.service.cards_for, requests=waiting, viewer=person.email
-            )
-            empty = f"You have no requests yet. Type `{ids.BUY}` to start one."
-            await context.send_activity(
-                card_activity(list_card(cards, empty=empty, waiting=to_decide))
-            )
+            card = await self._run(list_page, service=self.service, person=person)
+            await context.send_activity(card_activity(card))
         elif word in (ids.STATUS, ids.CANCEL):
             await self._status_or_cancel(context, person, word, rest)
         else:
@@ -177,8 +170,11 @@ class TeamsBot(TeamsActivityHandler):
             )
 
     async def _open_intake(self, context: TurnContext, text: str) -> None:
-        vendors = await self._run(self.service.known_vendors)
-        values = intake.parse_text(text, known_vendors=vendors).values if text else {}
+        known = await self._run(self.service.known_vendors)
+        values = intake.parse_text(text, known_vendors=known).values if text else {}
+        vendors = await self._run(
+            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
+        )
         card = intake_card(
             values=values, currencies=self.service.policy.currencies, vendors=vendors
         )
@@ -195,7 +191,9 @@ class TeamsBot(TeamsActivityHandler):
             self.service.card_for, request_id=request_id, viewer=person.email, check_visible=True
         )
         if word == ids.STATUS:
-            await context.send_activity(card_activity(render_card(card), summary=card_text(card)))
+            await context.send_activity(
+                card_activity(render_card(card, detail=STATUS), summary=card_text(card))
+            )
         elif Action.CANCEL in {a.action for a in card.actions}:
             await context.send_activity(card_activity(cancel_confirmation(card)))
         elif card.viewer_role != "requester":
@@ -252,8 +250,20 @@ class TeamsBot(TeamsActivityHandler):
                 log.warning("teams: cannot store %s: %s", member.id, error)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """Action.Execute clicks; everything else goes to the SDK's own dispatch."""
+        """Action.Execute clicks and the vendor typeahead's searches; everything else goes to
+        the SDK's own dispatch."""
         activity = turn_context.activity
+        if activity.name == ids.SEARCH:
+            value = activity.value if isinstance(activity.value, dict) else {}
+            found = await self._run(vendor_search, service=self.service, value=value)
+            if found is None:
+                return _invoke_error(HTTPStatus.BAD_REQUEST, "No such dataset.")
+            return InvokeResponse(
+                status=int(HTTPStatus.OK),
+                body=AdaptiveCardInvokeResponse(
+                    status_code=int(HTTPStatus.OK), type=ids.SEARCH_CONTENT_TYPE, value=found
+                ),
+            )
         if activity.name != ids.ADAPTIVE_CARD_ACTION:
             return await super().on_invoke_activity(turn_context)
         value = activity.value if isinstance(activity.value, dict) else {}
@@ -309,6 +319,11 @@ class TeamsBot(TeamsActivityHandler):
             return await self._edit_submit(person, data, key)
         if kind == ids.KEEP:
             return note_card("OK, nothing changed.")
+        if kind == ids.LIST_MORE:
+            waiting, mine = list_offsets(data)
+            return await self._run(
+                list_page, service=self.service, person=person, waiting=waiting, mine=mine
+            )
         target = parse_action_data(data)
         if target is None:
             return note_card(f"I don't know that button any more. Type `{ids.HELP}`.")
@@ -383,7 +398,9 @@ class TeamsBot(TeamsActivityHandler):
 
     async def _intake_submit(self, person: Person, data: dict[str, Any], key: str) -> dict:
         values = form_values(data)
-        vendors = await self._run(self.service.known_vendors)
+        vendors = await self._run(
+            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
+        )
         renews = _request_id(data.get(ids.RENEWS))
         form = _FormAgain(
             values,
@@ -442,7 +459,7 @@ class TeamsBot(TeamsActivityHandler):
         request = await self._run(self.service.get, request_id=request_id)
         if request.requester != person.email:
             raise NotAllowed(f"Only the requester can edit {request.number}.")
-        vendors = await self._run(self.service.known_vendors)
+        vendors = await self._run(approved_vendors, service=self.service, chosen=request.vendor)
         question = request.open_question
         return intake_card(
             values=intake.draft_values(request.as_draft()),
@@ -461,7 +478,7 @@ class TeamsBot(TeamsActivityHandler):
         draft = await self._run(
             self.service.renewal_draft, request_id=request_id, actor=person.email
         )
-        vendors = await self._run(self.service.known_vendors)
+        vendors = await self._run(approved_vendors, service=self.service, chosen=draft.vendor)
         return intake_card(
             values=intake.draft_values(draft),
             currencies=self.service.policy.currencies,
@@ -476,7 +493,9 @@ class TeamsBot(TeamsActivityHandler):
         except (KeyError, TypeError, ValueError):
             return note_card("I lost track of which request this form edits. Open it again.")
         values = form_values(data)
-        vendors = await self._run(self.service.known_vendors)
+        vendors = await self._run(
+            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
+        )
         form = _FormAgain(
             values,
             self.service.policy.currencies,

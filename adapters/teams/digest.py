@@ -27,11 +27,13 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from msrest.exceptions import HttpOperationError
 
+from adapters.teams import limits
 from adapters.teams.app import card_activity
 from adapters.teams.ids import PLATFORM
+from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.notifier import TRANSPORT_ERRORS, call_connector, translate
 from adapters.teams.references import load_reference
-from adapters.teams.render import _card, _escape, _text
+from adapters.teams.render import _card, _text
 from bot.digest import (
     RENEWAL_DAYS,
     Digest,
@@ -46,11 +48,6 @@ from bot.model import Person
 from bot.ports import DeliveryDeferred, RecipientUnreachable
 
 CHANNEL_ID = "msteams"  # the Bot Framework channel of Microsoft Teams
-_SECTION = 3000  # characters per text block: the card stays far below Teams' 28 KB
-
-
-def _clip(text: str, limit: int = _SECTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def digest_text(digest: Digest) -> str:
@@ -67,7 +64,7 @@ def _heading(text: str) -> dict[str, Any]:
 
 
 def _spend(
-    title: str, lines: Sequence[Line], digest: Digest, *, category: bool = False
+    title: str, lines: Sequence[Line], digest: Digest, *, limit: int, category: bool = False
 ) -> list[dict[str, Any]]:
     """A heading and one fact per label: this week's amount (count), the week before."""
     items = [_heading(title)]
@@ -79,7 +76,7 @@ def _spend(
         label = category_label(line.label) if category else line.label
         facts.append(
             {
-                "title": _escape(_clip(label, 100)),
+                "title": clip_markdown(markdown(label), min(limits.FACT_TITLE, limit // 10)),
                 "value": f"{money(line.amount, digest.currency)} ({line.count}) · week before "
                 f"{money(line.previous, digest.currency)}",
             }
@@ -88,18 +85,31 @@ def _spend(
     return items
 
 
-def _lines(rows: Sequence[str], *, more: int = 0, empty: str = "") -> dict[str, Any]:
-    text = "\n".join(f"- {_escape(row)}" for row in rows) or f"_{empty}_"
+def _lines(rows: Sequence[str], limit: int, *, more: int = 0, empty: str = "") -> dict[str, Any]:
+    text = "\n".join(f"- {markdown(row)}" for row in rows) or f"_{empty}_"
+    text = clip_markdown(text, limit)
     if more > 0:
         text += f"\n\n_… and {more} more_"  # a paragraph of its own, not a list item
-    return _text(_clip(text), spacing="Small")
+    return _text(text, spacing="Small")
 
 
 def render_digest(digest: Digest) -> dict[str, Any]:
-    """The Adaptive Card of the weekly digest: the same numbers and sections as in Slack."""
+    """The Adaptive Card of the weekly digest: the same numbers and sections as in Slack,
+    its lists shortened until it fits Teams' message size."""
+    for limit in _SECTIONS:
+        card = _digest_card(digest, limit)
+        if limits.fits(card):
+            break
+    return card
+
+
+_SECTIONS = (limits.TEXT_BLOCK, 1000, 400)  # characters of each list of the digest
+
+
+def _digest_card(digest: Digest, limit: int) -> dict[str, Any]:
     cur = digest.currency
     body: list[dict[str, Any]] = [
-        _text(_escape(digest.title), size="Medium", weight="Bolder"),
+        _text(clip_markdown(markdown(digest.title)), size="Medium", weight="Bolder"),
         _text(
             f"Last 7 days against the 7 before · money in {cur}, yearly amounts",
             isSubtle=True,
@@ -114,13 +124,16 @@ def render_digest(digest: Digest) -> dict[str, Any]:
             ],
         },
     ]
-    body += _spend("Approved spend by category", digest.by_category, digest, category=True)
-    body += _spend("By department", digest.by_department, digest)
-    body += _spend("Top vendors", digest.top_vendors, digest)
+    body += _spend(
+        "Approved spend by category", digest.by_category, digest, limit=limit, category=True
+    )
+    body += _spend("By department", digest.by_department, digest, limit=limit)
+    body += _spend("Top vendors", digest.top_vendors, digest, limit=limit)
     body.append(_heading(f"Pending backlog: {digest.backlog_total} open"))
     body.append(
         _lines(
-            [
+            limit=limit,
+            rows=[
                 backlog_line(item, now=digest.end, currency=cur, names=digest.names)
                 for item in digest.backlog
             ],
@@ -136,7 +149,8 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     )
     body.append(
         _lines(
-            [
+            limit=limit,
+            rows=[
                 f"{t.step}: median {t.median_hours:.1f}h, p90 {t.p90_hours:.1f}h "
                 f"({t.decided} decided, {t.over_sla} late)"
                 for t in digest.step_timings
@@ -151,11 +165,15 @@ def render_digest(digest: Digest) -> dict[str, Any]:
             "facts": [
                 {
                     "title": "New vendors in review",
-                    "value": _escape(_clip(", ".join(digest.vendors_in_review) or "none")),
+                    "value": clip_markdown(
+                        markdown(", ".join(digest.vendors_in_review) or "none"), limit
+                    ),
                 },
                 {
                     "title": "Vendors approved",
-                    "value": _escape(_clip(", ".join(digest.vendors_approved) or "none")),
+                    "value": clip_markdown(
+                        markdown(", ".join(digest.vendors_approved) or "none"), limit
+                    ),
                 },
             ],
         }
@@ -163,7 +181,8 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     body.append(_heading(f"Renewals in the next {RENEWAL_DAYS} days: {digest.renewals_total}"))
     body.append(
         _lines(
-            [renewal_line(r, currency=cur, names=digest.names) for r in digest.renewals],
+            limit=limit,
+            rows=[renewal_line(r, currency=cur, names=digest.names) for r in digest.renewals],
             more=digest.renewals_total - len(digest.renewals),
             empty="none",
         )

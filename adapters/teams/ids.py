@@ -24,6 +24,11 @@ RENEWS = "renews"  # on the intake form opened by Renew: the request id it renew
 INTAKE_SUBMIT = "intake_submit"
 EDIT_SUBMIT = "edit_submit"
 KEEP = "keep"  # "Keep it" on a cancel confirmation
+LIST_MORE = "list_more"  # "Show more" on the list card
+
+# Keys of a "Show more" button's data: where each list of the next page starts.
+WAITING_FROM = "w"
+MINE_FROM = "m"
 
 # Inputs
 VENDOR_NEW = "vendor_new"  # free-text vendor beside the registry's choice set
@@ -32,6 +37,11 @@ VENDOR_NEW = "vendor_new"  # free-text vendor beside the registry's choice set
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ERROR_CONTENT_TYPE = "application/vnd.microsoft.error"
+
+# The vendor typeahead: its Data.Query dataset, and the invoke Teams sends as people type.
+VENDOR_DATASET = "vendors"
+SEARCH = "application/search"
+SEARCH_CONTENT_TYPE = "application/vnd.microsoft.search.searchResponse"
 
 
 def verb(action: Action) -> str:

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.teams import ids
+from adapters.teams import ids, limits
+from adapters.teams.limits import clip_markdown, markdown
 from bot import intake
-from bot.cards import Card, CardAction
-from bot.model import Category, DataAccess, Recurrence, StepStatus
+from bot.cards import CARD, Card, CardAction, Detail, Page, earlier_events, more_steps
+from bot.clipping import clip, ellipsis, pack
+from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
 from bot.workflow import Action
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -73,11 +75,9 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def _escape(text: str) -> str:
-    """Adaptive Card markdown would format user text ('**bold**', '[x](y)'): show it as typed."""
-    for char in "\\*_[]":
-        text = text.replace(char, "\\" + char)
-    return text
+def _escaped(text: str, limit: int = limits.TEXT_BLOCK) -> str:
+    """Someone's text, shown as typed (no markdown of its own) within `limit`."""
+    return clip_markdown(markdown(text), limit)
 
 
 def card_time(moment: datetime) -> str:
@@ -172,15 +172,30 @@ def _button(action: CardAction, *, number: str) -> dict[str, Any]:
     return _execute(action.label, data, style=style, associated_inputs="none")
 
 
-def render_card(card: Card, *, timeline: int = 6, notice: str | None = None) -> dict[str, Any]:
-    """The Adaptive Card of a request; `notice` is a one-off line for the person who clicked."""
+_ROUTE_LINE = 600  # one step of the route: its name, approvers and the policy's reason
+_EVENT_LINE = 1000  # one event of the timeline (with its quoted comment)
+_SUMMARY = 300  # the activity's summary: a line in the activity feed
+
+
+def render_card(card: Card, *, detail: Detail = CARD, notice: str | None = None) -> dict[str, Any]:
+    """The Adaptive Card of a request, within Teams' message size: with less of the route,
+    the timeline and long texts when the whole would not fit; `notice` is a one-off line for
+    the person who clicked."""
+    for smaller in detail.fallbacks():
+        rendered = _request_card(card, smaller, notice)
+        if limits.fits(rendered):
+            break
+    return rendered
+
+
+def _request_card(card: Card, detail: Detail, notice: str | None) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if notice:
-        body.append(_text(_escape(notice), color="Attention", weight="Bolder"))
+        body.append(_text(_escaped(clip(notice, detail.text)), color="Attention", weight="Bolder"))
     body += [
-        _text(_escape(f"{card.number} · {card.title}"), size="Medium", weight="Bolder"),
+        _text(_escaped(f"{card.number} · {card.title}"), size="Medium", weight="Bolder"),
         _text(
-            _escape(card.status_text),
+            _escaped(card.status_text),
             color=_STATUS_COLOR.get(card.status.value, "Default"),
             weight="Bolder",
             spacing="Small",
@@ -191,43 +206,68 @@ def render_card(card: Card, *, timeline: int = 6, notice: str | None = None) -> 
             {
                 "type": "Container",
                 "style": "emphasis",
-                "items": [_text(_escape(card.headline))],
+                "items": [_text(_escaped(clip(card.headline, detail.text)))],
             }
         )
     body.append(
         {
             "type": "FactSet",
-            "facts": [{"title": f.label, "value": _escape(f.value)} for f in card.facts],
+            "facts": [
+                {"title": f.label, "value": _escaped(clip(f.value, detail.text))}
+                for f in card.facts
+            ],
         }
     )
-    if card.route:
+    status = f"`{ids.STATUS} {card.number}`" if detail.points_to_status else None
+    route, hidden_steps = card.route_shown(detail)
+    if route:
         lines = []
-        for step in card.route:
+        for step in route:
             who = f"decided by {step.decided_by}" if step.decided_by else step.approvers
-            lines.append(
-                f"{_STEP_MARK[step.status]} **{_escape(step.step)}** · {_escape(who)} · "
-                f"_{_escape(step.reason)}_"
+            line = (
+                f"{_STEP_MARK[step.status]} **{markdown(step.step)}** · {markdown(who)} · "
+                f"_{markdown(step.reason)}_"
             )
+            lines.append(clip_markdown(line, _ROUTE_LINE))
+        if hidden_steps:
+            lines.append(_see(markdown(more_steps(hidden_steps, status=None)), status))
         body.append(_text("**Route**", spacing="Medium"))
-        body.append(_text("\n\n".join(lines), spacing="Small"))
+        body += [_text(t, spacing="Small") for t in _packed(lines)]
     if card.notice:
-        body.append(_text("🔎 " + _escape(card.notice), isSubtle=True, size="Small"))
-    if card.timeline:
-        recent = card.timeline[-timeline:]
-        lines = [f"{card_time(e.at)} {_escape(e.text)}" for e in recent]
-        body.append(_text("\n\n".join(lines), isSubtle=True, size="Small", spacing="Medium"))
+        body.append(
+            _text("🔎 " + _escaped(clip(card.notice, detail.text)), isSubtle=True, size="Small")
+        )
+    events, earlier = card.timeline_shown(detail)
+    if events:
+        lines = [_see(markdown(earlier_events(earlier, status=None)), status)] if earlier else []
+        lines += [
+            clip_markdown(f"{card_time(e.at)} {markdown(e.text)}", _EVENT_LINE) for e in events
+        ]
+        texts = _packed(lines)
+        body.append(_text(texts[0], isSubtle=True, size="Small", spacing="Medium"))
+        body += [_text(t, isSubtle=True, size="Small", spacing="Small") for t in texts[1:]]
     actions = [_button(a, number=card.number) for a in card.actions]
     return _card(body, actions)
 
 
+def _see(text: str, status: str | None) -> str:
+    # Our own command in backticks: added after escaping, so it keeps its formatting.
+    return f"{text} (type {status})" if status else text
+
+
+def _packed(lines: list[str]) -> list[str]:
+    """Lines as few TextBlock texts as they fit in (a blank line between: a paragraph each)."""
+    return pack(lines, limits.TEXT_BLOCK, separator="\n\n", length=len)
+
+
 def card_text(card: Card) -> str:
     """Notification text (shown in the activity feed and by screen readers)."""
-    return f"{card.number} · {card.title}: {card.status_text}"
+    return clip(f"{card.number} · {card.title}: {card.status_text}", _SUMMARY, marker=ellipsis)
 
 
 def note_card(text: str) -> dict[str, Any]:
     """A short note as a card (used where Teams needs a card, e.g. an invoke answer)."""
-    return _card([_text(_escape(text))])
+    return _card([_text(_escaped(text))])
 
 
 def cancel_confirmation(card: Card) -> dict[str, Any]:
@@ -236,8 +276,8 @@ def cancel_confirmation(card: Card) -> dict[str, Any]:
     return _card(
         [
             _text(
-                f"Cancel **{card.number} · {_escape(card.title)}**? Its approvers will be told "
-                "and it can't be reopened."
+                f"Cancel **{card.number} · {_escaped(card.title)}**? Its approvers will be "
+                "told and it can't be reopened."
             )
         ],
         [
@@ -256,24 +296,71 @@ def cancel_confirmation(card: Card) -> dict[str, Any]:
     )
 
 
-def list_card(cards: Sequence[Card], *, empty: str, waiting: Sequence[Card] = ()) -> dict[str, Any]:
-    """`list`: what waits for this person's decision, then their own requests, a line each."""
-    if not cards and not waiting:
+def list_card(mine: Page[Card], *, empty: str, waiting: Page[Card] | None = None) -> dict[str, Any]:
+    """`list`: what waits for this person's decision, then their own requests, a line each,
+    a page of each with "Show more" for the next; lines shortened until the card fits."""
+    waiting = waiting or Page(items=[], offset=0, total=0)
+    if not mine.total and not waiting.total:
         return note_card(empty)
+    for line in _LIST_LINES:
+        listed = _list_card(mine, waiting, empty=empty, line=line)
+        if limits.fits(listed):
+            break
+    return listed
 
-    def lines(of: Sequence[Card]) -> str:
-        return "\n\n".join(
-            f"**{c.number}** · {_escape(c.title)} · {_escape(c.status_text)}" for c in of
-        )
+
+def _list_card(mine: Page[Card], waiting: Page[Card], *, empty: str, line: int) -> dict[str, Any]:
+    def lines(of: Sequence[Card]) -> list[dict[str, Any]]:
+        return [
+            _text(
+                clip_markdown(
+                    f"**{c.number}** · {markdown(c.title)} · {markdown(c.status_text)}", line
+                ),
+                spacing="Small",
+            )
+            for c in of
+        ]
 
     body: list[dict[str, Any]] = []
-    if waiting:
-        body += [_text("**Waiting for you**"), _text(lines(waiting))]
-        hint = f"Type `{ids.STATUS} {waiting[0].number}` to open it with its buttons."
+    actions: list[dict[str, Any]] = []
+    if waiting.total:
+        body += [_text("**Waiting for you**"), *lines(waiting.items)]
+        body += _counted(waiting, "waiting for you")
+        hint = f"Type `{ids.STATUS} {waiting.items[0].number}` to open it with its buttons."
         body.append(_text(hint, isSubtle=True, size="Small"))
-    body.append(_text("**Your requests**", spacing="Medium" if waiting else "Default"))
-    body.append(_text(lines(cards) if cards else empty))
-    return _card(body)
+        if waiting.next_offset is not None:
+            more = {ids.WAITING_FROM: waiting.next_offset, ids.MINE_FROM: mine.offset}
+            actions.append(_show_more("Show more waiting", more))
+    body.append(_text("**Your requests**", spacing="Medium" if waiting.total else "Default"))
+    body += lines(mine.items) if mine.total else [_text(_escaped(empty))]
+    body += _counted(mine, "of your requests")
+    if mine.next_offset is not None:
+        more = {ids.WAITING_FROM: waiting.offset, ids.MINE_FROM: mine.next_offset}
+        actions.append(_show_more("Show more of mine", more))
+    return _card(body, actions)
+
+
+_LIST_LINES = (600, 300, 150, 80)  # one request in a list, shortened until the list fits
+
+
+def _counted(page: Page[Card], what: str) -> list[dict[str, Any]]:
+    """'Showing 11–20 of 34 …' under a list that does not fit on one page."""
+    if page.total <= len(page.items):
+        return []
+    return [_text(page.counted(what), isSubtle=True, size="Small", spacing="Small")]
+
+
+def _show_more(title: str, offsets: dict[str, int]) -> dict[str, Any]:
+    return _execute(title, {ids.KIND: ids.LIST_MORE, **offsets}, associated_inputs="none")
+
+
+def list_offsets(data: Mapping[str, Any]) -> tuple[int, int]:
+    """(waiting offset, my requests offset) a "Show more" button sent; 0, 0 if not ours."""
+    try:
+        offsets = (int(data.get(ids.WAITING_FROM, 0)), int(data.get(ids.MINE_FROM, 0)))
+    except (TypeError, ValueError, OverflowError):
+        return 0, 0
+    return (offsets[0], offsets[1]) if all(0 <= o < 2**31 for o in offsets) else (0, 0)
 
 
 def help_text() -> str:
@@ -324,18 +411,68 @@ def intake_card(
 
     The same fields and rules as the Slack modal (bot/intake.py). Every field is shown
     whatever the category: Adaptive Cards cannot react to a choice before submit, and the
-    rules ignore billing and data access where the category does not need them.
+    rules ignore billing and data access where the category does not need them. `vendors`
+    are approved vendors: the first few are the vendor field's choices, and typing searches
+    all of them (an `application/search` invoke); with none, only the new-vendor field shows.
+    What the person typed is kept whole; the notice and the errors are shortened until the
+    form fits Teams' message size.
     """
-    errors = dict(errors or {})
-    body: list[dict[str, Any]] = [_text(title, size="Medium", weight="Bolder")]
+    for said in _FORM_NOTES:
+        form = _intake_card(
+            values=values,
+            currencies=currencies,
+            vendors=vendors,
+            errors={name: clip(text, said) for name, text in (errors or {}).items()},
+            notice=clip(notice, said) if notice else None,
+            verb=verb,
+            data=data,
+            title=title,
+            submit=submit,
+        )
+        if limits.fits(form):
+            break
+    return form
+
+
+_FORM_NOTES = (limits.TEXT_BLOCK, 600, 200, 100)  # characters of the form's notice and errors
+
+
+def _intake_card(
+    *,
+    values: Mapping[str, str],
+    currencies: Sequence[str],
+    vendors: Sequence[str],
+    errors: Mapping[str, str],
+    notice: str | None,
+    verb: str,
+    data: Mapping[str, Any] | None,
+    title: str,
+    submit: str,
+) -> dict[str, Any]:
+    errors = dict(errors)
+    body: list[dict[str, Any]] = [_text(_escaped(title), size="Medium", weight="Bolder")]
     if notice:
-        body.append({"type": "Container", "style": "emphasis", "items": [_text(notice)]})
+        # The notice quotes other people's request titles: shown as typed.
+        body.append({"type": "Container", "style": "emphasis", "items": [_text(_escaped(notice))]})
     if errors:
         body.append(_text("Please fix the fields marked below.", color="Attention"))
-    known = {v.casefold(): v for v in vendors}
+    values = _prefill(values)
+    known = {vendor_key(v): v for v in vendors}
     vendor_value = values.get(intake.VENDOR) or ""
-    chosen_vendor = known.get(vendor_value.casefold(), "")
+    chosen_vendor = known.get(vendor_key(vendor_value), "") if vendor_value else ""
     new_vendor = values.get(ids.VENDOR_NEW) or ("" if chosen_vendor else vendor_value)
+
+    def add_error(name: str) -> None:
+        if name in errors:
+            body.append(
+                _text(
+                    _escaped(errors[name]),
+                    color="Attention",
+                    size="Small",
+                    spacing="None",
+                    id=f"{name}_error",
+                )
+            )
 
     def add(field: dict[str, Any], name: str, *, hint: str | None = None) -> None:
         field.setdefault("id", name)
@@ -343,16 +480,7 @@ def intake_card(
         body.append(field)
         if hint:
             body.append(_text(hint, isSubtle=True, size="Small", spacing="None"))
-        if name in errors:
-            body.append(
-                _text(
-                    errors[name],
-                    color="Attention",
-                    size="Small",
-                    spacing="None",
-                    id=f"{name}_error",
-                )
-            )
+        add_error(name)
 
     def text_input(name: str, *, placeholder: str = "", multiline: bool = False) -> dict:
         field: dict[str, Any] = {"type": "Input.Text", "value": values.get(name) or ""}
@@ -377,27 +505,22 @@ def intake_card(
         choice(intake.CATEGORY, _CATEGORY_CHOICES, "", style="compact", placeholder="Pick one"),
         intake.CATEGORY,
     )
-    add(
-        {
-            "type": "Input.ChoiceSet",
-            "style": "filtered",
-            "choices": [{"title": v, "value": v} for v in vendors],
-            "value": chosen_vendor,
-            "placeholder": "Pick a vendor we already use",
-        },
-        intake.VENDOR,
-    )
+    if vendors:
+        add(vendor_choices(vendors, chosen=chosen_vendor), intake.VENDOR)
     body.append(
         {
             "type": "Input.Text",
             "id": ids.VENDOR_NEW,
-            "label": "Or a new vendor",
+            "label": "Or a new vendor" if vendors else intake.LABELS[intake.VENDOR],
             "placeholder": "e.g. Figma",
             "value": new_vendor,
             "maxLength": intake.MAX_LENGTH[intake.VENDOR],
-            "spacing": "Small",
+            "spacing": "Small" if vendors else "Default",
         }
     )
+    if not vendors and intake.VENDOR in errors:
+        # No choice set to hang the vendor's error under: the new-vendor field takes it.
+        add_error(intake.VENDOR)
     add(_number_input(values.get(intake.UNIT_PRICE), minimum=0), intake.UNIT_PRICE)
     currency_choices = [{"title": c, "value": c} for c in currencies]
     add(choice(intake.CURRENCY, currency_choices, currencies[0], style="compact"), intake.CURRENCY)
@@ -432,6 +555,46 @@ def intake_card(
     )
     payload = {ids.KIND: verb, **(data or {})}
     return _card(body, [_execute(submit, payload, style="positive")])
+
+
+def vendor_choices(vendors: Sequence[str], *, chosen: str = "") -> dict[str, Any]:
+    """The vendor field: a typeahead over approved vendors (Adaptive Cards 1.6 `Data.Query`,
+    answered by the bot's `application/search`), the first few as its initial choices."""
+    shown = list(vendors[: limits.CHOICES_STATIC])
+    if chosen and chosen not in shown:
+        shown.append(chosen)
+    return {
+        "type": "Input.ChoiceSet",
+        "style": "filtered",
+        "choices": [_choice(v) for v in shown],
+        "choices.data": {
+            "type": "Data.Query",
+            "dataset": ids.VENDOR_DATASET,
+            "count": limits.CHOICES_SHOWN,
+        },
+        "value": chosen,
+        "placeholder": "Search approved vendors",
+    }
+
+
+def _choice(vendor: str) -> dict[str, str]:
+    return {"title": clip(vendor, limits.CHOICE_TITLE, marker=ellipsis), "value": vendor}
+
+
+def vendor_search_results(vendors: Sequence[str]) -> dict[str, Any]:
+    """The value of an `application/search` answer: the vendors found, as choices."""
+    return {"results": [_choice(v) for v in vendors[: limits.CHOICES_SHOWN]]}
+
+
+def _prefill(values: Mapping[str, str]) -> dict[str, str]:
+    """Values within each field's maxLength: a prefill from `buy <long text>` may be longer,
+    and Teams would show what the field then refuses to submit."""
+    return {
+        name: clip(value, intake.MAX_LENGTH[name], length=len, marker=lambda _: "")
+        if name in intake.MAX_LENGTH
+        else value
+        for name, value in values.items()
+    }
 
 
 def _number_input(raw: str | None, *, minimum: int) -> dict[str, Any]:

@@ -213,7 +213,7 @@ def test_an_answered_question_leaves_the_headline() -> None:
 def test_the_route_shows_each_step_its_approvers_and_who_decided() -> None:
     card = _card(request_in(S.APPROVED))
     assert [(r.step, r.status, r.approvers, r.decided_by, r.reason) for r in card.route] == [
-        ("IT review", StepStatus.APPROVED, "Ines, Omar", "Ines, Omar", "a test rule"),
+        ("IT review", StepStatus.APPROVED, "Ines and Omar", "Ines and Omar", "a test rule"),
         ("Finance", StepStatus.APPROVED, "Fred", "Fred", "a test rule"),
     ]
 

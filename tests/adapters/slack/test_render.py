@@ -25,7 +25,7 @@ from adapters.slack.render import (
 from bot import workflow
 from bot.budgets import Budget, Period
 from bot.budgets import check as check_budget
-from bot.cards import Card, build_card
+from bot.cards import Card, build_card, page_of
 from bot.model import Channel, Money, PurchaseRequest
 from bot.workflow import Action
 from tests.fakes import IT, REQUESTER, START, draft, example_policy
@@ -188,7 +188,9 @@ def test_reason_modal_and_home() -> None:
             action=Action.REJECT, number="PR-1001", metadata='{"r": 1}', prompt="PR-1001 · Figma"
         ),
     )
-    home = home_view(mine=[card("pending", REQUESTER)], waiting=[card("pending", IT[0])])
+    home = home_view(
+        mine=page_of([card("pending", REQUESTER)]), waiting=page_of([card("pending", IT[0])])
+    )
     assert home["type"] == "home"
     texts = json.dumps(home)
     assert "Waiting for you" in texts and "My requests" in texts

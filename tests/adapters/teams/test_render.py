@@ -22,6 +22,7 @@ from adapters.teams.render import (
     render_card,
 )
 from bot import intake
+from bot.cards import page_of
 from bot.errors import InvalidInput
 from bot.workflow import Action
 from tests.adapters.slack.test_render import card
@@ -210,9 +211,9 @@ def test_small_cards() -> None:
     yes = find_action(confirm, "Yes, cancel PR-1001")
     assert parse_action_data(yes["data"]) == (Action.CANCEL, 1, None)
     assert find_action(confirm, "Keep it")["data"] == {ids.KIND: ids.KEEP, ids.REQUEST: 1}
-    listed = list_card([pending], empty="none")
+    listed = list_card(page_of([pending]), empty="none")
     assert "PR-1001" in json.dumps(listed)
-    assert list_card([], empty="Nothing yet.") == note_card("Nothing yet.")
+    assert list_card(page_of([]), empty="Nothing yet.") == note_card("Nothing yet.")
     assert "`status PR-1042`" in help_text()
 
 
