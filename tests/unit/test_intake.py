@@ -109,11 +109,12 @@ FIELD_ERRORS = [
     ("unit_price", "", "Enter the price per unit, e.g. 45 or 1299.99."),
     ("unit_price", "0", "The price must be more than zero."),
     ("unit_price", "-45", "The price must be more than zero."),
-    ("unit_price", "NaN", "The price must be more than zero."),
+    ("unit_price", "NaN", "'NaN' is not a number. Enter e.g. 1299.99."),
     ("unit_price", "10000000.01", "That is more than 10 million per unit. Check the amount."),
-    ("unit_price", "1e12", "That is more than 10 million per unit. Check the amount."),
+    ("unit_price", "10,000,001", "That is more than 10 million per unit. Check the amount."),
+    ("unit_price", "1e12", "'1e12' is not a number. Enter e.g. 1299.99."),
     ("unit_price", "forty-five", "'forty-five' is not a number. Enter e.g. 1299.99."),
-    ("unit_price", "12.345", "Use at most two decimals."),
+    ("unit_price", "12.3456", "'12.3456' has more than two decimals."),
     ("currency", "JPY", "Use one of USD, EUR, GBP, CAD."),
     ("quantity", "0", "Enter a whole number from 1 to 10,000."),
     ("quantity", "10001", "Enter a whole number from 1 to 10,000."),
@@ -439,3 +440,30 @@ def test_parse_text_of_a_long_run_of_digits_is_quick(text: str) -> None:
     started = time.perf_counter()
     intake.parse_text(text)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "price"),
+    [("€1.250,00", "1250.00"), ("100.000,00", "100000.00"), ("1,250", "1250.00")],
+)
+def test_prices_with_both_separators_or_grouped_thousands_are_read(typed: str, price: str) -> None:
+    assert _parse(unit_price=typed).unit_price == Decimal(price)
+
+
+@pytest.mark.parametrize("typed", ["12,50", "4,5", "1.250"])
+def test_a_price_that_reads_differently_in_europe_is_refused_not_guessed(typed: str) -> None:
+    message = _errors(unit_price=typed)["unit_price"]
+    assert message.startswith(f"'{typed}' could be ") and "Write " in message
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("Figma seats €1.250,00/yr", "1250.00"),
+        ("MacBook for $2,399.", "2399"),
+        ("Seats €12,50", "12,50"),
+    ],
+)
+def test_one_liner_prices_follow_the_same_rules(text: str, price: str) -> None:
+    # An ambiguous price is left as typed, so that the form asks instead of guessing.
+    assert intake.parse_text(text).values["unit_price"] == price
