@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import workflow
+from bot import limits, workflow
 from bot.budgets import BudgetCheck
 from bot.formatting import amount_line, day, money
 from bot.model import (
@@ -53,6 +53,13 @@ ACTIONS_WITH_FORM = {
     Action.ANSWER,
     Action.EDIT,
     Action.RECORD_PO,
+}
+# How long the text typed into an action's one-field form may be (its field's limit).
+TEXT_LIMITS = {
+    Action.REJECT: limits.MAX_LENGTH["reason"],
+    Action.ASK: limits.MAX_LENGTH["question"],
+    Action.ANSWER: limits.MAX_LENGTH["answer"],
+    Action.RECORD_PO: limits.MAX_LENGTH["po_number"],
 }
 
 

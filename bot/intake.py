@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import urlparse
 
-from bot import amounts
+from bot import amounts, limits
 from bot.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
 from bot.model import Category, DataAccess, Recurrence, RequestDraft
 
@@ -64,7 +64,9 @@ LABELS = {
     RENEWAL_DATE: "Renewal date",
 }
 
-MAX_LENGTH = {TITLE: 150, VENDOR: 100, COST_CENTRE: 80, JUSTIFICATION: 3000, LINK: 500}
+MAX_LENGTH = {
+    name: limits.MAX_LENGTH[name] for name in (TITLE, VENDOR, COST_CENTRE, JUSTIFICATION, LINK)
+}
 MAX_UNIT_PRICE = Decimal("10000000")
 MAX_QUANTITY = 10000
 MIN_JUSTIFICATION = 10
@@ -84,9 +86,10 @@ def parse_form(
     """Validate the intake form; raise InvalidInput naming each wrong field and how to fix it."""
     errors: dict[str, str] = {}
 
-    for name, limit in MAX_LENGTH.items():
-        if len(_text(values, name)) > limit:
-            errors[name] = f"Keep it under {limit} characters."
+    for name in MAX_LENGTH:
+        too_long = limits.problem(name, _text(values, name))
+        if too_long:
+            errors[name] = too_long
     title = _text(values, TITLE)
     if not title:
         errors[TITLE] = "Say what you want to buy, e.g. '3 Figma Professional seats'."

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import housekeeping, workflow
+from bot import housekeeping, limits, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -135,6 +135,7 @@ class Procurement:
         """Route, catalogue match, budget and vendor history for a draft, saving nothing.
         Raises what submit would raise (a rejected vendor, a blocked overrun). A renewal
         is not told about the very purchase it renews."""
+        limits.check_draft(draft)
         with self._uow() as uow:
             plan = self._plan(uow, draft, requester=requester.lower())
             history = uow.requests.vendor_history(plan.facts.vendor_key, exclude_id=renews)
@@ -194,6 +195,7 @@ class Procurement:
     ) -> PurchaseRequest:
         """Save a new request, route it (or approve it from the catalogue) and notify;
         `renews` names the recurring purchase it renews."""
+        limits.check_draft(draft)
         requester = requester.lower()
         now = self.clock.now()
         with self._uow() as uow:
@@ -467,6 +469,7 @@ class Procurement:
         idempotency_key: str | None = None,
     ) -> PurchaseRequest:
         """The requester changes the request in answer to a question."""
+        limits.check_draft(draft)
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             if actor != request.requester:

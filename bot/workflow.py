@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from bot import limits
 from bot.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
 from bot.model import (
     Channel,
@@ -290,6 +291,7 @@ def approve(
     comment: str = "",
 ) -> list[Step]:
     """Approve a step; returns the steps of the next stage that became active."""
+    limits.check("comment", comment)
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
         raise IllegalTransition(
@@ -362,6 +364,7 @@ def reject(
     """Reject the request at one of its steps; a reason is required."""
     if not reason.strip():
         raise IllegalTransition("Give a reason so the requester knows what to change.")
+    limits.check("reason", reason.strip())
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     _vote(
         step, actor=actor, principal=principal, outcome=StepStatus.REJECTED, now=now, comment=reason
@@ -398,6 +401,7 @@ def ask(
     """An approver asks the requester a question; the request waits for the answer."""
     if not question.strip():
         raise IllegalTransition("Type the question for the requester.")
+    limits.check("question", question.strip())
     step, _ = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
         raise IllegalTransition(f"{request.number} already waits for an answer from the requester.")
@@ -439,6 +443,7 @@ def answer(
         raise IllegalTransition(f"{request.number} has no open question.")
     if not text.strip():
         raise IllegalTransition("Type an answer for the approver.")
+    limits.check("answer", text.strip())
     question.answer = text.strip()
     question.answered_at = now
     before = request.status
@@ -494,6 +499,7 @@ def cancel(
 ) -> None:
     """The requester withdraws a request that is not yet approved."""
     _require_requester(request, actor, "cancel")
+    limits.check("cancel_reason", reason)
     if request.status not in _OPEN:
         raise IllegalTransition(
             f"{request.number} is {request.status.label.lower()} and can no longer be cancelled."
@@ -683,6 +689,7 @@ def record_po(
         )
     if not po_number.strip():
         raise IllegalTransition("Type the purchase order number.")
+    limits.check("po_number", po_number.strip())
     before = request.status
     request.status = RequestStatus.ORDERED
     request.po_number = po_number.strip()

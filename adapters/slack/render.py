@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 
 from adapters.slack import ids
 from bot import intake
-from bot.cards import Card, CardAction
+from bot.cards import TEXT_LIMITS, Card, CardAction
 from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
 from bot.workflow import Action
 
@@ -452,7 +452,7 @@ def reason_modal(
             label=label,
             optional=False,
             element=PlainTextInputElement(
-                action_id=ids.REASON_INPUT, multiline=multiline, max_length=2000
+                action_id=ids.REASON_INPUT, multiline=multiline, max_length=TEXT_LIMITS[action]
             ),
         )
     )

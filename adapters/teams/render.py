@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.teams import ids
 from bot import intake
-from bot.cards import Card, CardAction
+from bot.cards import TEXT_LIMITS, Card, CardAction
 from bot.model import Category, DataAccess, Recurrence, StepStatus
 from bot.workflow import Action
 
@@ -143,7 +143,7 @@ def _button(action: CardAction, *, number: str) -> dict[str, Any]:
             "isRequired": True,
             "errorMessage": "This can't be empty.",
             "isMultiline": multiline,
-            "maxLength": 2000,
+            "maxLength": TEXT_LIMITS[action.action],
         }
         if placeholder:
             field["placeholder"] = placeholder

@@ -99,9 +99,9 @@ FIELD_ERRORS = [
     # field, value, message
     ("title", "", "Say what you want to buy, e.g. '3 Figma Professional seats'."),
     ("title", "   ", "Say what you want to buy, e.g. '3 Figma Professional seats'."),
-    ("title", "x" * 151, "Keep it under 150 characters."),
+    ("title", "x" * 151, "The title is 151 characters long; keep it to 150."),
     ("vendor", None, "Name the vendor, e.g. Figma."),
-    ("vendor", "x" * 101, "Keep it under 100 characters."),
+    ("vendor", "x" * 101, "The vendor name is 101 characters long; keep it to 100."),
     ("category", "", "Pick a category."),
     ("category", "furniture", "Pick a category."),
     ("recurrence", "weekly", "Pick one-off, monthly or annual."),
@@ -130,16 +130,16 @@ FIELD_ERRORS = [
     ("renewal_date", "31/12/2027", "Pick a date (YYYY-MM-DD)."),
     ("justification", "", "Tell approvers why the company needs it (a sentence or two)."),
     ("justification", "Need it.", "Tell approvers why the company needs it (a sentence or two)."),
-    ("justification", "x" * 3001, "Keep it under 3000 characters."),
+    ("justification", "x" * 3001, "The justification is 3,001 characters long; keep it to 3,000."),
     ("cost_centre", "", "Which cost centre or department pays, e.g. Design."),
-    ("cost_centre", "x" * 81, "Keep it under 80 characters."),
+    ("cost_centre", "x" * 81, "The cost centre is 81 characters long; keep it to 80."),
     ("link", "ftp://files.figma.com/quote.pdf", "Paste a full web address starting with https://"),
     ("link", "not a url", "Paste a full web address starting with https://"),
     ("link", "http://nodot", "Paste a full web address starting with https://"),
     ("link", "https://figma.com/a quote", "Paste a full web address starting with https://"),
     ("link", "http://[::1", "Paste a full web address starting with https://"),
     ("link", "https://figma\uff03.com", "Paste a full web address starting with https://"),
-    ("link", "https://figma.com/" + "x" * 500, "Keep it under 500 characters."),
+    ("link", "https://figma.com/" + "x" * 500, "The link is 518 characters long; keep it to 500."),
 ]
 
 
@@ -155,7 +155,7 @@ def test_each_wrong_field_is_named_with_a_human_message(
 
 
 def test_every_limited_field_has_a_length_limit_test() -> None:
-    limited = {field for field, value, message in FIELD_ERRORS if message.startswith("Keep it")}
+    limited = {field for field, value, message in FIELD_ERRORS if "characters long" in message}
     assert limited == set(intake.MAX_LENGTH)
 
 
