@@ -55,27 +55,25 @@ def _statuses(request: PurchaseRequest) -> dict[str, StepStatus]:
     return {s.name: s.status for s in request.steps}
 
 
-def _security_and_it_approved_then_procurement_asks(service: Procurement) -> PurchaseRequest:
-    """Figma, a new vendor: IT and Security approve, Procurement asks."""
-    request = service.submit(requester=REQUESTER, draft=draft(), channel=SLACK)
-    assert request.id is not None
-    service.approve(request_id=request.id, actor=IT[0], channel=SLACK)
-    service.approve(request_id=request.id, actor=SECURITY, channel=SLACK)
-    return service.ask(
-        request_id=request.id, actor=PROCUREMENT, question="Why not Canva?", channel=SLACK
-    )
+def _asked_after_two_approvals(service: Procurement) -> int:
+    """Figma, a new vendor: IT and Security approve, Procurement asks; the request's id."""
+    request_id = service.submit(requester=REQUESTER, draft=draft(), channel=SLACK).id
+    assert request_id is not None
+    service.approve(request_id=request_id, actor=IT[0], channel=SLACK)
+    service.approve(request_id=request_id, actor=SECURITY, channel=SLACK)
+    service.ask(request_id=request_id, actor=PROCUREMENT, question="Why not Canva?", channel=SLACK)
+    return request_id
 
 
 def test_switching_vendor_reopens_the_approvals_and_fixes_both_vendors_records(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    request = _security_and_it_approved_then_procurement_asks(service)
-    assert request.id is not None
+    request_id = _asked_after_two_approvals(service)
     assert _vendor(uow_factory, "Figma").status is VendorStatus.UNDER_REVIEW
     _outbox(uow_factory)
 
     edited = service.edit(
-        request_id=request.id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK
+        request_id=request_id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK
     )
 
     # Every step starts over: Sam approved Figma, not Canva.
@@ -90,7 +88,7 @@ def test_switching_vendor_reopens_the_approvals_and_fixes_both_vendors_records(
     assert _vendor(uow_factory, "Figma").status is VendorStatus.NEW
     assert _vendor(uow_factory, "Canva").status is VendorStatus.UNDER_REVIEW
     with uow_factory() as uow:
-        events = uow.events.for_request(request.id)[-3:]
+        events = uow.events.for_request(request_id)[-3:]
     assert [(e.action, e.step) for e in events] == [
         ("Edited", "Procurement"),
         ("Reopened", "IT review"),
@@ -118,9 +116,9 @@ def test_switching_vendor_reopens_the_approvals_and_fixes_both_vendors_records(
     )
 
     # Canva is approved by those who decided on Canva; Figma stays unreviewed.
-    service.approve(request_id=request.id, actor=IT[1], channel=SLACK)
-    service.approve(request_id=request.id, actor=SECURITY, channel=SLACK)
-    done = service.approve(request_id=request.id, actor=PROCUREMENT, channel=SLACK)
+    service.approve(request_id=request_id, actor=IT[1], channel=SLACK)
+    service.approve(request_id=request_id, actor=SECURITY, channel=SLACK)
+    done = service.approve(request_id=request_id, actor=PROCUREMENT, channel=SLACK)
     assert done.status is RequestStatus.APPROVED
     canva = _vendor(uow_factory, "Canva")
     assert canva.status is VendorStatus.APPROVED
@@ -131,11 +129,10 @@ def test_switching_vendor_reopens_the_approvals_and_fixes_both_vendors_records(
 def test_an_edit_of_wording_keeps_every_decision(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    request = _security_and_it_approved_then_procurement_asks(service)
-    assert request.id is not None
+    request_id = _asked_after_two_approvals(service)
     _outbox(uow_factory)
     edited = service.edit(
-        request_id=request.id,
+        request_id=request_id,
         actor=REQUESTER,
         draft=draft(
             title="Figma seats for the new designers",
@@ -153,7 +150,7 @@ def test_an_edit_of_wording_keeps_every_decision(
     }
     assert edited.step("IT review").deciders == [IT[0]]
     assert edited.vendor == "Figma" and edited.cost_centre == "design"
-    assert _events(uow_factory, request.id)[-1] == ("Edited", "Procurement")
+    assert _events(uow_factory, request_id)[-1] == ("Edited", "Procurement")
     assert sorted((m.kind, m.recipient) for m in _outbox(uow_factory)) == [
         (MessageKind.APPROVAL_CARD, PROCUREMENT),
         (MessageKind.REFRESH, None),
@@ -177,10 +174,9 @@ def test_an_edit_of_wording_keeps_every_decision(
 def test_any_change_routing_depends_on_reopens_the_decisions(
     service: Procurement, change: dict[str, object]
 ) -> None:
-    request = _security_and_it_approved_then_procurement_asks(service)
-    assert request.id is not None
+    request_id = _asked_after_two_approvals(service)
     edited = service.edit(
-        request_id=request.id, actor=REQUESTER, draft=draft(**change), channel=SLACK
+        request_id=request_id, actor=REQUESTER, draft=draft(**change), channel=SLACK
     )
     assert edited.step("IT review").status is StepStatus.ACTIVE
     assert all(not s.decisions for s in edited.steps)
@@ -190,16 +186,16 @@ def test_a_smaller_amount_drops_the_steps_it_no_longer_needs(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     # 60 seats: $32,400 a year, so Finance (all of Fred and Carla) decides last.
-    request = service.submit(requester=REQUESTER, draft=draft(quantity=60), channel=SLACK)
-    assert request.id is not None
+    request_id = service.submit(requester=REQUESTER, draft=draft(quantity=60), channel=SLACK).id
+    assert request_id is not None
     for approver in (IT[0], SECURITY, PROCUREMENT, FINANCE[1]):
-        service.approve(request_id=request.id, actor=approver, channel=SLACK)
+        service.approve(request_id=request_id, actor=approver, channel=SLACK)
     service.ask(
-        request_id=request.id, actor=FINANCE[0], question="Do all 60 need it?", channel=SLACK
+        request_id=request_id, actor=FINANCE[0], question="Do all 60 need it?", channel=SLACK
     )
     _outbox(uow_factory)
     edited = service.edit(
-        request_id=request.id, actor=REQUESTER, draft=draft(quantity=3), channel=SLACK
+        request_id=request_id, actor=REQUESTER, draft=draft(quantity=3), channel=SLACK
     )
     # Security and Procurement approved Figma on the way, so it is an approved vendor now:
     # Security is not needed again, Procurement is (from 1,000 USD), Finance no longer is.
@@ -207,7 +203,7 @@ def test_a_smaller_amount_drops_the_steps_it_no_longer_needs(
     assert [s.name for s in edited.steps] == ["IT review", "Procurement"]
     assert edited.base_amount == Decimal("1620.00")
     with uow_factory() as uow:
-        dropped = [e for e in uow.events.for_request(request.id) if e.action == "StepDropped"]
+        dropped = [e for e in uow.events.for_request(request_id) if e.action == "StepDropped"]
     assert [(e.step, e.comment) for e in dropped] == [
         ("Security review", f"approved by {SECURITY} on 2026-11-23 14:00 UTC"),
         ("Finance", f"approved by {FINANCE[1]} on 2026-11-23 14:00 UTC"),
@@ -237,11 +233,12 @@ def test_an_edit_that_leaves_no_step_approves_the_request(
         draft=draft(vendor="Dell", category=draft().category.HARDWARE, recurrence=one_off),
         channel=SLACK,
     )
-    assert request.id is not None and [s.name for s in request.steps] == ["IT review"]
-    service.ask(request_id=request.id, actor=IT[0], question="Is it IT's?", channel=SLACK)
+    request_id = request.id
+    assert request_id is not None and [s.name for s in request.steps] == ["IT review"]
+    service.ask(request_id=request_id, actor=IT[0], question="Is it IT's?", channel=SLACK)
     _outbox(uow_factory)
     edited = service.edit(
-        request_id=request.id,
+        request_id=request_id,
         actor=REQUESTER,
         draft=draft(
             vendor="Dell",
@@ -261,35 +258,33 @@ def test_an_edit_that_leaves_no_step_approves_the_request(
 def test_a_vendor_another_open_request_qualifies_stays_under_review(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    request = _security_and_it_approved_then_procurement_asks(service)
-    assert request.id is not None
+    request_id = _asked_after_two_approvals(service)
     service.submit(requester=FINANCE[0], draft=draft(quantity=1), channel=SLACK)
-    service.edit(request_id=request.id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK)
+    service.edit(request_id=request_id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK)
     assert _vendor(uow_factory, "Figma").status is VendorStatus.UNDER_REVIEW
 
 
 def test_an_edit_to_a_rejected_vendor_is_refused_and_changes_nothing(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    request = _security_and_it_approved_then_procurement_asks(service)
-    assert request.id is not None
+    request_id = _asked_after_two_approvals(service)
     with uow_factory() as uow:
         uow.vendors.add(Vendor(name="Sketchy Ltd", status=VendorStatus.REJECTED))
         uow.commit()
     with pytest.raises(VendorRefused):
         service.edit(
-            request_id=request.id, actor=REQUESTER, draft=draft(vendor="Sketchy"), channel=SLACK
+            request_id=request_id, actor=REQUESTER, draft=draft(vendor="Sketchy"), channel=SLACK
         )
-    again = service.get(request.id)
+    again = service.get(request_id)
     assert again.vendor == "Figma" and again.status is RequestStatus.CHANGES_REQUESTED
     assert again.step("IT review").deciders == [IT[0]]
     assert _vendor(uow_factory, "Figma").status is VendorStatus.UNDER_REVIEW
 
 
 def test_only_a_request_waiting_for_its_requester_can_be_edited(service: Procurement) -> None:
-    request = service.submit(requester=REQUESTER, draft=draft(), channel=SLACK)
-    assert request.id is not None
+    request_id = service.submit(requester=REQUESTER, draft=draft(), channel=SLACK).id
+    assert request_id is not None
     with pytest.raises(IllegalTransition, match="only when an approver asks for changes"):
         service.edit(
-            request_id=request.id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK
+            request_id=request_id, actor=REQUESTER, draft=draft(vendor="Canva"), channel=SLACK
         )
