@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from bot import amounts
 from bot.formatting import money
 
 _PERIOD = re.compile(r"^\s*(?P<year>\d{4})(?:\s*-?\s*Q(?P<quarter>[1-4]))?\s*$", re.IGNORECASE)
@@ -228,15 +229,13 @@ def parse_budget_rows(
 
 
 def _amount(text: str, errors: list[str]) -> Decimal | None:
-    cleaned = text.replace(",", "").replace("_", "").strip()
+    """The amount by the request form's rules (bot.amounts), so '12,50' means one thing."""
     try:
-        amount = Decimal(cleaned)
-    except ArithmeticError:
-        amount = None
-    if amount is None or not amount.is_finite() or amount <= 0:
-        errors.append(f"amount {text!r} is not a positive number, e.g. 50000 or 12500.50")
+        amount = amounts.parse(text)
+    except amounts.AmountError as error:
+        errors.append(f"amount {text!r} {str(error).rstrip('.')}")
         return None
-    if amount != amount.quantize(Decimal("0.01")):
-        errors.append(f"amount {text!r} has more than two decimals")
+    if amount <= 0:
+        errors.append(f"amount {text!r} is not a positive number, e.g. 50000 or 12500.50")
         return None
     return amount.quantize(Decimal("0.01"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot import workflow
+from bot import limits, workflow
 from bot.budgets import BudgetCheck
 from bot.clipping import clip
 from bot.formatting import amount_line, day, money
@@ -55,6 +55,13 @@ ACTIONS_WITH_FORM = {
     Action.ANSWER,
     Action.EDIT,
     Action.RECORD_PO,
+}
+# How long the text typed into an action's one-field form may be (its field's limit).
+TEXT_LIMITS = {
+    Action.REJECT: limits.MAX_LENGTH["reason"],
+    Action.ASK: limits.MAX_LENGTH["question"],
+    Action.ANSWER: limits.MAX_LENGTH["answer"],
+    Action.RECORD_PO: limits.MAX_LENGTH["po_number"],
 }
 
 
@@ -247,6 +254,7 @@ def build_card(
     """The card `viewer` sees of `request` now; with renewal_due (a reminder went out and
     nobody chose yet) its owner and procurement may Renew or Let lapse."""
     assert request.id is not None, "only saved requests have cards"
+    events = list(events)
     names = dict(names or {})
     purchasers = list(purchasers)
     delegations = list(delegations)
@@ -292,7 +300,7 @@ def build_card(
         headline=(
             f"Renews on {day(renewal_due)}: renew it or let it lapse."
             if renewal_due is not None
-            else _headline(request, name)
+            else _headline(request, name) or _reopened(events, my_step, name)
         ),
         facts=_facts(request, name, budget),
         route=[
@@ -355,6 +363,22 @@ def _headline(request: PurchaseRequest, name: Callable[[str], str]) -> str | Non
     return None
 
 
+def _reopened(events: Sequence[Event], step: str | None, name: Callable[[str], str]) -> str | None:
+    """For an approver whose step an edit re-opened: what changed, and that they decide again."""
+    edited = reopening = None
+    for event in events:
+        if event.action == "Edited":
+            edited = event
+        elif event.action == "Reopened" and event.step == step and edited is not None:
+            reopening = edited
+    if step is None or reopening is None:
+        return None
+    return (
+        f"{name(reopening.actor)} edited the request after {step} was decided: "
+        f"{reopening.comment} Decide again: earlier decisions no longer count."
+    )
+
+
 def _facts(
     request: PurchaseRequest, name: Callable[[str], str], budget: BudgetCheck | None
 ) -> list[Fact]:
@@ -402,6 +426,9 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
         "QuestionAsked": f"{who} asked{comment}",
         "Answered": f"{who} answered{comment}",
         "Edited": f"{who} edited the request{comment}",
+        "Reopened": f"{event.step} re-opened by the edit; earlier votes{comment}",
+        "StepDropped": f"{event.step} no longer needed under the policy{comment}",
+        "StepAdded": f"{event.step} added under the policy{comment}",
         "Cancelled": f"Cancelled by {who}{comment}",
         "Reassigned": f"{event.step} reassigned by {who}{comment}",
         "Escalated": f"{event.step} escalated{comment}",

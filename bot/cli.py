@@ -7,13 +7,13 @@ import json
 import logging
 import sys
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from adapters.teams.package import teams_app
+from bot import amounts
 from bot import policy as policy_module
 from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
@@ -139,12 +139,12 @@ def policy_explain(
     """Print the route a request would take and which rule added each step."""
     try:
         loaded = policy_module.load(file)
-        unit = Decimal(amount.replace(",", ""))
+        unit = amounts.parse(amount)
     except PolicyError as error:
         _fail(str(error))
         return
-    except InvalidOperation:
-        _fail(f"--amount {amount!r} is not a number.")
+    except amounts.AmountError as error:
+        _fail(f"--amount {amount!r} {error}")
         return
     currency = (currency or loaded.base_currency).upper()
     try:

@@ -31,6 +31,14 @@ class InvalidInput(DomainError):
         super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
 
 
+class TooLong(InvalidInput):
+    """Text longer than its field allows; the message names the field and the limit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__({field: message})
+        self.args = (message,)  # said on its own in a chat, not as 'field: message'
+
+
 class VendorRefused(DomainError):
     """The vendor was rejected; the message names alternatives."""
 

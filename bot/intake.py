@@ -10,10 +10,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import urlparse
 
+from bot import amounts, limits
 from bot.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
 from bot.model import Category, DataAccess, Recurrence, RequestDraft
 
@@ -63,7 +64,9 @@ LABELS = {
     RENEWAL_DATE: "Renewal date",
 }
 
-MAX_LENGTH = {TITLE: 150, VENDOR: 100, COST_CENTRE: 80, JUSTIFICATION: 3000, LINK: 500}
+MAX_LENGTH = {
+    name: limits.MAX_LENGTH[name] for name in (TITLE, VENDOR, COST_CENTRE, JUSTIFICATION, LINK)
+}
 MAX_UNIT_PRICE = Decimal("10000000")
 MAX_QUANTITY = 10000
 MIN_JUSTIFICATION = 10
@@ -83,9 +86,10 @@ def parse_form(
     """Validate the intake form; raise InvalidInput naming each wrong field and how to fix it."""
     errors: dict[str, str] = {}
 
-    for name, limit in MAX_LENGTH.items():
-        if len(_text(values, name)) > limit:
-            errors[name] = f"Keep it under {limit} characters."
+    for name in MAX_LENGTH:
+        too_long = limits.problem(name, _text(values, name))
+        if too_long:
+            errors[name] = too_long
     title = _text(values, TITLE)
     if not title:
         errors[TITLE] = "Say what you want to buy, e.g. '3 Figma Professional seats'."
@@ -168,28 +172,22 @@ def _enum(kind: type[_E], raw: str, errors: dict[str, str], name: str, message: 
         return None
 
 
-_AMOUNT_JUNK = re.compile(r"[\s,$€£¥]")
-
-
 def parse_amount(raw: str, errors: dict[str, str]) -> Decimal | None:
-    """A positive price with at most two decimals; records what is wrong in `errors`."""
-    cleaned = _AMOUNT_JUNK.sub("", raw)
-    if not cleaned:
+    """A positive price with at most two decimals, read by bot.amounts' rules (an ambiguous
+    '12,50' is refused, not guessed); records what is wrong in `errors`."""
+    if not raw.strip():
         errors[UNIT_PRICE] = "Enter the price per unit, e.g. 45 or 1299.99."
         return None
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        errors[UNIT_PRICE] = f"'{raw[:40]}' is not a number. Enter e.g. 1299.99."
+        amount = amounts.parse(raw)
+    except amounts.AmountError as error:
+        errors[UNIT_PRICE] = f"'{raw[:40]}' {error}"
         return None
-    if not amount.is_finite() or amount <= 0:
+    if amount <= 0:
         errors[UNIT_PRICE] = "The price must be more than zero."
         return None
     if amount > MAX_UNIT_PRICE:
         errors[UNIT_PRICE] = "That is more than 10 million per unit. Check the amount."
-        return None
-    if amount != amount.quantize(Decimal("0.01")):
-        errors[UNIT_PRICE] = "Use at most two decimals."
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -255,8 +253,8 @@ _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 # A number followed by a code starts only where a number starts ((?<!...)) and never gives digits
 # back (*+): otherwise a long run of digits is retried from every digit, in quadratic time.
 _PRICE = re.compile(
-    r"(?P<sym>[$€£¥])\s?(?P<num>\d[\d,]*+(?:\.\d{1,2})?)(?P<k>k\b)?"
-    r"|(?<![\d,.])(?P<num2>\d[\d,]*+(?:\.\d{1,2})?)(?P<k2>k\b)?\s?"
+    r"(?P<sym>[$€£¥])\s?(?P<num>\d[\d,.]*+)(?P<k>k\b)?"
+    r"|(?<![\d,.])(?P<num2>\d[\d,.]*+)(?P<k2>k\b)?\s?"
     r"(?P<code>USD|EUR|GBP|JPY|CAD|AUD|CHF)\b",
     re.IGNORECASE,
 )
@@ -291,9 +289,10 @@ def parse_text(text: str, *, known_vendors: Sequence[str] = ()) -> Prefill:
 
     price = _PRICE.search(rest)
     if price:
-        number = (price.group("num") or price.group("num2")).replace(",", "")
-        amount = Decimal(number) * (1000 if price.group("k") or price.group("k2") else 1)
-        values[UNIT_PRICE] = f"{amount:f}"
+        values[UNIT_PRICE] = _prefill_amount(
+            price.group("num") or price.group("num2"),
+            thousands=bool(price.group("k") or price.group("k2")),
+        )
         values[CURRENCY] = (
             _SYMBOLS.get(price.group("sym") or "") or (price.group("code") or "USD").upper()
         )
@@ -322,6 +321,16 @@ def parse_text(text: str, *, known_vendors: Sequence[str] = ()) -> Prefill:
     counted = _COUNTED.search(rest)
     values.setdefault(QUANTITY, counted.group(1) if counted else "1")
     return Prefill(values)
+
+
+def _prefill_amount(typed: str, *, thousands: bool) -> str:
+    """The price for the form: read by the form's rules, else as typed so that the form asks."""
+    typed = typed.rstrip(".,")  # the end of a sentence: 'a MacBook for $2,399.'
+    try:
+        amount = amounts.parse(typed)
+    except amounts.AmountError:
+        return typed
+    return f"{amount * 1000 if thousands else amount:f}"
 
 
 def _guess_vendor(text: str, known_vendors: Sequence[str]) -> str | None:

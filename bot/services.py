@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import housekeeping, workflow
+from bot import edits, housekeeping, limits, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -135,6 +135,7 @@ class Procurement:
         """Route, catalogue match, budget and vendor history for a draft, saving nothing.
         Raises what submit would raise (a rejected vendor, a blocked overrun). A renewal
         is not told about the very purchase it renews."""
+        limits.check_draft(draft)
         with self._uow() as uow:
             plan = self._plan(uow, draft, requester=requester.lower())
             history = uow.requests.vendor_history(plan.facts.vendor_key, exclude_id=renews)
@@ -194,6 +195,7 @@ class Procurement:
     ) -> PurchaseRequest:
         """Save a new request, route it (or approve it from the catalogue) and notify;
         `renews` names the recurring purchase it renews."""
+        limits.check_draft(draft)
         requester = requester.lower()
         now = self.clock.now()
         with self._uow() as uow:
@@ -233,11 +235,7 @@ class Procurement:
             else:
                 steps = self.policy.build_steps(plan.route, requester=requester)
                 activated = workflow.submit(request, steps=steps, now=now, channel=channel)
-            if vendor is None:
-                vendor = uow.vendors.add(Vendor(name=draft.vendor.strip(), category=draft.category))
-            if status is VendorStatus.NEW and any(s.vendor_qualification for s in request.steps):
-                vendor.status = VendorStatus.UNDER_REVIEW
-                uow.vendors.save(vendor)
+            self._register_vendor(uow, vendor, request)
             uow.requests.add(request)
             assert request.id is not None
             self._queue(uow, MessageKind.REQUEST_CARD, request, request.requester)
@@ -350,15 +348,7 @@ class Procurement:
             name = self._name(uow, actor)
             head = f"{request.number} · {request.title} · {short_amount(request)}"
             if request.status is RequestStatus.APPROVED:
-                self._queue(
-                    uow,
-                    MessageKind.NOTE,
-                    request,
-                    request.requester,
-                    f"{head} is approved. Procurement will place the order; I'll tell "
-                    "you when it's ordered.",
-                )
-                self._queue_purchasers(uow, request)
+                self._announce_approved(uow, request)
             elif finished:
                 self._queue(
                     uow,
@@ -466,37 +456,117 @@ class Procurement:
         channel: Channel,
         idempotency_key: str | None = None,
     ) -> PurchaseRequest:
-        """The requester changes the request in answer to a question."""
+        """The requester changes the request in answer to a question. A change that routing
+        or a reviewer depends on (bot.edits) routes it anew under the current policy and
+        re-opens every decision, and the approvers concerned are told; wording keeps them."""
+        limits.check_draft(draft)
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            if actor != request.requester:
-                raise NotAllowed(f"Only {request.requester} can edit {request.number}.")
-            changes = _describe_changes(request, draft)
-            plan = self._plan(
-                uow,
-                draft,
-                requester=request.requester,
-                exclude_id=request.id,
-                day=request.created_at.date(),
+            workflow.check_edit(request, actor=actor)
+            changed = edits.changes(request, draft)
+            could_act = _open_votes(request)
+            plan = None
+            if edits.reroutes(changed):
+                self._release_vendor(uow, request)
+                plan = self._plan(
+                    uow,
+                    draft,
+                    requester=request.requester,
+                    exclude_id=request.id,
+                    day=request.created_at.date(),
+                )
+            _apply_draft(request, draft, plan)
+            done = workflow.resubmit(
+                request,
+                actor=actor,
+                changes=edits.describe(changed),
+                route=None if plan is None else self._edited_route(request, plan),
+                now=now,
+                channel=channel,
             )
-            facts = plan.facts
-            _apply_draft(request, draft, base_amount=facts.annual_base_amount)
-            known = {s.name for s in request.steps}
-            route = plan.route or self.policy.route(facts)  # a catalogue match adds nothing
-            needed = [r for r in route if r.spec.name not in known]
-            added = self.policy.build_steps(needed, requester=request.requester)
-            before_active = {s.name for s in request.active_steps}
-            question = workflow.resubmit(
-                request, actor=actor, changes=changes, added_steps=added, now=now, channel=channel
-            )
+            if plan is not None:
+                self._register_vendor(uow, plan.vendor, request)
             self._queue(uow, MessageKind.REFRESH, request, None)
-            self._queue(
-                uow, MessageKind.APPROVAL_CARD, request, question.asked_by, data={"answered": True}
-            )
-            newly = [s for s in request.active_steps if s.name not in before_active]
-            self._queue_approvers(uow, request, newly)
+            self._tell_edited(uow, request, done, could_act=could_act, changes=changed)
 
         return self._change(request_id, actor, apply, idempotency_key)
+
+    def _edited_route(self, request: PurchaseRequest, plan: _Plan) -> list[Step]:
+        # A catalogue match approves only new requests: an edited one takes the policy's route.
+        route = plan.route or self.policy.route(plan.facts)
+        return self.policy.build_steps(route, requester=request.requester)
+
+    def _release_vendor(self, uow: UnitOfWork, request: PurchaseRequest) -> None:
+        """Take the request's vendor out of the review its submission started, unless another
+        open request qualifies it too: re-routing may qualify it again, or the edit switched
+        to another vendor and this one must not stay under review for ever."""
+        if request.vendor_status is not VendorStatus.NEW or not _qualifies(request):
+            return
+        key = vendor_key(request.vendor)
+        vendor = uow.vendors.get(key)
+        if vendor is None or vendor.status is not VendorStatus.UNDER_REVIEW:
+            return
+        others = uow.requests.list(vendor_key=key, statuses=list(OPEN), limit=1000)
+        if any(r.id != request.id and _qualifies(r) for r in others):
+            return
+        vendor.status = VendorStatus.NEW
+        uow.vendors.save(vendor)
+
+    @staticmethod
+    def _register_vendor(uow: UnitOfWork, vendor: Vendor | None, request: PurchaseRequest) -> None:
+        """Add a vendor the registry doesn't know; a new one is under review while the
+        request's route qualifies it."""
+        if vendor is None:
+            vendor = uow.vendors.add(Vendor(name=request.vendor, category=request.category))
+        if request.vendor_status is VendorStatus.NEW and _qualifies(request):
+            vendor.status = VendorStatus.UNDER_REVIEW
+            uow.vendors.save(vendor)
+
+    def _tell_edited(
+        self,
+        uow: UnitOfWork,
+        request: PurchaseRequest,
+        done: workflow.Resubmission,
+        *,
+        could_act: set[tuple[str, str]],
+        changes: list[edits.Change],
+    ) -> None:
+        """A card to everyone who may decide now and could not before (re-opened, new, the
+        one who asked), a note to the others the edit concerns, and if no step is left, the
+        approval's news."""
+        can_act = _open_votes(request)
+        asker = done.question.asked_by
+        deciding = {a for _, a in can_act}
+        for approver in sorted({a for _, a in can_act - could_act} | ({asker} & deciding)):
+            data: dict[str, object] | None = {"answered": True} if approver == asker else None
+            self._queue(uow, MessageKind.APPROVAL_CARD, request, approver, data=data)
+        if request.status is RequestStatus.APPROVED:
+            self._announce_approved(uow, request)
+        # Whoever had a live card, asked, or decided, and may not decide now, hears why.
+        concerned = {approver: step for step, approver in sorted(could_act)}
+        concerned[asker] = done.question.step
+        for step in [*done.reopened, *done.dropped]:
+            concerned.update((decider, step.name) for decider in step.deciders)
+        head = (
+            f"{request.number} · {request.title} · {short_amount(request)} was edited by "
+            f"{self._name(uow, request.requester)} ({edits.describe(changes)})"
+        )
+        dropped = {s.name for s in done.dropped}
+        for person, step_name in sorted(concerned.items()):
+            if person in deciding:
+                continue
+            if step_name in dropped:
+                text = (
+                    f"{head} and no longer needs {step_name} under the policy: nothing left "
+                    "for you to do."
+                )
+            else:
+                text = (
+                    f"{head}, so {step_name} is asked again and earlier decisions on it no "
+                    f"longer count. {self._next_step_text(uow, request)} I'll send you a new "
+                    "card when it is its turn."
+                )
+            self._queue(uow, MessageKind.NOTE, request, person, text)
 
     def cancel(
         self,
@@ -885,6 +955,18 @@ class Procurement:
         for approver in sorted({a for s in steps for a in s.approvers}):
             self._queue(uow, MessageKind.APPROVAL_CARD, request, approver)
 
+    def _announce_approved(self, uow: UnitOfWork, request: PurchaseRequest) -> None:
+        """Tell the requester, and hand procurement the card to order it."""
+        self._queue(
+            uow,
+            MessageKind.NOTE,
+            request,
+            request.requester,
+            f"{request.number} · {request.title} · {short_amount(request)} is approved. "
+            "Procurement will place the order; I'll tell you when it's ordered.",
+        )
+        self._queue_purchasers(uow, request)
+
     def _queue_purchasers(self, uow: UnitOfWork, request: PurchaseRequest) -> None:
         for purchaser in self.policy.purchasers:
             if purchaser != request.requester:
@@ -942,34 +1024,36 @@ def _with_step(route: list[RouteStep], extra: RouteStep | None) -> list[RouteSte
     return sorted([*route, extra], key=lambda r: r.spec.stage)
 
 
-def _describe_changes(request: PurchaseRequest, draft: RequestDraft) -> str:
-    pairs = [
-        ("title", request.title, draft.title),
-        ("vendor", request.vendor, draft.vendor),
-        ("price", request.unit_price.amount, draft.unit_price),
-        ("currency", request.unit_price.currency, draft.currency),
-        ("quantity", request.quantity, draft.quantity),
-        ("billing", request.recurrence.label, draft.recurrence.label),
-        ("cost centre", request.cost_centre, draft.cost_centre),
-        ("data access", request.data_access.label, draft.data_access.label),
-        ("justification", request.justification, draft.justification),
-        ("link", request.link, draft.link),
-    ]
-    changed = [f"{name}: {old} → {new}" for name, old, new in pairs if old != new]
-    return "Edited the request. " + ("; ".join(changed) if changed else "No field changed.")
+def _open_votes(request: PurchaseRequest) -> set[tuple[str, str]]:
+    """(step, approver) for every vote an active step still waits for."""
+    return {
+        (step.name, approver)
+        for step in request.active_steps
+        for approver in step.approvers
+        if step.decision_of(approver) is None
+    }
 
 
-def _apply_draft(request: PurchaseRequest, draft: RequestDraft, *, base_amount: Decimal) -> None:
+def _qualifies(request: PurchaseRequest) -> bool:
+    """Whether deciding the request decides its vendor's review."""
+    return any(step.vendor_qualification for step in request.steps)
+
+
+def _apply_draft(request: PurchaseRequest, draft: RequestDraft, plan: _Plan | None) -> None:
+    """Write an edit's wording; with a plan (an edit that re-routes) every other field too."""
     request.title = draft.title
-    request.category = draft.category
-    request.vendor = draft.vendor
-    request.unit_price = Money(draft.unit_price, draft.currency)
-    request.quantity = draft.quantity
-    request.recurrence = draft.recurrence
-    request.cost_centre = draft.cost_centre
+    request.cost_centre = draft.cost_centre  # the same one, maybe spelt anew, without a plan
     request.needed_by = draft.needed_by
-    request.data_access = draft.data_access
     request.justification = draft.justification
     request.link = draft.link
     request.renewal_date = draft.renewal_date
-    request.base_amount = base_amount
+    if plan is None:
+        return
+    request.category = draft.category
+    request.vendor = plan.vendor.name if plan.vendor else draft.vendor
+    request.vendor_status = plan.facts.vendor_status
+    request.unit_price = Money(draft.unit_price, draft.currency)
+    request.quantity = draft.quantity
+    request.recurrence = draft.recurrence
+    request.data_access = draft.data_access
+    request.base_amount = plan.facts.annual_base_amount

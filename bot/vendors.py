@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from bot import limits
 from bot.model import Category, Vendor, VendorStatus, vendor_key
 
 # Registry order for people picking a vendor: the ones they can buy from without a review first.
@@ -72,7 +73,7 @@ def suggest(vendors: Iterable[Vendor], text: str, *, limit: int = 20) -> list[Ve
 
 # --------------------------------------------------------------------------- CSV bootstrap
 
-MAX_NAME = 100  # what the request form accepts
+MAX_NAME = limits.MAX_LENGTH["vendor"]  # what the request form accepts
 CSV_COLUMNS = (
     "name",
     "status",

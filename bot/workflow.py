@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
+from bot import limits
 from bot.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
 from bot.model import (
     Channel,
@@ -290,6 +292,7 @@ def approve(
     comment: str = "",
 ) -> list[Step]:
     """Approve a step; returns the steps of the next stage that became active."""
+    limits.check("comment", comment)
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
         raise IllegalTransition(
@@ -362,6 +365,7 @@ def reject(
     """Reject the request at one of its steps; a reason is required."""
     if not reason.strip():
         raise IllegalTransition("Give a reason so the requester knows what to change.")
+    limits.check("reason", reason.strip())
     step, principal = _step_for(request, actor, step_name, now=now, delegations=delegations)
     _vote(
         step, actor=actor, principal=principal, outcome=StepStatus.REJECTED, now=now, comment=reason
@@ -398,6 +402,7 @@ def ask(
     """An approver asks the requester a question; the request waits for the answer."""
     if not question.strip():
         raise IllegalTransition("Type the question for the requester.")
+    limits.check("question", question.strip())
     step, _ = _step_for(request, actor, step_name, now=now, delegations=delegations)
     if request.status is RequestStatus.CHANGES_REQUESTED:
         raise IllegalTransition(f"{request.number} already waits for an answer from the requester.")
@@ -424,6 +429,19 @@ def _require_requester(request: PurchaseRequest, actor: str, doing: str) -> None
 
 
 def answer(
+    request: PurchaseRequest, *, actor: str, text: str, now: datetime, channel: Channel
+) -> Question:
+    """The requester answers the open question; the request returns to the same step."""
+    _require_requester(request, actor, "answer questions on")
+    if request.status is not RequestStatus.CHANGES_REQUESTED or request.open_question is None:
+        raise IllegalTransition(f"{request.number} has no open question.")
+    if not text.strip():
+        raise IllegalTransition("Type an answer for the approver.")
+    limits.check("answer", text.strip())
+    return _answered(request, actor=actor, text=text.strip(), now=now, channel=channel)
+
+
+def _answered(
     request: PurchaseRequest,
     *,
     actor: str,
@@ -432,14 +450,9 @@ def answer(
     channel: Channel,
     action: str = "Answered",
 ) -> Question:
-    """The requester answers the open question; the request returns to the same step."""
-    _require_requester(request, actor, "answer questions on")
     question = request.open_question
-    if request.status is not RequestStatus.CHANGES_REQUESTED or question is None:
-        raise IllegalTransition(f"{request.number} has no open question.")
-    if not text.strip():
-        raise IllegalTransition("Type an answer for the approver.")
-    question.answer = text.strip()
+    assert question is not None, "checked by the caller"
+    question.answer = text
     question.answered_at = now
     before = request.status
     request.status = RequestStatus.PENDING
@@ -451,9 +464,29 @@ def answer(
         channel=channel,
         before=before,
         step=question.step,
-        comment=question.answer,
+        comment=text,
     )
     return question
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmission:
+    """What an edit did: the question it answered and, when it re-routed the request, the
+    steps (as they were) whose decisions no longer count, those dropped and those added."""
+
+    question: Question
+    reopened: list[Step] = field(default_factory=list)
+    dropped: list[Step] = field(default_factory=list)
+    added: list[Step] = field(default_factory=list)
+
+
+def check_edit(request: PurchaseRequest, *, actor: str) -> None:
+    """Refuse an edit by anyone but the requester, or while no approver waits for an answer."""
+    _require_requester(request, actor, "edit")
+    if request.status is not RequestStatus.CHANGES_REQUESTED:
+        raise IllegalTransition(
+            f"{request.number} can be edited only when an approver asks for changes."
+        )
 
 
 def resubmit(
@@ -461,32 +494,79 @@ def resubmit(
     *,
     actor: str,
     changes: str,
-    added_steps: Sequence[Step],
+    route: Sequence[Step] | None,
     now: datetime,
     channel: Channel,
-) -> Question:
+) -> Resubmission:
     """The requester edited the request (fields already applied) in answer to a question.
 
-    Steps the new values need that the old route lacked are added; decisions already made
-    stand, so the request returns to the step that asked.
+    `route` None: the edit changed only wording, so the route and its decisions stand and the
+    request returns to the step that asked. Otherwise `route` holds the steps the current
+    policy gives the edited request, which starts over on them: every decision is re-opened
+    (the votes stay in the audit log), steps no longer needed are dropped, new ones added and
+    the first stage is asked again; with no step left the policy approves it.
     """
-    _require_requester(request, actor, "edit")
-    if request.status is not RequestStatus.CHANGES_REQUESTED:
-        raise IllegalTransition(
-            f"{request.number} can be edited only when an approver asks for changes."
+    check_edit(request, actor=actor)
+    if route is None:
+        question = _answered(
+            request, actor=actor, text=changes, now=now, channel=channel, action="Edited"
         )
-    running = min((s.stage for s in request.active_steps), default=None)
-    for step in added_steps:
-        request.steps.append(step)
-        if running is not None and step.stage <= running:
-            # Belongs to a stage already under way (or passed): ask its approvers now.
-            step.status = StepStatus.ACTIVE
-            step.activated_at = now
-        else:
-            step.status = StepStatus.WAITING
-    if not request.active_steps:
-        _activate_stage(request, now=now)
-    return answer(request, actor=actor, text=changes, now=now, channel=channel, action="Edited")
+        return Resubmission(question=question)
+    needed = {s.name for s in route}
+    known = {s.name for s in request.steps}
+    reopened = [s for s in request.steps if s.name in needed and s.decisions]
+    dropped = [s for s in request.steps if s.name not in needed]
+    added = [s for s in route if s.name not in known]
+    if reopened:
+        changes = f"{changes}. Re-opened: {', '.join(s.name for s in reopened)}."
+    question = _answered(
+        request, actor=actor, text=changes, now=now, channel=channel, action="Edited"
+    )
+    for step in dropped:
+        _record_routing(
+            request, action="StepDropped", step=step.name, now=now, comment=_votes(step)
+        )
+    for step in reopened:
+        _record_routing(request, action="Reopened", step=step.name, now=now, comment=_votes(step))
+    for step in added:
+        _record_routing(request, action="StepAdded", step=step.name, now=now, comment=step.reason)
+    request.steps = list(route)
+    if not _activate_stage(request, now=now):
+        request.status = RequestStatus.APPROVED
+        _record_routing(
+            request,
+            action="Approved",
+            now=now,
+            comment="No approval step applies under the policy.",
+        )
+    return Resubmission(question=question, reopened=reopened, dropped=dropped, added=added)
+
+
+def _record_routing(
+    request: PurchaseRequest, *, action: str, now: datetime, comment: str, step: str | None = None
+) -> None:
+    """An event the policy causes (not a person): routing after an edit."""
+    _record(
+        request,
+        action=action,
+        actor="policy",
+        at=now,
+        channel=Channel.SYSTEM,
+        before=RequestStatus.PENDING,
+        step=step,
+        comment=comment,
+    )
+
+
+def _votes(step: Step) -> str:
+    """'approved by ines@… on 2026-11-23 14:00 UTC' for each vote cast on the step."""
+    return "; ".join(
+        f"{d.outcome.value} by {d.approver}"
+        + (f" for {d.on_behalf_of}" if d.on_behalf_of else "")
+        + f" on {d.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        + (f" ({d.comment})" if d.comment else "")
+        for d in step.decisions
+    )
 
 
 def cancel(
@@ -494,6 +574,7 @@ def cancel(
 ) -> None:
     """The requester withdraws a request that is not yet approved."""
     _require_requester(request, actor, "cancel")
+    limits.check("cancel_reason", reason)
     if request.status not in _OPEN:
         raise IllegalTransition(
             f"{request.number} is {request.status.label.lower()} and can no longer be cancelled."
@@ -683,6 +764,7 @@ def record_po(
         )
     if not po_number.strip():
         raise IllegalTransition("Type the purchase order number.")
+    limits.check("po_number", po_number.strip())
     before = request.status
     request.status = RequestStatus.ORDERED
     request.po_number = po_number.strip()

@@ -38,6 +38,7 @@ from bot import intake
 from bot.cards import (
     CARD,
     HOME,
+    TEXT_LIMITS,
     Card,
     CardAction,
     Detail,
@@ -494,7 +495,7 @@ def reason_modal(
             label=label,
             optional=False,
             element=PlainTextInputElement(
-                action_id=ids.REASON_INPUT, multiline=multiline, max_length=2000
+                action_id=ids.REASON_INPUT, multiline=multiline, max_length=TEXT_LIMITS[action]
             ),
         )
     )

@@ -15,7 +15,7 @@ from typing import Any
 from adapters.teams import ids, limits
 from adapters.teams.limits import clip_markdown, markdown
 from bot import intake
-from bot.cards import CARD, Card, CardAction, Detail, Page, earlier_events, more_steps
+from bot.cards import CARD, TEXT_LIMITS, Card, CardAction, Detail, Page, earlier_events, more_steps
 from bot.clipping import clip, ellipsis, pack
 from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
 from bot.workflow import Action
@@ -143,7 +143,7 @@ def _button(action: CardAction, *, number: str) -> dict[str, Any]:
             "isRequired": True,
             "errorMessage": "This can't be empty.",
             "isMultiline": multiline,
-            "maxLength": 2000,
+            "maxLength": TEXT_LIMITS[action.action],
         }
         if placeholder:
             field["placeholder"] = placeholder

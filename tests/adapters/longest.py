@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot import intake, workflow
+from bot import intake, limits, workflow
 from bot.cards import Card, build_card
 from bot.model import (
     Channel,
@@ -33,7 +33,7 @@ from tests.unit.builders import NOW, TODAY
 STEPS = 30
 APPROVERS = 25
 FIELD_LIMITS = dict(intake.MAX_LENGTH)  # title, vendor, cost centre, justification, link
-COMMENT = 2000  # what both platforms' reason / question / answer inputs accept
+COMMENT = limits.MAX_LENGTH["comment"]  # reasons, questions and answers share this limit
 EVENTS = 300
 VENDORS = 500
 WAITING = 1000
@@ -142,7 +142,13 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
     if state is RequestStatus.REJECTED:
         workflow.reject(made, actor=first, reason=comment, now=later, channel=Channel.SLACK)
     if state is RequestStatus.CANCELLED:
-        workflow.cancel(made, actor=REQUESTER, now=later, channel=Channel.SLACK, reason=comment)
+        workflow.cancel(
+            made,
+            actor=REQUESTER,
+            now=later,
+            channel=Channel.SLACK,
+            reason=worst_text(limits.MAX_LENGTH["cancel_reason"]),
+        )
     if state in (RequestStatus.APPROVED, RequestStatus.ORDERED, RequestStatus.RECEIVED):
         for step in made.steps:
             for person in step.approvers:
@@ -153,7 +159,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
         workflow.record_po(
             made,
             actor=PURCHASER,
-            po_number=worst_text(COMMENT),
+            po_number=worst_text(limits.MAX_LENGTH["po_number"]),
             purchasers=[PURCHASER],
             now=later,
             channel=Channel.SLACK,

@@ -164,6 +164,6 @@ def test_budgets_import_reports_every_wrong_line(service: Procurement, tmp_path:
     assert result.output.splitlines() == [
         f"{path}: 2 problems; nothing was imported:",
         "  line 2: period '2026-13' is not a year or a quarter; write 2026 or 2026-Q4",
-        "  line 2: amount 'abc' is not a positive number, e.g. 50000 or 12500.50",
+        "  line 2: amount 'abc' is not a number. Enter e.g. 1299.99",
     ]
     assert [c for c in service.registry.budgets() if c.budget.source == "import"] == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import urlencode
 
 from adapters.slack import ids
+from adapters.slack.workspace import payloads
 from bot.model import RequestStatus
 from bot.workflow import Action
 from tests.e2e.conftest import FORM, Harness
@@ -313,3 +315,32 @@ async def test_a_rate_limited_refresh_resumes_where_it_stopped(harness: Harness)
     # Ines's card was redrawn once: the retry skipped it and finished with Omar's.
     assert (updates(ines.ts) - before[0], updates(omar.ts) - before[1]) == (1, 1)
     assert "decided by Ines IT" in str(h.last_card(IT[1], "PR-1001").blocks)
+
+
+async def test_an_over_long_reason_is_refused_on_the_modal_and_nothing_is_stored(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.buy(REQUESTER, FORM)
+    await h.settle()
+    await h.click(IT[1], h.last_card(IT[1], "PR-1001"), REJECT)
+    modal = await h.modal(IT[1])
+    field = next(b for b in modal.blocks if b.get("block_id") == ids.REASON_BLOCK)
+    assert field["element"]["max_length"] == 2000  # the core's limit, on the form
+    # Slack's client keeps to max_length; a signed request that doesn't is refused all the same.
+    user = h.user(IT[1])
+    h.sender.set_values(user, modal.id, {ids.REASON_BLOCK: {ids.REASON_INPUT: "x" * 20_000}})
+    payload = payloads.view_submission(
+        h.ws, user=h.ws.get_user(user), view=modal, token="t", trigger_id=h.ws.issue_trigger(user)
+    )
+    answer = await h.sender.send(
+        urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+    )
+    await h.settle()
+    assert answer.json == {
+        "response_action": "errors",
+        "errors": {ids.REASON_BLOCK: "The reason is 20,000 characters long; keep it to 2,000."},
+    }
+    assert status(h) is RequestStatus.PENDING
+    with h.core.uow() as uow:
+        assert [e.action for e in uow.events.for_request(1)] == ["Submitted"]

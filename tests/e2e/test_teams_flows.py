@@ -529,3 +529,36 @@ def _pending_count(h: TeamsHarness) -> int:
             select(outbox.c.id).where(outbox.c.delivered_at.is_(None))
         ).all()
     return len(rows)
+
+
+def _events(h: TeamsHarness, request_id: int = 1) -> list[tuple[str, str]]:
+    with h.core.uow() as uow:
+        return [(e.action, e.comment) for e in uow.events.for_request(request_id)]
+
+
+def _input_limit(posted: Posted, input_id: str) -> int:
+    assert posted.card is not None
+    for action in walk_actions(posted.card):
+        for field in (action.get("card") or {}).get("body") or []:
+            if field.get("id") == input_id:
+                return int(field["maxLength"])
+    raise AssertionError(f"no input {input_id}")
+
+
+async def test_over_long_text_is_refused_on_the_card_and_nothing_is_stored(
+    teams_harness: TeamsHarness,
+) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    await h.buy(REQUESTER, FORM)
+    card = h.teams.last_card(IT[1], "PR-1001")
+    assert _input_limit(card, REASON[Action.REJECT]) == 2000  # the core's limit, on the form
+    # A client that ignores maxLength (or anyone posting activities) is refused by the core.
+    refused = await h.click(IT[1], card, "Reject", {REASON[Action.REJECT]: "x" * 20_000})
+    assert "The reason is 20,000 characters long; keep it to 2,000." in str(refused["value"])
+    asked = await h.click(IT[1], card, "Ask a question", {REASON[Action.ASK]: "y" * 2001})
+    assert "The question is 2,001 characters long; keep it to 2,000." in str(asked["value"])
+    assert status(h) is RequestStatus.PENDING
+    assert _events(h) == [("Submitted", "")]
+    with h.core.uow() as uow:
+        assert uow.requests.get(1).rejection_reason is None and not uow.requests.get(1).questions

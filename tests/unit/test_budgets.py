@@ -142,16 +142,19 @@ def test_budget_csv_rows_are_checked_line_by_line() -> None:
         {"cost_centre": "Design", "period": "2026", "amount": "60,000", "currency": ""},
         {"cost_centre": "", "period": "", "amount": "", "currency": ""},  # blank: skipped
         {"cost_centre": "Berlin", "period": "2026-q4", "amount": "12500.50", "currency": "eur"},
+        {"cost_centre": "Paris", "period": "2026", "amount": "100.000,00", "currency": "eur"},
     ]
     budgets = parse_budget_rows(rows, header=header, currencies=["USD", "EUR"])
     assert [(b.cost_centre, b.period.label, b.amount, b.currency) for b in budgets] == [
         ("Design", "2026", Decimal("60000.00"), "USD"),
         ("Berlin", "2026-Q4", Decimal("12500.50"), "EUR"),
+        ("Paris", "2026", Decimal("100000.00"), "EUR"),
     ]
     bad = [
         {"cost_centre": "Design", "period": "2026-Q5", "amount": "-3", "currency": "ZZZ"},
         {"cost_centre": "Ops", "period": "2026", "amount": "1.001", "currency": ""},
         {"cost_centre": "ops ", "period": "2026", "amount": "5", "currency": ""},
+        {"cost_centre": "Lyon", "period": "2026", "amount": "12,50", "currency": ""},
     ]
     with pytest.raises(ValueError) as raised:
         parse_budget_rows(bad, header=header, currencies=["USD", "EUR"])
@@ -159,8 +162,11 @@ def test_budget_csv_rows_are_checked_line_by_line() -> None:
         "line 2: period '2026-Q5' is not a year or a quarter; write 2026 or 2026-Q4",
         "line 2: amount '-3' is not a positive number, e.g. 50000 or 12500.50",
         "line 2: currency 'ZZZ' has no exchange rate; use USD, EUR",
-        "line 3: amount '1.001' has more than two decimals",
+        "line 3: amount '1.001' could be 1,001, or a price with three decimals. Write 1,001, "
+        "or round it to two decimals",
         "line 4: a second budget for ops in 2026, as on line 3",
+        "line 5: amount '12,50' could be 12.50 or 1,250: commas and dots swap roles between "
+        "countries. Write 12.50 or 1,250",
     ]
     with pytest.raises(ValueError, match="line 1: columns must be cost_centre, period, amount"):
         parse_budget_rows([], header=["centre", "amount"], currencies=["USD"])

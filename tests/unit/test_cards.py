@@ -337,6 +337,18 @@ TIMELINE = [
         _event("Edited", actor=REQUESTER, comment="quantity: 3 → 2"),
         "Rita edited the request: “quantity: 3 → 2”",
     ),
+    (
+        _event("Reopened", actor="policy", step="IT review", comment=f"approved by {INES}"),
+        f"IT review re-opened by the edit; earlier votes: “approved by {INES}”",
+    ),
+    (
+        _event("StepDropped", actor="policy", step="Finance"),
+        "Finance no longer needed under the policy",
+    ),
+    (
+        _event("StepAdded", actor="policy", step="Finance", comment="Finance from 25,000 USD"),
+        "Finance added under the policy: “Finance from 25,000 USD”",
+    ),
     (_event("Cancelled", actor=REQUESTER), "Cancelled by Rita"),
     (
         _event("Cancelled", actor=REQUESTER, comment="Not needed."),
@@ -383,3 +395,32 @@ def test_every_event_the_state_machine_records_has_its_own_timeline_text() -> No
     recorded = set(re.findall(r'action(?::\s*str)?\s*=\s*"(\w+)"', inspect.getsource(workflow)))
     assert {"Submitted", "Answered", "Edited", "Escalated"} <= recorded
     assert recorded <= {event.action for event, _ in TIMELINE} - {"VendorApproved"}
+
+
+def test_an_approver_whose_decision_an_edit_reopened_is_told_what_changed() -> None:
+    request = submitted(
+        [
+            make_step("IT review", approvers=[INES, OMAR]),
+            make_step("Finance", approvers=[FRED], stage=2),
+        ]
+    )
+    workflow.approve(request, actor=INES, now=NOW, channel=Channel.SLACK)
+    workflow.ask(request, actor=FRED, question="Why Miro?", now=NOW, channel=Channel.SLACK)
+    workflow.resubmit(
+        request,
+        actor=REQUESTER,
+        changes="vendor: Figma → Miro",
+        route=[make_step("IT review", approvers=[INES, OMAR])],
+        now=NOW,
+        channel=Channel.SLACK,
+    )
+    events = list(request.pending_events)
+    card = _card(request, INES, events=events)
+    assert card.headline == (
+        "Rita edited the request after IT review was decided: vendor: Figma → Miro. "
+        "Re-opened: IT review. Decide again: earlier decisions no longer count."
+    )
+    assert card.action_names == ["approve", "reject", "ask"]
+    assert _card(request, REQUESTER, events=events).headline is None
+    workflow.approve(request, actor=INES, now=NOW, channel=Channel.SLACK)
+    assert _card(request, INES, events=events).headline is None  # decided again

@@ -99,9 +99,9 @@ FIELD_ERRORS = [
     # field, value, message
     ("title", "", "Say what you want to buy, e.g. '3 Figma Professional seats'."),
     ("title", "   ", "Say what you want to buy, e.g. '3 Figma Professional seats'."),
-    ("title", "x" * 151, "Keep it under 150 characters."),
+    ("title", "x" * 151, "The title is 151 characters long; keep it to 150."),
     ("vendor", None, "Name the vendor, e.g. Figma."),
-    ("vendor", "x" * 101, "Keep it under 100 characters."),
+    ("vendor", "x" * 101, "The vendor name is 101 characters long; keep it to 100."),
     ("category", "", "Pick a category."),
     ("category", "furniture", "Pick a category."),
     ("recurrence", "weekly", "Pick one-off, monthly or annual."),
@@ -109,11 +109,12 @@ FIELD_ERRORS = [
     ("unit_price", "", "Enter the price per unit, e.g. 45 or 1299.99."),
     ("unit_price", "0", "The price must be more than zero."),
     ("unit_price", "-45", "The price must be more than zero."),
-    ("unit_price", "NaN", "The price must be more than zero."),
+    ("unit_price", "NaN", "'NaN' is not a number. Enter e.g. 1299.99."),
     ("unit_price", "10000000.01", "That is more than 10 million per unit. Check the amount."),
-    ("unit_price", "1e12", "That is more than 10 million per unit. Check the amount."),
+    ("unit_price", "10,000,001", "That is more than 10 million per unit. Check the amount."),
+    ("unit_price", "1e12", "'1e12' is not a number. Enter e.g. 1299.99."),
     ("unit_price", "forty-five", "'forty-five' is not a number. Enter e.g. 1299.99."),
-    ("unit_price", "12.345", "Use at most two decimals."),
+    ("unit_price", "12.3456", "'12.3456' has more than two decimals."),
     ("currency", "JPY", "Use one of USD, EUR, GBP, CAD."),
     ("quantity", "0", "Enter a whole number from 1 to 10,000."),
     ("quantity", "10001", "Enter a whole number from 1 to 10,000."),
@@ -129,16 +130,16 @@ FIELD_ERRORS = [
     ("renewal_date", "31/12/2027", "Pick a date (YYYY-MM-DD)."),
     ("justification", "", "Tell approvers why the company needs it (a sentence or two)."),
     ("justification", "Need it.", "Tell approvers why the company needs it (a sentence or two)."),
-    ("justification", "x" * 3001, "Keep it under 3000 characters."),
+    ("justification", "x" * 3001, "The justification is 3,001 characters long; keep it to 3,000."),
     ("cost_centre", "", "Which cost centre or department pays, e.g. Design."),
-    ("cost_centre", "x" * 81, "Keep it under 80 characters."),
+    ("cost_centre", "x" * 81, "The cost centre is 81 characters long; keep it to 80."),
     ("link", "ftp://files.figma.com/quote.pdf", "Paste a full web address starting with https://"),
     ("link", "not a url", "Paste a full web address starting with https://"),
     ("link", "http://nodot", "Paste a full web address starting with https://"),
     ("link", "https://figma.com/a quote", "Paste a full web address starting with https://"),
     ("link", "http://[::1", "Paste a full web address starting with https://"),
     ("link", "https://figma\uff03.com", "Paste a full web address starting with https://"),
-    ("link", "https://figma.com/" + "x" * 500, "Keep it under 500 characters."),
+    ("link", "https://figma.com/" + "x" * 500, "The link is 518 characters long; keep it to 500."),
 ]
 
 
@@ -154,7 +155,7 @@ def test_each_wrong_field_is_named_with_a_human_message(
 
 
 def test_every_limited_field_has_a_length_limit_test() -> None:
-    limited = {field for field, value, message in FIELD_ERRORS if message.startswith("Keep it")}
+    limited = {field for field, value, message in FIELD_ERRORS if "characters long" in message}
     assert limited == set(intake.MAX_LENGTH)
 
 
@@ -439,3 +440,30 @@ def test_parse_text_of_a_long_run_of_digits_is_quick(text: str) -> None:
     started = time.perf_counter()
     intake.parse_text(text)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "price"),
+    [("€1.250,00", "1250.00"), ("100.000,00", "100000.00"), ("1,250", "1250.00")],
+)
+def test_prices_with_both_separators_or_grouped_thousands_are_read(typed: str, price: str) -> None:
+    assert _parse(unit_price=typed).unit_price == Decimal(price)
+
+
+@pytest.mark.parametrize("typed", ["12,50", "4,5", "1.250"])
+def test_a_price_that_reads_differently_in_europe_is_refused_not_guessed(typed: str) -> None:
+    message = _errors(unit_price=typed)["unit_price"]
+    assert message.startswith(f"'{typed}' could be ") and "Write " in message
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("Figma seats €1.250,00/yr", "1250.00"),
+        ("MacBook for $2,399.", "2399"),
+        ("Seats €12,50", "12,50"),
+    ],
+)
+def test_one_liner_prices_follow_the_same_rules(text: str, price: str) -> None:
+    # An ambiguous price is left as typed, so that the form asks instead of guessing.
+    assert intake.parse_text(text).values["unit_price"] == price

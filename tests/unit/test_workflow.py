@@ -16,6 +16,7 @@ from bot.model import (
     PurchaseRequest,
     Recurrence,
     RequestStatus,
+    Step,
     StepMode,
     StepStatus,
 )
@@ -98,7 +99,7 @@ MOVES: dict[str, tuple[str, Move]] = {
     "edit by requester": (
         REQUESTER,
         lambda r: workflow.resubmit(
-            r, actor=REQUESTER, changes="quantity: 3 → 2", added_steps=[], now=NOW, channel=CH
+            r, actor=REQUESTER, changes="quantity: 3 → 2", route=None, now=NOW, channel=CH
         ),
     ),
     "cancel by requester": (
@@ -303,7 +304,7 @@ def _take(action: Action, request: PurchaseRequest, actor: str) -> None:
         case A.ANSWER:
             workflow.answer(request, text="Design needs it.", **common)
         case A.EDIT:
-            workflow.resubmit(request, changes="quantity: 3 → 2", added_steps=[], **common)
+            workflow.resubmit(request, changes="title: a → b", route=None, **common)
         case A.CANCEL:
             workflow.cancel(request, **common)
         case A.RECORD_PO:
@@ -664,7 +665,7 @@ def test_ask_needs_a_question_and_answer_needs_text() -> None:
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can answer"):
         workflow.answer(request, actor=OMAR, text="Because.", now=NOW, channel=CH)
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can edit"):
-        workflow.resubmit(request, actor=OMAR, changes="x", added_steps=[], now=NOW, channel=CH)
+        workflow.resubmit(request, actor=OMAR, changes="x", route=None, now=NOW, channel=CH)
 
 
 def test_an_approver_may_still_reject_while_waiting_for_an_answer() -> None:
@@ -674,69 +675,125 @@ def test_an_approver_may_still_reject_while_waiting_for_an_answer() -> None:
     assert request.status is REJECTED
 
 
-def test_edit_adds_steps_of_the_running_stage_at_once_and_later_ones_wait() -> None:
-    request = submitted(
-        [
-            make_step("IT review", approvers=[INES], stage=1),
-            make_step("Finance", approvers=[FRED], stage=3),
-        ]
+def _asked_after_it_approved() -> PurchaseRequest:
+    """IT approved by Ines, Security approved by Sam; Procurement asks a question."""
+    request = submitted()
+    workflow.approve(request, actor=INES, now=NOW, channel=CH)
+    workflow.approve(request, actor=SAM, now=NOW, channel=CH)
+    workflow.ask(request, actor=PRIYA, question="Why not Miro?", now=NOW, channel=CH)
+    request.pending_events.clear()
+    return request
+
+
+def _reroute(request: PurchaseRequest, route: list[Step], *, at: datetime) -> workflow.Resubmission:
+    return workflow.resubmit(
+        request, actor=REQUESTER, changes="vendor: Figma → Miro", route=route, now=at, channel=CH
     )
-    workflow.ask(request, actor=INES, question="Is it a new vendor?", now=NOW, channel=CH)
+
+
+def test_an_edit_of_wording_keeps_every_decision_and_returns_to_the_step_that_asked() -> None:
+    request = _asked_after_it_approved()
+    done = workflow.resubmit(
+        request, actor=REQUESTER, changes="title: a → b", route=None, now=NOW, channel=CH
+    )
+    assert (done.question.answer, done.reopened, done.dropped, done.added) == (
+        "title: a → b",
+        [],
+        [],
+        [],
+    )
+    assert _statuses(request) == {
+        "IT review": StepStatus.APPROVED,
+        "Security review": StepStatus.APPROVED,
+        "Procurement": StepStatus.ACTIVE,
+        "Finance": StepStatus.WAITING,
+    }
+    assert [e.action for e in request.pending_events] == ["Edited"]
+
+
+def test_an_edit_that_reroutes_reopens_every_decision_and_starts_over_on_the_new_route() -> None:
+    request = _asked_after_it_approved()
     later = NOW + timedelta(hours=2)
-    added = [
-        make_step("Security review", approvers=[SAM], stage=1),
+    # The new route: no Finance any more, Legal added, the rest as before.
+    route = [
+        make_step("IT review", approvers=[INES, OMAR], stage=1),
+        make_step("Security review", approvers=[SAM], stage=2),
         make_step("Procurement", approvers=[PRIYA], stage=2),
+        make_step("Legal", approvers=[LEE], stage=2, reason="Contracts over 10k"),
     ]
-    question = workflow.resubmit(
-        request,
-        actor=REQUESTER,
-        changes="vendor: Figma → Acme",
-        added_steps=added,
-        now=later,
-        channel=CH,
-    )
-    assert question.answer == "vendor: Figma → Acme"
+    done = _reroute(request, route, at=later)
+    assert [s.name for s in done.reopened] == ["IT review", "Security review"]
+    assert [s.deciders for s in done.reopened] == [[INES], [SAM]]  # as they were
+    assert [s.name for s in done.dropped] == ["Finance"]
+    assert [s.name for s in done.added] == ["Legal"]
     assert request.status is PENDING
     assert _statuses(request) == {
         "IT review": StepStatus.ACTIVE,
-        "Finance": StepStatus.WAITING,
-        "Security review": StepStatus.ACTIVE,
+        "Security review": StepStatus.WAITING,
         "Procurement": StepStatus.WAITING,
+        "Legal": StepStatus.WAITING,
     }
-    assert request.step("Security review").activated_at == later
-    assert request.step("Procurement").activated_at is None
-    assert request.pending_events[-1].action == "Edited"
-
-    # Decisions stand: IT then Security complete stage 1, then Procurement, then Finance.
-    workflow.approve(request, actor=INES, now=later, channel=CH)
-    assert request.step("Procurement").status is StepStatus.WAITING
-    assert [s.name for s in workflow.approve(request, actor=SAM, now=later, channel=CH)] == [
-        "Procurement"
+    assert all(not s.decisions for s in request.steps)
+    assert request.step("IT review").activated_at == later
+    assert [(e.action, e.step, e.comment, e.to_status) for e in request.pending_events] == [
+        (
+            "Edited",
+            "Procurement",
+            "vendor: Figma → Miro. Re-opened: IT review, Security review.",
+            PENDING,
+        ),
+        ("StepDropped", "Finance", "", PENDING),
+        ("Reopened", "IT review", f"approved by {INES} on 2026-11-23 14:00 UTC", PENDING),
+        ("Reopened", "Security review", f"approved by {SAM} on 2026-11-23 14:00 UTC", PENDING),
+        ("StepAdded", "Legal", "Contracts over 10k", PENDING),
     ]
-    assert [s.name for s in workflow.approve(request, actor=PRIYA, now=later, channel=CH)] == [
-        "Finance"
+    # The earlier approvals count for nothing: IT must approve again before stage 2.
+    with pytest.raises(IllegalTransition, match="starts after the earlier steps"):
+        workflow.approve(request, actor=SAM, now=later, channel=CH)
+    assert [s.name for s in workflow.approve(request, actor=OMAR, now=later, channel=CH)] == [
+        "Security review",
+        "Procurement",
+        "Legal",
     ]
 
 
-def test_edit_adds_a_step_of_an_earlier_stage_as_active() -> None:
-    request = submitted(
-        [
-            make_step("IT review", approvers=[INES], stage=1),
-            make_step("Finance", approvers=[FRED], stage=3),
-        ]
-    )
-    workflow.approve(request, actor=INES, now=NOW, channel=CH)
-    workflow.ask(request, actor=FRED, question="New vendor?", now=NOW, channel=CH)
-    workflow.resubmit(
+def test_votes_of_an_unfinished_all_of_step_are_reopened_with_who_cast_them() -> None:
+    request = submitted([make_step("Finance", approvers=[FRED, CARLA], mode=StepMode.ALL)])
+    workflow.approve(request, actor=FRED, now=NOW, channel=CH, comment="Fine by me.")
+    workflow.ask(request, actor=CARLA, question="Why annual?", now=NOW, channel=CH)
+    done = _reroute(
         request,
-        actor=REQUESTER,
-        changes="vendor changed",
-        added_steps=[make_step("Security review", approvers=[SAM], stage=2)],
-        now=NOW,
-        channel=CH,
+        [make_step("Finance", approvers=[FRED, CARLA], mode=StepMode.ALL)],
+        at=NOW,
     )
-    assert request.step("Security review").status is StepStatus.ACTIVE
-    assert request.step("Finance").status is StepStatus.ACTIVE
+    assert [s.name for s in done.reopened] == ["Finance"]
+    assert request.step("Finance").decisions == []
+    assert request.pending_events[-1].comment == (
+        f"approved by {FRED} on 2026-11-23 14:00 UTC (Fine by me.)"
+    )
+
+
+def test_an_edit_that_leaves_no_step_is_approved_by_the_policy() -> None:
+    request = _asked_after_it_approved()
+    done = _reroute(request, [], at=NOW)
+    assert request.status is APPROVED and request.steps == []
+    assert len(done.dropped) == 4
+    last = request.pending_events[-1]
+    assert (last.action, last.actor, last.from_status, last.to_status) == (
+        "Approved",
+        "policy",
+        PENDING,
+        APPROVED,
+    )
+
+
+@pytest.mark.parametrize("state", [s for s in RequestStatus if s is not CHANGES])
+def test_an_edit_reroutes_only_a_request_waiting_for_its_requester(state: RequestStatus) -> None:
+    request = request_in(state)
+    before = copy.deepcopy(request)
+    with pytest.raises(IllegalTransition, match="can be edited only when an approver asks"):
+        _reroute(request, [make_step("IT review", approvers=[INES])], at=NOW)
+    assert request == before
 
 
 # ---------------------------------------------------------------------------------------------
