@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
@@ -15,6 +14,7 @@ import typer
 
 from adapters.teams.package import teams_app
 from bot import policy as policy_module
+from bot import spreadsheet
 from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
 from bot.cli_registry import budgets_app, vendors_app
@@ -356,7 +356,8 @@ def requests_show(
 def export(
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD: created on or after.")] = None,
 ) -> None:
-    """Write every request as CSV to standard output."""
+    """Write every request as CSV to standard output (cells a spreadsheet would run as
+    formulas start with a quote)."""
     start = None
     if since:
         try:
@@ -364,7 +365,7 @@ def export(
         except ValueError:
             _fail(f"--since {since!r} is not a date like 2026-01-31.")
     core = _core()
-    writer = csv.writer(sys.stdout)
+    writer = spreadsheet.Writer(sys.stdout)
     writer.writerow(
         [
             "number",

