@@ -86,20 +86,12 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database at $DATABASE_URL."""
+    from storage.engine import safe_url
     from storage.migrate import upgrade
 
     settings = Settings()
     upgrade(settings.database_url)
-    typer.echo(f"Database is up to date ({_safe_url(settings.database_url)}).")
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
+    typer.echo(f"Database is up to date ({safe_url(settings.database_url)}).")
 
 
 # ------------------------------------------------------------------------------ policy

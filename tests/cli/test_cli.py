@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -17,6 +18,7 @@ from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory
+from tests.dbs import postgres_database
 from tests.fakes import (
     EXAMPLE_POLICY,
     IT,
@@ -132,6 +134,23 @@ def test_export_neutralises_formula_cells(filled: str, lead: str) -> None:
         "1",
         "540.00",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("where", ["user part", "query string"])
+def test_db_upgrade_never_prints_the_password(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    secret = "s3cret-pw"  # trust auth on the test server accepts any password
+    with postgres_database() as url:
+        parsed = make_url(url)
+        if where == "user part":
+            parsed = parsed.set(password=secret)
+        else:
+            parsed = parsed.update_query_dict({"password": secret})
+        monkeypatch.setenv("DATABASE_URL", parsed.render_as_string(hide_password=False))
+        result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Database is up to date (postgresql+psycopg://postgres" in result.output
+    assert secret not in result.output
 
 
 def test_policy_check_ok_and_errors(tmp_path: Path) -> None:
