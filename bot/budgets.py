@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.formatting import money
+from bot.model import MAX_AMOUNT
 
 _PERIOD = re.compile(r"^\s*(?P<year>\d{4})(?:\s*-?\s*Q(?P<quarter>[1-4]))?\s*$", re.IGNORECASE)
 
@@ -235,6 +236,9 @@ def _amount(text: str, errors: list[str]) -> Decimal | None:
         amount = None
     if amount is None or not amount.is_finite() or amount <= 0:
         errors.append(f"amount {text!r} is not a positive number, e.g. 50000 or 12500.50")
+        return None
+    if amount > MAX_AMOUNT:
+        errors.append(f"amount {text!r} is more than procurebot takes ({MAX_AMOUNT:,})")
         return None
     if amount != amount.quantize(Decimal("0.01")):
         errors.append(f"amount {text!r} has more than two decimals")

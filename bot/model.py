@@ -116,6 +116,13 @@ class Channel(enum.StrEnum):
     SYSTEM = "system"
 
 
+# Bounds for money anywhere the bot takes it (policy thresholds and prices, budgets, a
+# request's yearly value in the base currency) and for exchange rates: far beyond any real
+# purchase, far within what NUMERIC(18, 2) stores and what formatting to cents can handle.
+MAX_AMOUNT = Decimal("10000000000000")  # ten trillion
+MIN_RATE, MAX_RATE = Decimal("0.000001"), Decimal("1000000")
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

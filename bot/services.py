@@ -23,6 +23,7 @@ from bot.errors import (
 )
 from bot.formatting import money, short_amount
 from bot.model import (
+    MAX_AMOUNT,
     Channel,
     DataAccess,
     Delegation,
@@ -158,6 +159,14 @@ class Procurement:
     ) -> _Plan:
         """Everything submit decides before saving: vendor, catalogue, route and budget."""
         vendor, facts = self._assess(uow, draft)
+        if facts.annual_base_amount > MAX_AMOUNT:
+            # Priced in a currency worth a million of the base one, the form's own limits
+            # would still let through more than storage and cards take.
+            raise NotAllowed(
+                f"This request comes to {self._yearly(facts)}, more than procurebot records "
+                f"({money(MAX_AMOUNT, self.policy.base_currency)}). Check the price, quantity "
+                "and currency."
+            )
         budget = check_budget(
             uow,
             self.policy,
@@ -170,8 +179,7 @@ class Procurement:
         if over and self.policy.budgets.over_budget is OverBudget.BLOCK:
             assert budget is not None
             raise BudgetExceeded(
-                f"This request ({money(facts.annual_base_amount, self.policy.base_currency)}"
-                f"{' a year' if draft.recurrence.periods_per_year > 1 else ''}) would go "
+                f"This request ({self._yearly(facts)}) would go "
                 f"{budget.text()}. Lower the amount, pick another cost centre, or ask "
                 "finance to raise the budget."
             )
@@ -182,6 +190,11 @@ class Procurement:
             assert budget is not None
             route = _with_step(route, self.policy.budget_step(f"{_BUDGET_RULE}{budget.name}"))
         return _Plan(vendor=vendor, facts=facts, catalogue=entry, route=route, budget=budget)
+
+    def _yearly(self, facts: RequestFacts) -> str:
+        """'$1,620.00 a year', or the total of a one-off purchase."""
+        per = " a year" if facts.recurrence.periods_per_year > 1 else ""
+        return f"{money(facts.annual_base_amount, self.policy.base_currency)}{per}"
 
     def submit(
         self,

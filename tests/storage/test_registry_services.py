@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,8 +10,19 @@ import pytest
 
 from bot.budgets import Budget, OverBudget, Period
 from bot.clock import FixedClock
-from bot.errors import BudgetExceeded, NotFound
-from bot.model import Category, Channel, DataAccess, Recurrence, RequestStatus, Vendor, VendorStatus
+from bot.errors import BudgetExceeded, NotAllowed, NotFound
+from bot.intake import MAX_QUANTITY, MAX_UNIT_PRICE
+from bot.model import (
+    MAX_AMOUNT,
+    MAX_RATE,
+    Category,
+    Channel,
+    DataAccess,
+    Recurrence,
+    RequestStatus,
+    Vendor,
+    VendorStatus,
+)
 from bot.policy import Policy
 from bot.services import Procurement
 from bot.vendors import parse_vendor_rows
@@ -180,6 +192,36 @@ def test_requests_in_other_currencies_count_at_the_policy_s_rate(
         Decimal("2566.00"),
         Decimal("2834.00"),
     )
+
+
+def test_the_largest_legal_amounts_fit_on_cards_and_larger_ones_are_refused(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    policy = load_example()
+    rates = {**policy.exchange_rates, "XAU": MAX_RATE}  # the dearest currency a policy may have
+    service = service_with(uow_factory, policy.model_copy(update={"exchange_rates": rates}))
+    service.registry.import_budgets([Budget("Vault", Q4, MAX_AMOUNT, "XAU", source="import")])
+    most = draft(
+        cost_centre="Vault", unit_price=MAX_UNIT_PRICE, quantity=MAX_QUANTITY, vendor="Miro"
+    )
+    request = service.submit(requester=REQUESTER, draft=most, channel=Channel.SLACK)
+    card = service.card_for(request_id=request.id, viewer=IT[0])
+    assert {f.label: f.value for f in card.facts}["Budget"] == (
+        "$9,999,998,800,000,000,000.00 left of $10,000,000,000,000,000,000.00 (Vault, 2026-Q4) "
+        "after this request"
+    )
+    in_gold = replace(most, currency="XAU", quantity=1, recurrence=Recurrence.ONE_OFF)
+    at_most = service.submit(requester=REQUESTER, draft=in_gold, channel=Channel.SLACK)
+    assert at_most.base_amount == MAX_AMOUNT
+    assert service.card_for(request_id=at_most.id, viewer=IT[0]).facts
+    with pytest.raises(NotAllowed, match=r"comes to \$10,000,000,010,000.00, more than"):
+        service.submit(
+            requester=REQUESTER,
+            draft=replace(in_gold, unit_price=Decimal("10000000.01")),
+            channel=Channel.SLACK,
+        )
+    with pytest.raises(NotAllowed, match=r"comes to \$1,200,000,000,000,000,000.00 a year"):
+        service.preview(requester=REQUESTER, draft=replace(most, currency="XAU"))
 
 
 def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) -> None:
