@@ -84,14 +84,39 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(
+    app_role: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL: also create (if missing) and grant the role the bot runs as, "
+            "which owns no table and may only append to the audit log."
+        ),
+    ] = None,
+) -> None:
     """Create or migrate the database at $DATABASE_URL."""
     from storage.engine import safe_url
     from storage.migrate import upgrade
+    from storage.roles import RoleRefused, grant_app_role
 
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo(f"Database is up to date ({safe_url(settings.database_url)}).")
+    if app_role is None:
+        return
+    try:
+        created = grant_app_role(settings.database_url, role=app_role)
+    except RoleRefused as error:
+        _fail(str(error))
+        return
+    if created:
+        typer.echo(
+            f"Created the role {app_role}; give it a password "
+            f"(ALTER ROLE {app_role} PASSWORD '...') before the bot logs in with it."
+        )
+    typer.echo(
+        f"{app_role} may read and write the working tables and only append to the audit "
+        f"log; run the bot with DATABASE_URL naming {app_role}, and `db upgrade` as the owner."
+    )
 
 
 # ------------------------------------------------------------------------------ policy

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -151,6 +153,34 @@ def test_db_upgrade_never_prints_the_password(monkeypatch: pytest.MonkeyPatch, w
     assert result.exit_code == 0, result.output
     assert "Database is up to date (postgresql+psycopg://postgres" in result.output
     assert secret not in result.output
+
+
+@pytest.mark.postgres
+def test_db_upgrade_grants_the_bot_s_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    role = f"pb_cli_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        try:
+            first = runner.invoke(app, ["db", "upgrade", "--app-role", role])
+            again = runner.invoke(app, ["db", "upgrade", "--app-role", role])
+            owner = runner.invoke(app, ["db", "upgrade", "--app-role", "postgres"])
+        finally:
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP OWNED BY "{role}"'))
+                conn.execute(text(f'DROP ROLE "{role}"'))
+            engine.dispose()
+    assert first.exit_code == 0, first.output
+    assert f"Created the role {role}; give it a password" in first.output
+    assert f"{role} may read and write the working tables and only append" in first.output
+    assert again.exit_code == 0 and "Created" not in again.output
+    assert owner.exit_code == 1
+    assert "postgres is a superuser, which may disable triggers" in owner.output
+
+
+def test_db_upgrade_app_role_needs_postgresql(filled: str) -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--app-role", "procurebot_app"])
+    assert result.exit_code == 1 and "--app-role is for PostgreSQL" in result.output
 
 
 def test_policy_check_ok_and_errors(tmp_path: Path) -> None:
