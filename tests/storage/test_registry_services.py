@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.budgets import Budget, OverBudget, Period
 from bot.clock import FixedClock
-from bot.errors import BudgetExceeded, NotAllowed, NotFound
+from bot.errors import BudgetExceeded, NotAllowed, NotFound, VendorRefused
 from bot.intake import MAX_QUANTITY, MAX_UNIT_PRICE
 from bot.model import (
     MAX_AMOUNT,
@@ -110,6 +110,75 @@ def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
     assert exception.get(request.id).status is RequestStatus.APPROVED
     # One purchase was excepted; the vendor itself stays rejected.
     assert exception.registry.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
+
+
+SKETCHY = Vendor(
+    name="Sketchy Ltd",
+    status=VendorStatus.REJECTED,
+    category=Category.SAAS,
+    reviewed_at=datetime(2026, 1, 10, tzinfo=UTC),
+    review_outcome="No SOC 2 report",
+)
+
+
+def seed(uow_factory: SqlUnitOfWorkFactory, *vendors: Vendor) -> None:
+    with uow_factory() as uow:
+        for vendor in vendors:
+            uow.vendors.add(replace(vendor))
+        uow.commit()
+
+
+def test_a_name_that_looks_the_same_as_a_rejected_vendor_is_that_vendor(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    # "Skеtchy" with a Cyrillic е, registered as new before lookalikes were caught.
+    seed(uow_factory, SKETCHY, Vendor(name="Skеtchy", status=VendorStatus.UNDER_REVIEW))
+    service = service_with(uow_factory)
+    refused = r"^Sketchy Ltd was rejected in vendor review \(No SOC 2 report\)\."
+    with pytest.raises(VendorRefused, match=refused):
+        service.preview(requester=REQUESTER, draft=draft(vendor="Ѕketchy Ltd"))
+    for typed in ("ＳＫＥＴＣＨＹ", "Skеtchy", "Sket\u200bchy Ltd"):
+        with pytest.raises(VendorRefused, match=refused):
+            service.submit(requester=REQUESTER, draft=draft(vendor=typed), channel=Channel.SLACK)
+    assert service.my_requests(requester=REQUESTER) == []
+    assert len(service.registry.vendors()) == 2
+
+    # Where the policy allows an exception, it is the rejected vendor's exception.
+    policy = load_example()
+    policy = policy.model_copy(
+        update={"vendors": policy.vendors.model_copy(update={"allow_rejected_exception": True})}
+    )
+    request = service_with(uow_factory, policy).submit(
+        requester=REQUESTER, draft=draft(vendor="Ѕketchy Ltd"), channel=Channel.SLACK
+    )
+    assert (request.vendor, request.vendor_status) == ("Sketchy Ltd", VendorStatus.REJECTED)
+    assert "IT leadership exception" in [s.name for s in request.steps]
+
+
+def test_a_name_near_a_rejected_vendor_is_warned_of_on_the_form_and_the_card(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    seed(uow_factory, SKETCHY)
+    service = service_with(uow_factory)
+    near = draft(vendor="Sketchy Ltd.io")
+    warning = (
+        "Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (rejected 2026-01-10: "
+        "No SOC 2 report)"
+    )
+    preview = service.preview(requester=REQUESTER, draft=near)
+    assert preview.to_confirm is not None
+    assert preview.to_confirm.startswith(
+        f"{warning}. Make sure it is another company before you go ahead. Budget: "
+    )
+    request = service.submit(requester=REQUESTER, draft=near, channel=Channel.SLACK)
+    assert "Security review" in [s.name for s in request.steps]  # a new vendor: qualified
+    card = service.card_for(request_id=request.id, viewer=IT[0])
+    assert card.notice == f"Careful: {warning}; check it is another company. " + (
+        "First request for this vendor."
+    )
+    assert service.card_for(request_id=request.id, viewer=REQUESTER).notice is None
+    # A legitimately similar name is left alone.
+    assert service.preview(requester=REQUESTER, draft=draft(vendor="Sketch")).lookalike is None
 
 
 def test_vendor_import_is_idempotent_and_matches_names_forgivingly(
