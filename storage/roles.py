@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import ProgrammingError
 
 from storage.engine import make_engine
 
@@ -50,7 +51,14 @@ def _ensure_role(conn: Connection, role: str) -> bool:
     if superuser:
         raise RoleRefused(f"{role} is a superuser, which may disable triggers; pick another role.")
     if superuser is None:
-        conn.execute(text(f"CREATE ROLE {_quoted(conn, role)} LOGIN"))
+        try:
+            with conn.begin_nested():
+                conn.execute(text(f"CREATE ROLE {_quoted(conn, role)} LOGIN"))
+        except ProgrammingError:
+            raise RoleRefused(
+                f"There is no role {role} and this user may not create one: ask your database "
+                f"admin to CREATE ROLE {role} LOGIN, then run this again."
+            ) from None
         return True
     return False
 

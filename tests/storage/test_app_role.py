@@ -106,3 +106,18 @@ def test_an_owner_a_superuser_or_an_odd_name_is_refused(role: str, why: str) -> 
                     conn.execute(text("ALTER TABLE events OWNER TO postgres"))
                     conn.execute(text("DROP ROLE pb_owner"))
             owner.dispose()
+
+
+def test_a_user_who_may_not_create_roles_is_told_to_ask_for_one() -> None:
+    with app_role_database() as app_url:
+        admin = create_engine(make_url(app_url).set(username="postgres"))
+        try:
+            with admin.begin() as conn:
+                conn.execute(text("CREATE ROLE pb_weak LOGIN"))
+            weak = make_url(app_url).set(username="pb_weak").render_as_string(False)
+            with pytest.raises(RoleRefused, match="ask your database admin to CREATE ROLE"):
+                grant_app_role(weak, role="pb_new_app")
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text("DROP ROLE pb_weak"))
+            admin.dispose()
