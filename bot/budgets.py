@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from bot import amounts
 from bot.formatting import money
+from bot.model import MAX_AMOUNT
 
 _PERIOD = re.compile(r"^\s*(?P<year>\d{4})(?:\s*-?\s*Q(?P<quarter>[1-4]))?\s*$", re.IGNORECASE)
 
@@ -237,5 +238,8 @@ def _amount(text: str, errors: list[str]) -> Decimal | None:
         return None
     if amount <= 0:
         errors.append(f"amount {text!r} is not a positive number, e.g. 50000 or 12500.50")
+        return None
+    if amount > MAX_AMOUNT:
+        errors.append(f"amount {text!r} is more than procurebot takes ({MAX_AMOUNT:,})")
         return None
     return amount.quantize(Decimal("0.01"))

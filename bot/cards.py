@@ -151,7 +151,7 @@ class Card:
     route: Sequence[RouteLine]
     timeline: Sequence[TimelineEntry]
     actions: Sequence[CardAction]
-    notice: str | None  # vendor history for approvers
+    notice: str | None  # for approvers: a rejected vendor it looks like, the vendor's history
     viewer_role: str  # requester | approver | purchaser | observer
 
     @property
@@ -250,9 +250,11 @@ def build_card(
     history: VendorHistory | None = None,
     budget: BudgetCheck | None = None,
     renewal_due: date | None = None,
+    lookalike: str | None = None,
 ) -> Card:
     """The card `viewer` sees of `request` now; with renewal_due (a reminder went out and
-    nobody chose yet) its owner and procurement may Renew or Let lapse."""
+    nobody chose yet) its owner and procurement may Renew or Let lapse; `lookalike` warns of
+    a rejected vendor the vendor's name looks like."""
     assert request.id is not None, "only saved requests have cards"
     events = list(events)
     names = dict(names or {})
@@ -315,7 +317,7 @@ def build_card(
         ],
         timeline=[TimelineEntry(at=e.at, text=_event_text(e, name)) for e in events],
         actions=actions,
-        notice=_history_notice(history, name) if history else None,
+        notice=_notice(lookalike, _history_notice(history, name) if history else None),
         viewer_role=role,
     )
 
@@ -475,6 +477,11 @@ def existing_purchases(
     recurring = any(r.recurrence is not Recurrence.ONE_OFF for r in relevant)
     ask = "ask for a seat instead?" if recurring else "could one of these do instead?"
     return f"{'; '.join(parts)}; {ask}"
+
+
+def _notice(lookalike: str | None, history: str | None) -> str | None:
+    warning = f"Careful: {lookalike}; check it is another company." if lookalike else None
+    return " ".join(p for p in (warning, history) if p) or None
 
 
 def _history_notice(history: VendorHistory, name: Callable[[str], str]) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
@@ -13,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from adapters.teams.package import teams_app
-from bot import amounts
+from bot import amounts, spreadsheet
 from bot import policy as policy_module
 from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
@@ -84,22 +83,39 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(
+    app_role: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL: also create (if missing) and grant the role the bot runs as, "
+            "which owns no table and may only append to the audit log."
+        ),
+    ] = None,
+) -> None:
     """Create or migrate the database at $DATABASE_URL."""
+    from storage.engine import safe_url
     from storage.migrate import upgrade
+    from storage.roles import RoleRefused, grant_app_role
 
     settings = Settings()
     upgrade(settings.database_url)
-    typer.echo(f"Database is up to date ({_safe_url(settings.database_url)}).")
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
+    typer.echo(f"Database is up to date ({safe_url(settings.database_url)}).")
+    if app_role is None:
+        return
+    try:
+        created = grant_app_role(settings.database_url, role=app_role)
+    except RoleRefused as error:
+        _fail(str(error))
+        return
+    if created:
+        typer.echo(
+            f"Created the role {app_role}; give it a password "
+            f"(ALTER ROLE {app_role} PASSWORD '...') before the bot logs in with it."
+        )
+    typer.echo(
+        f"{app_role} may read and write the working tables and only append to the audit "
+        f"log; run the bot with DATABASE_URL naming {app_role}, and `db upgrade` as the owner."
+    )
 
 
 # ------------------------------------------------------------------------------ policy
@@ -356,7 +372,8 @@ def requests_show(
 def export(
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD: created on or after.")] = None,
 ) -> None:
-    """Write every request as CSV to standard output."""
+    """Write every request as CSV to standard output (cells a spreadsheet would run as
+    formulas start with a quote)."""
     start = None
     if since:
         try:
@@ -364,7 +381,7 @@ def export(
         except ValueError:
             _fail(f"--since {since!r} is not a date like 2026-01-31.")
     core = _core()
-    writer = csv.writer(sys.stdout)
+    writer = spreadsheet.Writer(sys.stdout)
     writer.writerow(
         [
             "number",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -114,6 +115,13 @@ class Channel(enum.StrEnum):
     TEAMS = "teams"
     CLI = "cli"
     SYSTEM = "system"
+
+
+# Bounds for money anywhere the bot takes it (policy thresholds and prices, budgets, a
+# request's yearly value in the base currency) and for exchange rates: far beyond any real
+# purchase, far within what NUMERIC(18, 2) stores and what formatting to cents can handle.
+MAX_AMOUNT = Decimal("10000000000000")  # ten trillion
+MIN_RATE, MAX_RATE = Decimal("0.000001"), Decimal("1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,18 +328,31 @@ def parse_number(text: str) -> int | None:
     return value if value > 0 else None
 
 
-_VENDOR_SUFFIXES = re.compile(
-    r"\b(incorporated|inc|llc|ltd|limited|gmbh|corp|corporation|co|company|plc|sa|ag|bv|srl)\b\.?"
+# Words of a company's legal form, dropped from match keys: 'Figma, Inc.' is Figma.
+COMPANY_SUFFIXES = (
+    "incorporated|inc|llc|ltd|limited|gmbh|corp|corporation|co|company|plc|sa|ag|bv|srl"
 )
+
+
+def suffix_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """The company suffixes of a name ('Inc.', 'Ltd', ...) as whole words, dot included."""
+    return re.compile(rf"\b({'|'.join(words)})\b\.?")
+
+
+_VENDOR_SUFFIXES = suffix_pattern(COMPANY_SUFFIXES.split("|"))
 
 
 def vendor_key(name: str) -> str:
     """A forgiving match key: 'Figma, Inc.', 'FIGMA INC' and 'figma' all give 'figma'."""
-    lowered = unicodedata.normalize("NFKC", name).casefold()
-    lowered = _VENDOR_SUFFIXES.sub(" ", lowered)
+    return key_of(unicodedata.normalize("NFKC", name).casefold())
+
+
+def key_of(folded: str, suffixes: re.Pattern[str] = _VENDOR_SUFFIXES) -> str:
+    """The match key of a casefolded name: company suffixes, punctuation and spaces dropped."""
+    folded = suffixes.sub(" ", folded)
     # Drop punctuation and spaces but keep letters of every script: keeping only a-z gave every
     # Japanese or Cyrillic vendor the same empty key, so they all looked like one vendor.
-    return re.sub(r"[\W_]+", "", lowered)
+    return re.sub(r"[\W_]+", "", folded)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,9 @@ from pydantic import (
 from bot.budgets import Budget, OverBudget, Period
 from bot.errors import NotAllowed, PolicyError
 from bot.model import (
+    MAX_AMOUNT,
+    MAX_RATE,
+    MIN_RATE,
     Category,
     DataAccess,
     Delegation,
@@ -44,6 +47,18 @@ def _email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError(f"not an email address: {value}")
     return value.lower()
+
+
+def _sane_amount(value: Decimal) -> Decimal:
+    if value > MAX_AMOUNT:
+        raise ValueError(
+            f"{value:,} is more than procurebot takes ({MAX_AMOUNT:,}); check the number"
+        )
+    return value
+
+
+# A typo of a few zeros must not pass the check and then break every card that shows it.
+Amount = Annotated[Decimal, AfterValidator(_sane_amount)]
 
 
 # Every address in the file (members, delegations, digest recipients) is checked the same way:
@@ -67,8 +82,8 @@ class Condition(_Strict):
     """All given keys must hold (AND); a list means any of its values (OR)."""
 
     category: list[Category] | None = None
-    amount_gte: Decimal | None = Field(default=None, ge=0)
-    amount_lt: Decimal | None = Field(default=None, gt=0)
+    amount_gte: Amount | None = Field(default=None, ge=0)
+    amount_lt: Amount | None = Field(default=None, gt=0)
     department: list[str] | None = None
     vendor_status: list[VendorStatus] | None = None
     data_access: list[DataAccess] | None = None
@@ -99,7 +114,7 @@ class CatalogueEntry(_Strict):
     match: list[str] = Field(min_length=1, description="Words one of which the title contains.")
     vendors: list[str] = Field(default_factory=list)
     category: Category
-    max_unit_price: Decimal = Field(gt=0)
+    max_unit_price: Amount = Field(gt=0)
     max_quantity: int = Field(default=1, ge=1)
     requesters: list[str] = Field(min_length=1, description="Groups that may buy it at once.")
 
@@ -172,7 +187,7 @@ class Vendors(_Strict):
 class BudgetItem(_Strict):
     cost_centre: str = Field(min_length=1)
     period: str = Field(description="A year (2026) or a quarter (2026-Q4).")
-    amount: Decimal = Field(gt=0)
+    amount: Amount = Field(gt=0)
     currency: str | None = Field(default=None, description="Default: the base currency.")
 
     @field_validator("period", mode="before")
@@ -445,6 +460,11 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
             yield ("exchange_rates", code), "use a three-letter ISO currency code such as EUR"
         if rate <= 0:
             yield ("exchange_rates", code), "an exchange rate must be above zero"
+        elif not MIN_RATE <= rate <= MAX_RATE:
+            yield (
+                ("exchange_rates", code),
+                f"an exchange rate must be between {MIN_RATE} and {MAX_RATE:,}; check the number",
+            )
     for key, group in policy.groups.items():
         if group.fallback is not None and group.fallback not in groups:
             yield ("groups", key, "fallback"), unknown(group.fallback)

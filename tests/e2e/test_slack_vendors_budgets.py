@@ -99,6 +99,46 @@ async def test_rejected_vendor_is_refused_on_the_form_with_alternatives(harness:
     assert h.core.service.my_requests(requester=REQUESTER) == []
 
 
+async def test_a_lookalike_of_a_rejected_vendor_is_refused_and_a_near_one_flagged(
+    harness: Harness,
+) -> None:
+    h = harness
+    seed_vendors(
+        h,
+        Vendor(
+            name="Sketchy Ltd",
+            status=VendorStatus.REJECTED,
+            category=Category.SAAS,
+            reviewed_at=datetime(2026, 1, 10, tzinfo=UTC),
+            review_outcome="No SOC 2 report",
+        ),
+        Vendor(name="Figma", status=VendorStatus.APPROVED, category=Category.SAAS),
+    )
+    answer = await h.buy(REQUESTER, {**FORM, "Vendor": "Ѕketchy Ltd"})  # a Cyrillic Ѕ
+    assert answer.json["response_action"] == "errors"
+    assert answer.json["errors"] == {
+        "vendor": "Sketchy Ltd was rejected in vendor review (No SOC 2 report). "
+        "Approved alternatives: Figma."
+    }
+    assert h.core.service.my_requests(requester=REQUESTER) == []
+
+    # A name near it: the requester reads why before saving, the reviewers on their card.
+    answer = await h.buy(REQUESTER, {**FORM, "Vendor": "Sketchy Ltd.io"})
+    assert answer.json.get("response_action") == "update"
+    warning = (
+        "Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (rejected 2026-01-10: "
+        "No SOC 2 report)"
+    )
+    confirm = await h.modal(REQUESTER)
+    assert f"{warning}. Make sure it is another company before you go ahead." in modal_text(confirm)
+    await h.submit(REQUESTER, {})
+    await h.settle()
+    assert h.core.service.get(1).vendor == "Sketchy Ltd.io"
+    assert f"Careful: {warning}; check it is another company." in str(
+        h.last_card(IT[0], "PR-1001").blocks
+    )
+
+
 async def test_catalogue_item_is_approved_at_once_with_an_audit_event(harness: Harness) -> None:
     h = harness
     await h.buy(

@@ -4,12 +4,13 @@ the bot's replies, proactive cards and updates caught by the fake connector."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from adapters.teams import ids
-from bot.model import RequestStatus
+from bot.model import RequestStatus, Vendor, VendorStatus
 from bot.vendors import parse_vendor_rows
 from bot.workflow import Action
 from storage.tables import outbox
@@ -235,6 +236,34 @@ async def test_vendor_field_searches_approved_vendors(teams_harness: TeamsHarnes
         IT[0], form, "Submit", {**fill(form.card, fields), "vendor": "Figma", "vendor_new": ""}
     )
     assert h.core.service.get(1).vendor == "Figma"
+
+
+async def test_a_vendor_near_a_rejected_one_is_flagged_on_the_form_and_the_card(
+    teams_harness: TeamsHarness,
+) -> None:
+    h = teams_harness
+    await meet(h, *EVERYONE)
+    with h.core.uow() as uow:
+        uow.vendors.add(
+            Vendor(
+                name="Sketchy Ltd",
+                status=VendorStatus.REJECTED,
+                reviewed_at=datetime(2026, 1, 10, tzinfo=UTC),
+                review_outcome="No SOC 2 report",
+            )
+        )
+        uow.commit()
+    warning = (
+        "Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (rejected 2026-01-10: "
+        "No SOC 2 report)"
+    )
+    await h.buy(REQUESTER, {**FORM, "Vendor": "Sketchy Ltd.io"})
+    notice = h.teams.last(REQUESTER)
+    assert notice.shows(f"{warning}. Make sure it is another company before you go ahead.")
+    assert h.core.service.my_requests(requester=REQUESTER) == []
+    await h.click(REQUESTER, notice, "Submit anyway")
+    assert h.core.service.get(1).vendor == "Sketchy Ltd.io"
+    assert h.teams.last_card(IT[0], "PR-1001").shows(f"Careful: {warning};")
 
 
 async def test_invalid_fields_come_back_next_to_them(teams_harness: TeamsHarness) -> None:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.budgets import Budget, OverBudget, Period
 from bot.clock import FixedClock
-from bot.errors import BudgetExceeded, NotFound
-from bot.model import Category, Channel, DataAccess, Recurrence, RequestStatus, Vendor, VendorStatus
+from bot.errors import BudgetExceeded, NotAllowed, NotFound, VendorRefused
+from bot.intake import MAX_QUANTITY, MAX_UNIT_PRICE
+from bot.model import (
+    MAX_AMOUNT,
+    MAX_RATE,
+    Category,
+    Channel,
+    DataAccess,
+    Recurrence,
+    RequestStatus,
+    Vendor,
+    VendorStatus,
+)
 from bot.policy import Policy
 from bot.services import Procurement
 from bot.vendors import parse_vendor_rows
@@ -100,6 +112,75 @@ def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
     assert exception.registry.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
 
 
+SKETCHY = Vendor(
+    name="Sketchy Ltd",
+    status=VendorStatus.REJECTED,
+    category=Category.SAAS,
+    reviewed_at=datetime(2026, 1, 10, tzinfo=UTC),
+    review_outcome="No SOC 2 report",
+)
+
+
+def seed(uow_factory: SqlUnitOfWorkFactory, *vendors: Vendor) -> None:
+    with uow_factory() as uow:
+        for vendor in vendors:
+            uow.vendors.add(replace(vendor))
+        uow.commit()
+
+
+def test_a_name_that_looks_the_same_as_a_rejected_vendor_is_that_vendor(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    # "Skеtchy" with a Cyrillic е, registered as new before lookalikes were caught.
+    seed(uow_factory, SKETCHY, Vendor(name="Skеtchy", status=VendorStatus.UNDER_REVIEW))
+    service = service_with(uow_factory)
+    refused = r"^Sketchy Ltd was rejected in vendor review \(No SOC 2 report\)\."
+    with pytest.raises(VendorRefused, match=refused):
+        service.preview(requester=REQUESTER, draft=draft(vendor="Ѕketchy Ltd"))
+    for typed in ("ＳＫＥＴＣＨＹ", "Skеtchy", "Sket\u200bchy Ltd"):
+        with pytest.raises(VendorRefused, match=refused):
+            service.submit(requester=REQUESTER, draft=draft(vendor=typed), channel=Channel.SLACK)
+    assert service.my_requests(requester=REQUESTER) == []
+    assert len(service.registry.vendors()) == 2
+
+    # Where the policy allows an exception, it is the rejected vendor's exception.
+    policy = load_example()
+    policy = policy.model_copy(
+        update={"vendors": policy.vendors.model_copy(update={"allow_rejected_exception": True})}
+    )
+    request = service_with(uow_factory, policy).submit(
+        requester=REQUESTER, draft=draft(vendor="Ѕketchy Ltd"), channel=Channel.SLACK
+    )
+    assert (request.vendor, request.vendor_status) == ("Sketchy Ltd", VendorStatus.REJECTED)
+    assert "IT leadership exception" in [s.name for s in request.steps]
+
+
+def test_a_name_near_a_rejected_vendor_is_warned_of_on_the_form_and_the_card(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    seed(uow_factory, SKETCHY)
+    service = service_with(uow_factory)
+    near = draft(vendor="Sketchy Ltd.io")
+    warning = (
+        "Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (rejected 2026-01-10: "
+        "No SOC 2 report)"
+    )
+    preview = service.preview(requester=REQUESTER, draft=near)
+    assert preview.to_confirm is not None
+    assert preview.to_confirm.startswith(
+        f"{warning}. Make sure it is another company before you go ahead. Budget: "
+    )
+    request = service.submit(requester=REQUESTER, draft=near, channel=Channel.SLACK)
+    assert "Security review" in [s.name for s in request.steps]  # a new vendor: qualified
+    card = service.card_for(request_id=request.id, viewer=IT[0])
+    assert card.notice == f"Careful: {warning}; check it is another company. " + (
+        "First request for this vendor."
+    )
+    assert service.card_for(request_id=request.id, viewer=REQUESTER).notice is None
+    # A legitimately similar name is left alone.
+    assert service.preview(requester=REQUESTER, draft=draft(vendor="Sketch")).lookalike is None
+
+
 def test_vendor_import_is_idempotent_and_matches_names_forgivingly(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
@@ -180,6 +261,36 @@ def test_requests_in_other_currencies_count_at_the_policy_s_rate(
         Decimal("2566.00"),
         Decimal("2834.00"),
     )
+
+
+def test_the_largest_legal_amounts_fit_on_cards_and_larger_ones_are_refused(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    policy = load_example()
+    rates = {**policy.exchange_rates, "XAU": MAX_RATE}  # the dearest currency a policy may have
+    service = service_with(uow_factory, policy.model_copy(update={"exchange_rates": rates}))
+    service.registry.import_budgets([Budget("Vault", Q4, MAX_AMOUNT, "XAU", source="import")])
+    most = draft(
+        cost_centre="Vault", unit_price=MAX_UNIT_PRICE, quantity=MAX_QUANTITY, vendor="Miro"
+    )
+    request = service.submit(requester=REQUESTER, draft=most, channel=Channel.SLACK)
+    card = service.card_for(request_id=request.id, viewer=IT[0])
+    assert {f.label: f.value for f in card.facts}["Budget"] == (
+        "$9,999,998,800,000,000,000.00 left of $10,000,000,000,000,000,000.00 (Vault, 2026-Q4) "
+        "after this request"
+    )
+    in_gold = replace(most, currency="XAU", quantity=1, recurrence=Recurrence.ONE_OFF)
+    at_most = service.submit(requester=REQUESTER, draft=in_gold, channel=Channel.SLACK)
+    assert at_most.base_amount == MAX_AMOUNT
+    assert service.card_for(request_id=at_most.id, viewer=IT[0]).facts
+    with pytest.raises(NotAllowed, match=r"comes to \$10,000,000,010,000.00, more than"):
+        service.submit(
+            requester=REQUESTER,
+            draft=replace(in_gold, unit_price=Decimal("10000000.01")),
+            channel=Channel.SLACK,
+        )
+    with pytest.raises(NotAllowed, match=r"comes to \$1,200,000,000,000,000,000.00 a year"):
+        service.preview(requester=REQUESTER, draft=replace(most, currency="XAU"))
 
 
 def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -615,6 +615,37 @@ def test_raw_sql_cannot_change_events(engine: Engine, statement: str) -> None:
         assert conn.execute(select(tables.events.c.actor)).scalars().all() == ["ann"]
 
 
+# Statements that would rewrite a stored event in place, in each database's dialect.
+_COPY = "SELECT id, 'Forged', 'mallory', channel, comment, at FROM events"
+_INTO = "INTO events (id, action, actor, channel, comment, at)"
+REWRITES = {
+    "sqlite": [
+        f"INSERT OR REPLACE {_INTO} {_COPY}",
+        f"REPLACE {_INTO} {_COPY}",
+        f"INSERT {_INTO} {_COPY} WHERE true ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+    ],
+    "postgresql": [
+        f"INSERT {_INTO} {_COPY} ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+        "MERGE INTO events USING (SELECT 1 AS one) s ON true WHEN MATCHED THEN "
+        "UPDATE SET actor = 'mallory'",
+        "MERGE INTO events USING (SELECT 1 AS one) s ON true WHEN MATCHED THEN DELETE",
+    ],
+}
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_an_event_cannot_be_replaced_or_upserted(engine: Engine, index: int) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    in_uow(factory, lambda uow: uow.events.append(Event("Seeded", "ann", T0, Channel.CLI)))
+
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text(REWRITES[engine.dialect.name][index]))
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(tables.events.c.action, tables.events.c.actor)).all()
+    assert rows == [("Seeded", "ann")]
+
+
 @POSTGRES_ONLY
 def test_truncate_cannot_empty_events_on_postgresql(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):

@@ -155,6 +155,7 @@ def test_budget_csv_rows_are_checked_line_by_line() -> None:
         {"cost_centre": "Ops", "period": "2026", "amount": "1.001", "currency": ""},
         {"cost_centre": "ops ", "period": "2026", "amount": "5", "currency": ""},
         {"cost_centre": "Lyon", "period": "2026", "amount": "12,50", "currency": ""},
+        {"cost_centre": "Big", "period": "2026", "amount": "20,000,000,000,000", "currency": ""},
     ]
     with pytest.raises(ValueError) as raised:
         parse_budget_rows(bad, header=header, currencies=["USD", "EUR"])
@@ -167,6 +168,7 @@ def test_budget_csv_rows_are_checked_line_by_line() -> None:
         "line 4: a second budget for ops in 2026, as on line 3",
         "line 5: amount '12,50' could be 12.50 or 1,250: commas and dots swap roles between "
         "countries. Write 12.50 or 1,250",
+        "line 6: amount '20,000,000,000,000' is more than procurebot takes (10,000,000,000,000)",
     ]
     with pytest.raises(ValueError, match="line 1: columns must be cost_centre, period, amount"):
         parse_budget_rows([], header=["centre", "amount"], currencies=["USD"])
@@ -206,6 +208,11 @@ def test_the_policy_s_budgets() -> None:
             "line 48: budgets.step.group",
         ),
         ("amount: 5000", "amount: 0", "line 50: budgets.items[0].amount: Input should be greater"),
+        (
+            "amount: 5000",
+            "amount: 1e30",
+            "line 50: budgets.items[0].amount: 1E+30 is more than procurebot takes",
+        ),
         (
             "period: 2026-Q4",
             "period: 2026",

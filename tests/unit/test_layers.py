@@ -44,3 +44,13 @@ def test_chat_adapters_never_import_each_other(adapter: str, other: str) -> None
     for path in (ROOT / "adapters" / adapter).rglob("*.py"):
         bad = {m for m in imports(path) if m.startswith(f"adapters.{other}")}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_only_the_lookalikes_module_uses_icu() -> None:
+    users = {
+        str(p.relative_to(ROOT))
+        for tree in ("bot", "adapters", "storage")
+        for p in (ROOT / tree).rglob("*.py")
+        if any(m.split(".")[0] == "icu" for m in imports(p))
+    }
+    assert users == {"bot/lookalikes.py"}

@@ -199,6 +199,27 @@ MISTAKES = [
         id="negative rate",
     ),
     pytest.param(
+        "  EUR: 1.08",
+        "  EUR: 1e30",
+        "line 3: exchange_rates.EUR: an exchange rate must be between 0.000001 and 1,000,000; "
+        "check the number",
+        id="absurd rate",
+    ),
+    pytest.param(
+        "amount_lt: 50000",
+        "amount_lt: 1e30",
+        "line 23: rules[1].when.amount_lt: 1E+30 is more than procurebot takes "
+        "(10,000,000,000,000); check the number",
+        id="absurd threshold",
+    ),
+    pytest.param(
+        "max_unit_price: 2800",
+        "max_unit_price: 28000000000000",
+        "line 32: catalogue[0].max_unit_price: 28,000,000,000,000 is more than procurebot takes "
+        "(10,000,000,000,000); check the number",
+        id="absurd price ceiling",
+    ),
+    pytest.param(
         "catalogue:\n",
         "  - name: Procurement again\n"
         "    when: {amount_gte: 5000}\n"

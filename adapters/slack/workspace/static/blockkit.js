@@ -124,7 +124,7 @@ const BlockKit = (() => {
           if (style.italic) html = `<i>${html}</i>`;
           parts.push(html);
         } else if (item.type === "link") {
-          parts.push(`<a href="${Mrkdwn.escapeHtml(item.url)}" target="_blank" rel="noopener">${Mrkdwn.escapeHtml(item.text || item.url)}</a>`);
+          parts.push(`<a href="${Mrkdwn.escapeHtml(Mrkdwn.safeHref(item.url) || "#")}" target="_blank" rel="noopener">${Mrkdwn.escapeHtml(item.text || item.url)}</a>`);
         } else if (item.type === "emoji") {
           parts.push(Mrkdwn.plain(`:${item.name}:`));
         }
@@ -193,7 +193,8 @@ const BlockKit = (() => {
         class: `bk-button${element.style ? " bk-" + element.style : ""}`,
         dataset: { ...ids, value: element.value || "" },
         onclick: async () => {
-          if (element.url) window.open(element.url, "_blank", "noopener");
+          const target = element.url && Mrkdwn.safeHref(element.url);
+          if (target) window.open(target, "_blank", "noopener");
           node.disabled = true;
           try {
             await ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value: element.value });

@@ -29,6 +29,20 @@ const Mrkdwn = (() => {
       .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   }
 
+  // Only web and mail addresses become links: a javascript: or data: target would run in the
+  // page. Parsed as the browser will read it, so spaces, tabs or entities cannot sneak one in.
+  const LINK_PROTOCOLS = ["http:", "https:", "mailto:"];
+
+  function safeHref(url) {
+    let parsed;
+    try {
+      parsed = new URL(String(url));
+    } catch {
+      return null;
+    }
+    return LINK_PROTOCOLS.includes(parsed.protocol) ? parsed.href : null;
+  }
+
   function unescapeSlack(text) {
     return String(text).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   }
@@ -88,10 +102,10 @@ const Mrkdwn = (() => {
       const parts = target.split("^");
       const epoch = Number(parts[1]);
       const text = formatDate(epoch, unescapeSlack(parts[2] || "{date_short} {time}"));
-      const link = parts[3];
+      const link = parts[3] && unescapeSlack(parts[3]);
       const title = escapeHtml(new Date(epoch * 1000).toString());
       const html = `<time datetime="${new Date(epoch * 1000).toISOString()}" title="${title}">${escapeHtml(text)}</time>`;
-      return link ? `<a href="${escapeHtml(link)}" target="_blank" rel="noopener">${html}</a>` : html;
+      return link ? `<a href="${escapeHtml(safeHref(link) || "#")}" target="_blank" rel="noopener">${html}</a>` : html;
     }
     if (target.startsWith("@")) {
       const name = label || (ctx.userName ? ctx.userName(target.slice(1)) : target.slice(1));
@@ -104,8 +118,7 @@ const Mrkdwn = (() => {
       return `<span class="mention">@${escapeHtml(target.slice(1).split("^")[0])}</span>`;
     }
     const url = unescapeSlack(target);
-    const safe = /^(https?:|mailto:|\/)/i.test(url) ? url : "#";
-    return `<a href="${escapeHtml(safe)}" target="_blank" rel="noopener">${escapeHtml(unescapeSlack(label || url))}</a>`;
+    return `<a href="${escapeHtml(safeHref(url) || "#")}" target="_blank" rel="noopener">${escapeHtml(unescapeSlack(label || url))}</a>`;
   }
 
   function splitOnce(text, sep) {
@@ -141,5 +154,5 @@ const Mrkdwn = (() => {
     return escapeHtml(unescapeSlack(String(text || ""))).replace(/:([a-z0-9_+-]+):/g, (m, name) => emoji(name)).replace(/\n/g, "<br>");
   }
 
-  return { toHtml, plain, escapeHtml, formatDate };
+  return { toHtml, plain, escapeHtml, formatDate, safeHref };
 })();
