@@ -102,7 +102,11 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         TeamsNotifier(adapter=adapter, app_id=settings.microsoft_app_id, person=person)
     )
     dispatcher = Dispatcher(
-        uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
+        uow=core.uow,
+        service=core.service,
+        notifiers=notifiers,
+        clock=core.clock,
+        max_attempts=settings.outbox_max_attempts,
     )
     app[DISPATCHER] = dispatcher
 

@@ -8,6 +8,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "policy.example.yml"
+# Tries before the outbox gives up on a message that keeps failing for a passing reason
+# (Slack or Teams down, rate limits, the database away): with its backoff doubling from 2 s
+# up to 5 minutes, about four and a half hours.
+DEFAULT_OUTBOX_MAX_ATTEMPTS = 60
 
 
 class Settings(BaseSettings):
@@ -30,6 +34,9 @@ class Settings(BaseSettings):
     # global address for the public cloud. Tests point it at a local fake connector.
     teams_service_url: str = Field(
         default="https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
+    )
+    outbox_max_attempts: int = Field(
+        default=DEFAULT_OUTBOX_MAX_ATTEMPTS, ge=1, alias="PROCUREBOT_OUTBOX_MAX_ATTEMPTS"
     )
 
     @property
