@@ -26,7 +26,7 @@ from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
 from bot.errors import StorageUnavailable
 from bot.model import Person
-from bot.outbox import Dispatcher
+from bot.outbox import Dispatcher, outbox_counts
 from bot.ports import ChannelPublisher, Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings, secret
@@ -159,10 +159,11 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
 
     async def healthz(request: web.Request) -> web.Response:
         try:
-            await asyncio.to_thread(core.service.healthy)
+            counts = await asyncio.to_thread(outbox_counts, core.uow)
         except StorageUnavailable as error:
             return web.json_response({"ok": False, "database": error.detail}, status=503)
-        return web.json_response({"ok": True})
+        # Failed messages need an operator, not a restart: the process stays healthy.
+        return web.json_response({"ok": True, "outbox": counts})
 
     app.router.add_get("/healthz", healthz)
     publishers = digest_publishers(core, client=client, adapter=adapter)

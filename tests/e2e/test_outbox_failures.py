@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,7 +27,7 @@ from bot.outbox import Dispatcher
 from bot.settings import Settings
 from storage import tables
 from tests.dbs import database_url
-from tests.e2e.conftest import FORM, TeamsHarness
+from tests.e2e.conftest import FORM, Harness, TeamsHarness
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, START, draft
 from tests.fakes_teams import fill
 
@@ -201,6 +202,16 @@ async def test_any_retry_after_waits_a_sane_time_then_delivers(
     await rig.dispatcher.run_once()
     (again,) = [r for r in rig.rows() if r["id"] == limited["id"]]
     assert (again["status"], again["attempts"]) == ("delivered", 2)
+
+
+async def test_healthz_counts_failed_messages(harness: Harness) -> None:
+    h = harness
+    h.ws.fail(method="chat.postMessage", error="invalid_blocks", where={"channel": h.user(OMAR)})
+    await h.buy(REQUESTER, FORM)
+    base = h.sender.bot_url.removesuffix("/slack/events")
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"ok": True, "outbox": {"pending": 0, "failed": 1}}
 
 
 @pytest.mark.parametrize("status", [400, 413])
