@@ -16,6 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http_limits import Limits, default_max_connections, run_bounded
 from adapters.slack import inbound
 from adapters.slack.app import SlackBot
 from adapters.slack.digest import SlackChannelPublisher
@@ -223,5 +224,14 @@ def run_server(*, settings: Settings, host: str, port: int) -> None:
     # process: out of the collector's sight, full collections under load stay short.
     gc.collect()
     gc.freeze()
-    log.info("procurebot listening on http://%s:%s (policy %s)", host, port, settings.policy_path)
-    web.run_app(app, host=host, port=port, print=None)
+    limits = Limits(max_connections=settings.max_connections or default_max_connections())
+    log.info(
+        "procurebot listening on http://%s:%s (policy %s; at most %s connections, each "
+        "request whole within %.0f s)",
+        host,
+        port,
+        settings.policy_path,
+        limits.max_connections,
+        limits.receive_timeout,
+    )
+    run_bounded(app, host=host, port=port, limits=limits)
