@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(
         default=DEFAULT_OUTBOX_MAX_ATTEMPTS, ge=1, alias="PROCUREBOT_OUTBOX_MAX_ATTEMPTS"
     )
-    # Connections `serve` keeps open at once; unset: 1000, or half the open-file limit.
+    # Connections `serve` keeps open at once; unset: adapters.http_limits decides from the
+    # open-file limit (at most 1000).
     max_connections: int | None = Field(default=None, ge=1, alias="PROCUREBOT_MAX_CONNECTIONS")
 
     @property

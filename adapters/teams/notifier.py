@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # 403: the app was uninstalled or the user blocked the bot; 404: the conversation is gone.
 _GONE = {403, 404}
-# 400: an activity Teams cannot take (e.g. a card it rejects); 413: too large. Never better.
+# 400: an activity Teams cannot take (e.g. a card it rejects); 413: too large. Both for good.
 _REFUSED = {400, 413}
 TRANSPORT_ERRORS = (ClientRequestError, aiohttp.ClientError, TimeoutError, OSError)
 
