@@ -16,6 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http_limits import Limits, default_max_connections, run_bounded
 from adapters.slack import inbound
 from adapters.slack.app import SlackBot
 from adapters.slack.digest import SlackChannelPublisher
@@ -26,7 +27,7 @@ from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
 from bot.errors import StorageUnavailable
 from bot.model import Person
-from bot.outbox import Dispatcher
+from bot.outbox import Dispatcher, outbox_counts
 from bot.ports import ChannelPublisher, Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings, secret
@@ -102,7 +103,11 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         TeamsNotifier(adapter=adapter, app_id=settings.microsoft_app_id, person=person)
     )
     dispatcher = Dispatcher(
-        uow=core.uow, service=core.service, notifiers=notifiers, clock=core.clock
+        uow=core.uow,
+        service=core.service,
+        notifiers=notifiers,
+        clock=core.clock,
+        max_attempts=settings.outbox_max_attempts,
     )
     app[DISPATCHER] = dispatcher
 
@@ -155,10 +160,11 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
 
     async def healthz(request: web.Request) -> web.Response:
         try:
-            await asyncio.to_thread(core.service.healthy)
+            counts = await asyncio.to_thread(outbox_counts, core.uow)
         except StorageUnavailable as error:
             return web.json_response({"ok": False, "database": error.detail}, status=503)
-        return web.json_response({"ok": True})
+        # Failed messages need an operator, not a restart: the process stays healthy.
+        return web.json_response({"ok": True, "outbox": counts})
 
     app.router.add_get("/healthz", healthz)
     publishers = digest_publishers(core, client=client, adapter=adapter)
@@ -218,5 +224,14 @@ def run_server(*, settings: Settings, host: str, port: int) -> None:
     # process: out of the collector's sight, full collections under load stay short.
     gc.collect()
     gc.freeze()
-    log.info("procurebot listening on http://%s:%s (policy %s)", host, port, settings.policy_path)
-    web.run_app(app, host=host, port=port, print=None)
+    limits = Limits(max_connections=settings.max_connections or default_max_connections())
+    log.info(
+        "procurebot listening on http://%s:%s (policy %s; at most %s connections, each "
+        "request whole within %.0f s)",
+        host,
+        port,
+        settings.policy_path,
+        limits.max_connections,
+        limits.receive_timeout,
+    )
+    run_bounded(app, host=host, port=port, limits=limits)

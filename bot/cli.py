@@ -16,6 +16,7 @@ from bot import amounts, spreadsheet
 from bot import policy as policy_module
 from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
+from bot.cli_outbox import outbox_app
 from bot.cli_registry import budgets_app, vendors_app
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money
@@ -47,6 +48,7 @@ app.add_typer(budgets_app, name="budgets")
 app.command()(demo)
 app.add_typer(teams_app, name="teams")
 app.add_typer(digest_app, name="digest")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _fail(message: str, code: int = 1) -> None:

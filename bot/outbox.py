@@ -9,33 +9,73 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from bot.cards import Card
 from bot.errors import StorageUnavailable
-from bot.model import Person
+from bot.formatting import short_amount
+from bot.model import Person, format_number
 from bot.ports import (
     Clock,
     DeliveryDeferred,
+    DeliveryRefused,
     MessageKind,
     MessageRef,
     Notifier,
     OutboxMessage,
     RecipientUnreachable,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from bot.services import Procurement
+from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BACKOFF_SECONDS = 300.0
-MAX_ATTEMPTS = 60  # with the backoff cap, about four hours of outage before giving up
+# A platform asking for more than this is read as asking for this (a typo'd or hostile
+# Retry-After must not park a message for a year).
+MAX_RETRY_AFTER_SECONDS = 900.0
+
+
+def retry_delay(retry_after: float | str | None, *, now: datetime) -> float | None:
+    """Seconds to wait as a platform's Retry-After asks (seconds or an HTTP date), at most
+    MAX_RETRY_AFTER_SECONDS; None when it is missing or means nothing (negative, not a
+    number), so that the caller's backoff applies."""
+    if retry_after is None:
+        return None
+    seconds: float
+    if isinstance(retry_after, str):
+        try:
+            seconds = float(retry_after.strip())
+        except ValueError:
+            try:
+                moment = parsedate_to_datetime(retry_after)
+            except (TypeError, ValueError, OverflowError):
+                return None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            seconds = max(0.0, (moment - now).total_seconds())  # a past date: now
+    else:
+        seconds = float(retry_after)
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER_SECONDS)  # inf and 1e308 included
+
+
+def outbox_counts(uow: UnitOfWorkFactory) -> dict[str, int]:
+    """How many messages wait and how many were given up on; StorageUnavailable when the
+    database does not answer (so /healthz checks the database with the same query)."""
+    with uow() as unit:
+        return unit.outbox.counts()
 
 
 class Dispatcher:
@@ -51,6 +91,7 @@ class Dispatcher:
         lease_seconds: float = 120.0,
         batch: int = 200,
         concurrency: int = 8,
+        max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS,
     ) -> None:
         self._uow = uow
         self._service = service
@@ -58,6 +99,7 @@ class Dispatcher:
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
         self._batch = batch
+        self._max_attempts = max_attempts
         self._concurrency = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
 
@@ -100,7 +142,14 @@ class Dispatcher:
         lanes: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in messages:
             lanes[message.recipient or f"request:{message.request_id}"].append(message)
-        await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        outcomes = await asyncio.gather(
+            *(self._lane(lane) for lane in lanes.values()), return_exceptions=True
+        )
+        # A lane stops early only when its outcome cannot be saved (the database went away):
+        # the other lanes still finish, then run() hears of it.
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(messages)
 
     async def _lane(self, messages: list[OutboxMessage]) -> None:
@@ -133,42 +182,73 @@ class Dispatcher:
             return claimed
 
     async def _deliver(self, message: OutboxMessage) -> None:
+        """Try a message once and save the outcome: delivered, due again later, or failed for
+        good. Every try counts, whatever goes wrong, so that no message is retried forever."""
         message.attempts += 1
+        unreachable = ""
+        unexpected: Exception | None = None
         try:
             if message.kind is MessageKind.REFRESH:
                 await self._refresh(message)
             else:
                 await self._send(message)
-        except DeliveryDeferred as deferred:
-            self._defer(message, deferred)
-        except RecipientUnreachable as unreachable:
-            message.data["failed"] = True
-            message.last_error = str(unreachable)
-            log.warning(
-                "outbox %s: cannot reach %s: %s", message.id, message.recipient, unreachable
-            )
-            await self._storage(self._report_unreachable, message, str(unreachable))
+        except (DeliveryDeferred, StorageUnavailable) as transient:
+            self._defer(message, transient)
+        except RecipientUnreachable as error:
+            unreachable = str(error)
+            self._give_up(message, unreachable)
+        except DeliveryRefused as refused:
+            self._give_up(message, str(refused))
+        except Exception as error:
+            # A card no platform can build, a notifier raising what nobody foresaw: it would
+            # fail the same way at every try, so it fails now (the traceback goes to the log)
+            # and the messages behind it go on. `procurebot outbox retry` sends it once fixed.
+            unexpected = error
+            self._give_up(message, f"{type(error).__name__}: {error}")
         else:
             message.delivered_at = self._clock.now()
             message.last_error = ""
-        await self._storage(self._save, message)
-
-    def _defer(self, message: OutboxMessage, deferred: DeliveryDeferred) -> None:
-        message.last_error = str(deferred)
-        if message.attempts >= MAX_ATTEMPTS:
-            message.data["failed"] = True
+        await self._storage(self._save, message, unreachable=unreachable)
+        if message.failed_at is not None:
             log.error(
-                "outbox %s: giving up after %s attempts: %s", message.id, message.attempts, deferred
+                "outbox %s: gave up on the %s for %s (%s) after %s attempt(s): %s",
+                message.id,
+                message.kind.value,
+                message.recipient or "every card",
+                format_number(message.request_id) if message.request_id else "no request",
+                message.attempts,
+                message.last_error,
+                exc_info=unexpected,
+            )
+
+    def _defer(self, message: OutboxMessage, error: DeliveryDeferred | StorageUnavailable) -> None:
+        now = self._clock.now()
+        if isinstance(error, StorageUnavailable):
+            message.last_error = f"database unavailable: {error.detail}"
+            asked = None
+        else:
+            message.last_error = str(error)
+            asked = retry_delay(error.retry_after, now=now)
+        if message.attempts >= self._max_attempts:
+            self._give_up(
+                message, f"still failing after {message.attempts} attempts: {message.last_error}"
             )
             return
         backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** min(message.attempts, 12))
-        wait = deferred.retry_after if deferred.retry_after is not None else backoff
-        message.next_attempt_at = self._clock.now() + timedelta(seconds=wait)
-        log.info("outbox %s: retry in %.1fs (%s)", message.id, wait, deferred)
+        wait = asked if asked is not None else backoff
+        message.next_attempt_at = now + timedelta(seconds=wait)
+        log.info("outbox %s: retry in %.1fs (%s)", message.id, wait, message.last_error)
 
-    def _save(self, message: OutboxMessage) -> None:
+    def _give_up(self, message: OutboxMessage, reason: str) -> None:
+        message.failed_at = self._clock.now()
+        message.last_error = reason
+
+    def _save(self, message: OutboxMessage, *, unreachable: str) -> None:
         with self._uow() as uow:
             uow.outbox.update(message)
+            note = self._requester_note(uow, message, unreachable) if message.failed_at else None
+            if note is not None:
+                uow.outbox.add(note)
             uow.commit()
 
     async def _send(self, message: OutboxMessage) -> None:
@@ -258,25 +338,31 @@ class Dispatcher:
         with self._uow() as uow:
             return uow.outbox.refs(request_id)
 
-    def _report_unreachable(self, message: OutboxMessage, reason: str) -> None:
-        """Tell the requester that an approver could not be reached, so nothing stalls unseen."""
-        if message.kind is MessageKind.NOTE or message.request_id is None:
-            return
-        request = self._service.get(message.request_id)
-        if message.recipient == request.requester:
-            return
-        with self._uow() as uow:
-            uow.outbox.add(
-                OutboxMessage(
-                    kind=MessageKind.NOTE,
-                    recipient=request.requester,
-                    request_id=request.id,
-                    text=(
-                        f"I couldn't reach {message.recipient} about {request.number} "
-                        f"({request.title}): {reason}. Ask them to open procurebot once, or ask "
-                        "IT to check the policy's approver list."
-                    ),
-                    next_attempt_at=self._clock.now(),
-                )
+    def _requester_note(
+        self, uow: UnitOfWork, message: OutboxMessage, unreachable: str
+    ) -> OutboxMessage | None:
+        """A note telling the requester that an approver's card could not be delivered, so
+        that nothing stalls unseen."""
+        if message.kind is not MessageKind.APPROVAL_CARD or message.request_id is None:
+            return None
+        request = uow.requests.get(message.request_id)
+        if request is None or message.recipient == request.requester:
+            return None
+        about = f"{request.number} ({request.title}, {short_amount(request)})"
+        if unreachable:
+            text = (
+                f"I couldn't reach {message.recipient} about {about}: {unreachable}. Ask them "
+                "to open procurebot once, or ask IT to check the policy's approver list."
             )
-            uow.commit()
+        else:
+            text = (
+                f"I couldn't deliver {about} to {message.recipient} for approval. Let them "
+                "know it is waiting for them, and ask IT to look at `procurebot outbox failed`."
+            )
+        return OutboxMessage(
+            kind=MessageKind.NOTE,
+            recipient=request.requester,
+            request_id=request.id,
+            text=text,
+            next_attempt_at=self._clock.now(),
+        )

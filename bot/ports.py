@@ -35,6 +35,7 @@ class OutboxMessage:
     delivered_at: datetime | None = None
     last_error: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    failed_at: datetime | None = None  # given up on: never tried again unless re-queued
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,17 @@ class Outbox(Protocol):
         """Whether a refresh of the request's cards is waiting and nobody has taken it yet."""
 
     def update(self, message: OutboxMessage) -> None:
-        """Save attempts, next attempt, delivered_at and error."""
+        """Save attempts, next attempt, delivered_at or failed_at, and error."""
+
+    def failed(self, *, limit: int) -> list[OutboxMessage]:
+        """Messages given up on, the latest failure first."""
+
+    def requeue(self, message_id: int, *, now: datetime) -> OutboxMessage | None:
+        """Make a failed message due again with a fresh count of attempts; None when there is
+        no failed message with that id."""
+
+    def counts(self) -> dict[str, int]:
+        """How many messages wait ("pending") and how many were given up on ("failed")."""
 
     def add_ref(self, ref: MessageRef) -> None:
         """Remember where a card landed."""
@@ -305,13 +316,19 @@ class Clock(Protocol):
 class DeliveryDeferred(Exception):
     """The platform asked us to try again later (429, 5xx, timeout)."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, retry_after: float | str | None = None) -> None:
         super().__init__(reason)
+        # Seconds, or a Retry-After header as the platform sent it: the outbox reads it.
         self.retry_after = retry_after
 
 
 class RecipientUnreachable(Exception):
     """The platform does not know this person; retrying will not help."""
+
+
+class DeliveryRefused(Exception):
+    """The platform refused this message for good (e.g. blocks it cannot show, too long);
+    retrying will not help."""
 
 
 class Notifier(Protocol):

@@ -26,6 +26,7 @@ from bot.ports import (
     ChannelPublisher,
     Clock,
     DeliveryDeferred,
+    DeliveryRefused,
     RecipientUnreachable,
     UnitOfWorkFactory,
 )
@@ -69,7 +70,7 @@ async def publish_digest(
     settings = service.policy.digest
     channels = {"slack": settings.slack_channel, "teams": settings.teams_channel}
     sent = [] if sent is None else sent
-    failures: list[DeliveryDeferred | RecipientUnreachable] = []
+    failures: list[DeliveryDeferred | DeliveryRefused | RecipientUnreachable] = []
     for publisher in publishers:
         channel = channels.get(publisher.platform)
         if not channel:
@@ -80,7 +81,7 @@ async def publish_digest(
             await publisher.attach(
                 channel=channel, thread=thread, data=chart, filename=CHART_NAME, title=digest.title
             )
-        except (DeliveryDeferred, RecipientUnreachable) as error:
+        except (DeliveryDeferred, DeliveryRefused, RecipientUnreachable) as error:
             log.warning("digest not posted in %s:%s: %s", publisher.platform, channel, error)
             failures.append(error)
     if failures and not sent:
@@ -196,7 +197,7 @@ class Scheduler:
                 publishers=self._publishers,
                 sent=sent,
             )
-        except (DeliveryDeferred, RecipientUnreachable):
+        except (DeliveryDeferred, DeliveryRefused, RecipientUnreachable):
             if not sent:
                 # Nothing went out (Slack down, channel unknown): give the slot back so the
                 # next tick within the grace time tries again. Once something went out the

@@ -861,12 +861,6 @@ class Procurement:
             uow.commit()
             return first
 
-    def healthy(self) -> bool:
-        """Whether the database answers."""
-        with self._uow() as uow:
-            uow.requests.list(limit=1)
-            return True
-
     def known_vendors(self) -> list[str]:
         """Vendor names in the registry (for guessing the vendor in a one-line request)."""
         with self._uow() as uow:

@@ -8,6 +8,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "policy.example.yml"
+# Tries before the outbox gives up on a message that keeps failing for a passing reason
+# (Slack or Teams down, rate limits, the database away): with its backoff doubling from 2 s
+# up to 5 minutes, about four and a half hours.
+DEFAULT_OUTBOX_MAX_ATTEMPTS = 60
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,12 @@ class Settings(BaseSettings):
     teams_service_url: str = Field(
         default="https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
     )
+    outbox_max_attempts: int = Field(
+        default=DEFAULT_OUTBOX_MAX_ATTEMPTS, ge=1, alias="PROCUREBOT_OUTBOX_MAX_ATTEMPTS"
+    )
+    # Connections `serve` keeps open at once; unset: adapters.http_limits decides from the
+    # open-file limit (at most 1000).
+    max_connections: int | None = Field(default=None, ge=1, alias="PROCUREBOT_MAX_CONNECTIONS")
 
     @property
     def slack_enabled(self) -> bool:

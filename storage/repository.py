@@ -748,6 +748,7 @@ def _message_from(row: Row[Any]) -> OutboxMessage:
         delivered_at=row.delivered_at,
         last_error=row.last_error,
         data=dict(row.data or {}),
+        failed_at=row.failed_at,
     )
 
 
@@ -831,13 +832,14 @@ class SqlOutbox(_Repository):
             raise ValueError("update() needs a queued message; use add() first")
         if message.delivered_at is not None:
             status = OutboxStatus.DELIVERED
-        elif message.data.get("failed"):
+        elif message.failed_at is not None:
             status = OutboxStatus.FAILED
         else:
             status = OutboxStatus.PENDING
         values: dict[str, Any] = {
             "attempts": message.attempts,
             "delivered_at": message.delivered_at,
+            "failed_at": message.failed_at,
             "last_error": message.last_error,
             "data": message.data,
             "status": status,
@@ -846,6 +848,43 @@ class SqlOutbox(_Repository):
         if message.next_attempt_at is not None:
             values["next_attempt_at"] = message.next_attempt_at
         self._conn.execute(update(t.outbox).where(t.outbox.c.id == message.id).values(**values))
+
+    def failed(self, *, limit: int) -> list[OutboxMessage]:
+        """Messages given up on, the latest failure first."""
+        rows = self._conn.execute(
+            select(t.outbox)
+            .where(t.outbox.c.status == OutboxStatus.FAILED)
+            .order_by(t.outbox.c.failed_at.desc().nulls_last(), t.outbox.c.id.desc())
+            .limit(limit)
+        )
+        return [_message_from(row) for row in rows]
+
+    def requeue(self, message_id: int, *, now: datetime) -> OutboxMessage | None:
+        """Make a failed message due now with no attempts counted; None if no such failure."""
+        requeued = self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == message_id, t.outbox.c.status == OutboxStatus.FAILED)
+            .values(
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                locked_until=None,
+                failed_at=None,
+            )
+            .returning(t.outbox)
+        ).first()
+        return _message_from(requeued) if requeued is not None else None
+
+    def counts(self) -> dict[str, int]:
+        """Pending and failed messages (delivered ones, the bulk of the table, are not read)."""
+        wanted = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+        rows = self._conn.execute(
+            select(t.outbox.c.status, func.count())
+            .where(t.outbox.c.status.in_(wanted))
+            .group_by(t.outbox.c.status)
+        ).all()
+        found = {str(status): int(count) for status, count in rows}
+        return {status: found.get(status, 0) for status in wanted}
 
     def add_ref(self, ref: MessageRef) -> None:
         """Remember where a card landed; remembering the same card twice is harmless."""

@@ -295,6 +295,7 @@ outbox = Table(
     Column("delivered_at", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=False),
     _created(),
+    Column("failed_at", UtcDateTime(), nullable=True),
 )
 # The dispatcher's query: pending rows due by now.
 Index("ix_outbox_status_next_attempt_at", outbox.c.status, outbox.c.next_attempt_at)

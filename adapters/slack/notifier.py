@@ -14,17 +14,31 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.slack.render import card_text, note_blocks, note_text, render_card
 from bot.cards import Card
 from bot.model import Person
-from bot.ports import DeliveryDeferred, MessageRef, RecipientUnreachable
+from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-_UNKNOWN_PERSON = {
+# Slack will never deliver to this person or conversation: try their other platform.
+_UNREACHABLE = {
     "users_not_found",
     "user_not_found",
     "account_inactive",
     "user_disabled",
     "cannot_dm_bot",
+    "message_not_found",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+}
+# Slack will never accept this message as it is: retrying cannot help.
+_REFUSED = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "too_many_attachments",
+    "invalid_arguments",
 }
 
 
@@ -88,25 +102,20 @@ class SlackNotifier:
     async def call(
         self, method: Callable[..., Awaitable[AsyncSlackResponse]], **kwargs: Any
     ) -> AsyncSlackResponse:
-        """Call the Web API, turning its failures into the outbox's two kinds of failure."""
+        """Call the Web API, turning its failures into the outbox's kinds of failure."""
         try:
             return await method(**kwargs)
         except SlackApiError as error:
             status = error.response.status_code
             code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
             if status == 429:
-                retry = error.response.headers.get("Retry-After") or error.response.headers.get(
-                    "retry-after"
-                )
-                raise DeliveryDeferred(
-                    "Slack rate limit", retry_after=float(retry) if retry else 1.0
-                ) from None
-            if code in _UNKNOWN_PERSON or code in (
-                "message_not_found",
-                "channel_not_found",
-                "not_in_channel",
-            ):
+                headers = error.response.headers
+                retry = headers.get("Retry-After") or headers.get("retry-after")
+                raise DeliveryDeferred("Slack rate limit", retry_after=retry) from None
+            if code in _UNREACHABLE:
                 raise RecipientUnreachable(f"Slack says {code}") from None
+            if code in _REFUSED:
+                raise DeliveryRefused(f"Slack refused the message: {code}") from None
             raise DeliveryDeferred(f"Slack answered {status} {code}") from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryDeferred(f"Slack unreachable: {error!r}") from None

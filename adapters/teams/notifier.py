@@ -24,12 +24,14 @@ from adapters.teams.references import load_reference
 from adapters.teams.render import card_text, render_card
 from bot.cards import Card
 from bot.model import Person
-from bot.ports import DeliveryDeferred, MessageRef, RecipientUnreachable
+from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
 
 log = logging.getLogger(__name__)
 
 # 403: the app was uninstalled or the user blocked the bot; 404: the conversation is gone.
 _GONE = {403, 404}
+# 400: an activity Teams cannot take (e.g. a card it rejects); 413: too large. Both for good.
+_REFUSED = {400, 413}
 TRANSPORT_ERRORS = (ClientRequestError, aiohttp.ClientError, TimeoutError, OSError)
 
 Call = Callable[[ConnectorClient, ConversationReference], Awaitable[Any]]
@@ -114,7 +116,7 @@ async def call_connector(
     *, adapter: CloudAdapter, app_id: str, reference: ConversationReference, call: Call
 ) -> Any:
     """Run `call` with a connector for the reference's service URL, turning its failures
-    into the outbox's two kinds of failure."""
+    into the outbox's kinds of failure."""
     outcome: dict[str, Any] = {}
 
     async def logic(context: TurnContext) -> None:
@@ -144,13 +146,11 @@ def translate(error: HttpOperationError) -> Exception:
     if status == 429:
         headers = getattr(response, "headers", {}) or {}
         retry = headers.get("Retry-After") or headers.get("retry-after")
-        try:
-            retry_after = float(retry) if retry else 1.0
-        except ValueError:
-            retry_after = 1.0
-        return DeliveryDeferred("Teams rate limit", retry_after=retry_after)
+        return DeliveryDeferred("Teams rate limit", retry_after=retry)
     if status in _GONE:
         return RecipientUnreachable(
             f"Teams answered {status}: the app may have been removed for them"
         )
+    if status in _REFUSED:
+        return DeliveryRefused(f"Teams refused the message: {status}")
     return DeliveryDeferred(f"Teams answered {status}")

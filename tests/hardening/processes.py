@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -54,20 +55,34 @@ class Process:
             self.kill()
 
 
-def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path) -> Process:
-    """Start argv with the environment added to ours, output to log_path."""
+def spawn(
+    argv: Sequence[str], *, env: dict[str, str], log_path: Path, nofile: int | None = None
+) -> Process:
+    """Start argv with the environment added to ours, output to log_path; `nofile` limits
+    the files it may open (as a small container would)."""
     log = log_path.open("wb")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
     process = subprocess.Popen(
-        list(argv), env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        list(argv),
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        preexec_fn=limit if nofile is not None else None,
     )
     return Process(process, log_path)
 
 
-async def serve(*, env: dict[str, str], log_path: Path, timeout: float = 30) -> Process:
+async def serve(
+    *, env: dict[str, str], log_path: Path, timeout: float = 30, nofile: int | None = None
+) -> Process:
     """`procurebot serve` on a free port, once /healthz answers 200."""
     port = free_port()
     argv = [str(BIN / "procurebot"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    child = spawn(argv, env=env, log_path=log_path)
+    child = spawn(argv, env=env, log_path=log_path, nofile=nofile)
     child.url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:

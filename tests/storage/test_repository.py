@@ -754,7 +754,7 @@ def test_outbox_claim_lease_and_update(engine: Engine) -> None:
     claimed = in_uow(factory, lambda uow: uow.outbox.claim_due(now=due, limit=10, lease_until=due))
     assert claimed == [note]
 
-    note.data["failed"] = True
+    note.failed_at = due
     in_uow(factory, lambda uow: uow.outbox.update(note))
     end = T0 + timedelta(days=1)
     claimed = in_uow(factory, lambda uow: uow.outbox.claim_due(now=end, limit=10, lease_until=end))
@@ -764,6 +764,45 @@ def test_outbox_claim_lease_and_update(engine: Engine) -> None:
             select(tables.outbox.c.status).order_by(tables.outbox.c.id)
         ).scalars()
         assert list(statuses) == ["delivered", "failed", "pending"]
+
+
+def test_outbox_lists_counts_and_requeues_failed_messages(engine: Engine) -> None:
+    factory = SqlUnitOfWorkFactory(engine, clock=FixedClock(T0))
+    request_id = add(factory, make_request())
+    messages = [
+        OutboxMessage(MessageKind.APPROVAL_CARD, f"{name}@example.com", request_id)
+        for name in ("bob", "cy", "dee", "eve")
+    ]
+    with factory() as uow:
+        for message in messages:
+            uow.outbox.add(message)
+        uow.commit()
+    bob, cy, dee, _ = messages
+    for n, message in enumerate((bob, cy)):
+        message.attempts, message.last_error = 1 + n, f"refused {n}"
+        message.failed_at = T0 + timedelta(minutes=n)
+    dee.delivered_at = T0
+    with factory() as uow:
+        for message in (bob, cy, dee):
+            uow.outbox.update(message)
+        uow.commit()
+
+    with factory() as uow:
+        assert uow.outbox.counts() == {"pending": 1, "failed": 2}
+        assert uow.outbox.failed(limit=10) == [cy, bob]  # the latest failure first
+        assert uow.outbox.failed(limit=1) == [cy]
+        # Only a failed message goes back in the queue, due now with no attempts counted.
+        assert uow.outbox.requeue(dee.id or 0, now=T0) is None
+        assert uow.outbox.requeue(10_000, now=T0) is None
+        later = T0 + timedelta(hours=1)
+        again = uow.outbox.requeue(cy.id or 0, now=later)
+        uow.commit()
+    assert again is not None and (again.attempts, again.failed_at) == (0, None)
+    claimed = in_uow(
+        factory, lambda uow: uow.outbox.claim_due(now=later, limit=10, lease_until=later)
+    )
+    assert [m.recipient for m in claimed] == ["cy@example.com", "eve@example.com"]
+    assert in_uow(factory, lambda uow: uow.outbox.counts()) == {"pending": 2, "failed": 1}
 
 
 def test_message_refs(uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -20,7 +20,7 @@ class Fault:
     method: str | None
     status: int | None = None
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: int | str | None = None  # a string goes out as is (e.g. "inf", a date)
     delay: float = 0.0
     times: int | None = 1
     fraction: float | None = None
@@ -85,7 +85,7 @@ class FaultPlan:
         times: int | None = None,
         status: int | None = None,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         delay: float = 0.0,
         fraction: float | None = None,
         seed: int | None = 0,

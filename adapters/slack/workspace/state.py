@@ -304,7 +304,7 @@ class Workspace(Rendering):
         times: int | None = None,
         status: int | None = None,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         delay: float = 0.0,
         fraction: float | None = None,
         seed: int | None = 0,
