@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -107,34 +107,20 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     app[DISPATCHER] = dispatcher
 
     if client is not None:
+        signing_secret = secret(settings.slack_signing_secret)
         bot = SlackBot(
             service=core.service,
             client=client,
-            signing_secret=secret(settings.slack_signing_secret),
+            signing_secret=signing_secret,
             on_change=dispatcher.wake,
         )
         app[SLACK] = bot
-
-        verifier = SignatureVerifier(secret(settings.slack_signing_secret))
-
-        async def slack_events(request: web.Request) -> web.Response:
-            raw = await request.read()
-            # Signature first, so that nothing unsigned is even parsed.
-            if not _signed_by_slack(verifier, raw, request):
-                return web.json_response({"error": "invalid request"}, status=401)
-            try:
-                bolt_request = AsyncBoltRequest(
-                    body=raw.decode(), query=request.query_string, headers=dict(request.headers)
-                )
-            except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
-                # Bolt reads Slack's shapes while building the request; this body has others.
-                return web.json_response({"error": f"malformed body: {error}"}, status=400)
-            malformed = inbound.problem(bolt_request.body)
-            if malformed:
-                return web.json_response({"error": f"malformed body: {malformed}"}, status=400)
-            return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
-
-        app.router.add_post("/slack/events", slack_events)
+        if signing_secret:
+            app.router.add_post("/slack/events", _slack_events(bot, signing_secret))
+        else:
+            # Socket Mode needs no signing secret, and without one nothing can tell a request
+            # from Slack over HTTP from anyone else's: the route stays off.
+            log.info("Slack over Socket Mode only: no SLACK_SIGNING_SECRET, /slack/events is off.")
     else:
         log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
 
@@ -176,6 +162,32 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         )
         app.cleanup_ctx.append(_background(dispatcher, settings, scheduler))
     return app
+
+
+def _slack_events(
+    bot: SlackBot, signing_secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The /slack/events handler: Slack's signature first, then the body's shape, then Bolt."""
+    verifier = SignatureVerifier(signing_secret)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        raw = await request.read()
+        # Signature first, so that nothing unsigned is even parsed.
+        if not _signed_by_slack(verifier, raw, request):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode(), query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            # Bolt reads Slack's shapes while building the request; this body has others.
+            return web.json_response({"error": f"malformed body: {error}"}, status=400)
+        malformed = inbound.problem(bolt_request.body)
+        if malformed:
+            return web.json_response({"error": f"malformed body: {malformed}"}, status=400)
+        return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
+
+    return slack_events
 
 
 def _signed_by_slack(verifier: SignatureVerifier, body: bytes, request: web.Request) -> bool:

@@ -34,8 +34,9 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and (
-            self.slack_signing_secret is not None or self.slack_app_token is not None
+        """A bot token, and a way to hear Slack: HTTP (signing secret) or Socket Mode."""
+        return bool(secret(self.slack_bot_token)) and bool(
+            secret(self.slack_signing_secret) or secret(self.slack_app_token)
         )
 
 
