@@ -90,6 +90,7 @@ async def start(url: str, tmp_path: Path, teams: FakeTeams, *, slack: bool) -> A
         PROCUREBOT_POLICY=policy_with_teams_channel(tmp_path),
         TEAMS_SERVICE_URL=teams.service_url,
         MICROSOFT_APP_TENANT_ID=TENANT,
+        PROCUREBOT_TEAMS_DEV_INSECURE=True,
         **extra,  # type: ignore[arg-type]
     )
     core = build_core(settings)
