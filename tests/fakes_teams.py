@@ -39,10 +39,11 @@ class TeamsUser:
 
     id: str
     name: str
-    email: str
+    email: str  # the `mail` attribute, which the user or an admin may set to anything
     aad_object_id: str
     conversation_id: str
     timezone: str = "America/New_York"
+    upn: str = ""  # the user principal name; the same as `email` unless a test says otherwise
 
 
 @dataclass
@@ -265,7 +266,8 @@ class FakeTeams:
                 "id": user.id,
                 "name": user.name,
                 "aadObjectId": user.aad_object_id,
-                **({"email": user.email, "userPrincipalName": user.email} if user.email else {}),
+                **({"email": user.email} if user.email else {}),
+                **({"userPrincipalName": user.upn or user.email} if user.upn or user.email else {}),
                 "tenantId": TENANT,
                 "userRole": "user",
             }

@@ -24,7 +24,7 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams import ids
-from adapters.teams.references import is_personal, reference_of
+from adapters.teams.references import is_personal, reference_of, tenant_of
 from adapters.teams.render import (
     cancel_confirmation,
     card_text,
@@ -49,6 +49,10 @@ T = TypeVar("T")
 
 _INTAKE_TITLE = "New purchase request"
 _RENEWAL_TITLE = "Renew a subscription"
+_WHO_ARE_YOU = (
+    "I can't tell which organisation this message comes from, so I can't tell who you are. "
+    "Ask IT to check that procurebot is installed for your organisation."
+)
 _EMPTY_REASON = {
     Action.REJECT: "Write why you reject it first.",
     Action.ASK: "Write your question first.",
@@ -81,20 +85,35 @@ class TeamsBot(TeamsActivityHandler):
         return await asyncio.to_thread(fn, **kwargs)
 
     async def person(self, context: TurnContext, user: ChannelAccount | None = None) -> Person:
-        """The person behind a Teams user: cached in storage, else asked of Teams by email.
+        """The person behind a Teams user, known by tenant and Microsoft Entra object id; the
+        first time, Teams tells their user principal name, which links them to the policy's
+        email (and to Slack).
 
         Also keeps their conversation reference (so cards can reach them later), their time
         zone and Teams as the channel they last used.
         """
         activity = context.activity
         user = user or activity.from_property
-        person = await self._run(self.service.person_by_teams_id, user_id=user.id)
+        tenant = tenant_of(activity)
+        if not tenant:
+            raise NotAllowed(_WHO_ARE_YOU)
+        person = None
+        if user.aad_object_id:
+            person = await self._run(
+                self.service.person_by_teams_identity,
+                tenant_id=tenant,
+                aad_object_id=user.aad_object_id,
+            )
         if person is None:
-            email, name = await self._member(context, user)
-            person = await self._run(self.service.person, email=email)
+            aad_object_id, email, name = await self._member(context, user)
+            person = await self._run(
+                self.service.link_teams_identity,
+                email=email,
+                tenant_id=tenant,
+                aad_object_id=aad_object_id,
+            )
             person.name = person.name or name
         before = replace(person)
-        person.teams_user_id = user.id
         if is_personal(activity):
             person.teams_reference = reference_of(activity)
             if user.id != activity.from_property.id:  # a member added by someone else
@@ -105,8 +124,10 @@ class TeamsBot(TeamsActivityHandler):
             await self._run(self.service.remember_person, person=person)
         return person
 
-    async def _member(self, context: TurnContext, user: ChannelAccount) -> tuple[str, str]:
-        # Teams activities carry no email: the connector's members endpoint has it.
+    async def _member(self, context: TurnContext, user: ChannelAccount) -> tuple[str, str, str]:
+        """(object id, email, name) of a Teams user, from the connector's members endpoint
+        (activities carry no email). The user principal name comes first: the `email`
+        attribute is whatever a user or an admin typed."""
         try:
             member = await TeamsInfo.get_member(context, user.id)
         except HttpOperationError as error:
@@ -114,13 +135,15 @@ class TeamsBot(TeamsActivityHandler):
                 raise  # Teams is having trouble: the turn error handler says so
             log.warning("teams: member %s not found: %s", user.id, error)
             member = None
-        email = (member.email or member.user_principal_name or "") if member else ""
-        if "@" not in email:
+        email = (member.user_principal_name or member.email or "") if member else ""
+        aad_object_id = (member.aad_object_id if member else None) or user.aad_object_id
+        if "@" not in email or not aad_object_id:
             raise NotAllowed(
                 "I can't see your email address in Teams, so I can't tell who you are. "
                 "Ask IT to check that procurebot is installed for your organisation."
             )
-        return email.lower(), (member.name if member and member.name else user.name or "")
+        name = member.name if member and member.name else user.name or ""
+        return aad_object_id, email.lower(), name
 
     def _today(self, person: Person) -> date:
         return self.service.clock.now().astimezone(ZoneInfo(person.tz or "UTC")).date()
@@ -224,8 +247,13 @@ class TeamsBot(TeamsActivityHandler):
         """The app was removed for someone: stop sending there (Slack may still reach them)."""
         if not is_personal(turn_context.activity):
             return
-        user = turn_context.activity.from_property
-        person = await self._run(self.service.person_by_teams_id, user_id=user.id)
+        tenant = tenant_of(turn_context.activity)
+        aad_object_id = turn_context.activity.from_property.aad_object_id
+        if not tenant or not aad_object_id:
+            return
+        person = await self._run(
+            self.service.person_by_teams_identity, tenant_id=tenant, aad_object_id=aad_object_id
+        )
         if person is None:
             return
         person.teams_reference = None
@@ -247,7 +275,10 @@ class TeamsBot(TeamsActivityHandler):
             if member.id == bot_id:
                 continue
             try:
-                await self.person(turn_context, ChannelAccount(id=member.id, name=member.name))
+                account = ChannelAccount(
+                    id=member.id, name=member.name, aad_object_id=member.aad_object_id
+                )
+                await self.person(turn_context, account)
             except DomainError as error:
                 log.warning("teams: cannot store %s: %s", member.id, error)
 

@@ -254,4 +254,4 @@ async def test_added_to_a_team_the_bot_says_the_channel_id(teams_only: Bot) -> N
     assert "open a personal chat with procurebot" in bot.teams.chats[CHANNEL][-1].text
     assert not [p for p in bot.teams.chats[CHANNEL] if p.card]  # no form in the channel
     with bot.core.uow() as uow:
-        assert uow.people.by_teams_id(bot.teams.user(CIO).id) is None
+        assert uow.people.by_teams_identity(TENANT, bot.teams.user(CIO).aad_object_id) is None
