@@ -283,10 +283,12 @@ class TeamsBot(TeamsActivityHandler):
                 log.warning("teams: cannot store %s: %s", member.id, error)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """Action.Execute clicks; everything else goes to the SDK's own dispatch."""
+        """Action.Execute clicks; any other invoke is not implemented (501)."""
         activity = turn_context.activity
         if activity.name != ids.ADAPTIVE_CARD_ACTION:
-            return await super().on_invoke_activity(turn_context)
+            # Not handed to the SDK's dispatch: it would read the value of features the bot
+            # does not have (task modules, message extensions ...) and fail on odd ones.
+            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else None
         if action is None or action.get("type") != "Action.Execute":

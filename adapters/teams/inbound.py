@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import requests
 from aiohttp import web
 from botbuilder.schema import Activity
+from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 from msrest.exceptions import DeserializationError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -139,9 +140,14 @@ def parse_activity(body: Any) -> Activity:
         raise Refused(400, "the body is not an object")
     if _depth_exceeds(body, MAX_DEPTH):
         raise Refused(400, f"the body nests more than {MAX_DEPTH} levels")
+    if body.get("type") == "invoke" and not (isinstance(body.get("name"), str) and body["name"]):
+        raise Refused(400, "name: an invoke names what it invokes")
     try:
         _Activity.model_validate(body)
-        return Activity().deserialize(body)
+        activity = Activity().deserialize(body)
+        # The SDK's Teams handler reads channelData as this model, unguarded.
+        TeamsChannelData().deserialize(activity.channel_data or {})
+        return activity
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
