@@ -158,11 +158,19 @@ class LiveBot(_OnItsOwnLoop):
 
     def interaction(self, payload: Any) -> Answer:
         """POST an interaction payload (any JSON value) the way Slack sends it."""
-        return self.post(self._point_responses(urlencode({"payload": json.dumps(payload)})), _FORM)
+        return self.post(self.interaction_body(payload), _FORM)
 
     def command(self, form: dict[str, str]) -> Answer:
         """POST a slash command form."""
-        return self.post(self._point_responses(urlencode(form)), _FORM)
+        return self.post(self.command_body(form), _FORM)
+
+    def interaction_body(self, payload: Any) -> str:
+        """The form body Slack sends for an interaction payload."""
+        return self._point_responses(urlencode({"payload": json.dumps(payload)}))
+
+    def command_body(self, form: dict[str, str]) -> str:
+        """The form body Slack sends for a slash command."""
+        return self._point_responses(urlencode(form))
 
     def _point_responses(self, body: str) -> str:
         # response_url: somewhere answering at once (a 404 of the fake Slack), not a timeout.
