@@ -63,6 +63,9 @@ class _Activity(BaseModel):
     conversation: _Account
     recipient: _Account
     channelData: dict[str, Any] = {}
+    # The SDK's Teams handler looks each member up by id.
+    membersAdded: list[_Account] = []
+    membersRemoved: list[_Account] = []
 
 
 class Gate:
