@@ -160,13 +160,14 @@ def parse_activity(body: Any) -> Activity:
 
 
 async def _read_capped(request: web.Request) -> bytes:
+    too_big = Refused(413, f"an activity is at most {MAX_BODY_BYTES // 1024} KB")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise Refused(413, f"an activity is at most {MAX_BODY_BYTES // 1024} KB")
+        raise too_big
     body = bytearray()
     async for chunk in request.content.iter_chunked(64 * 1024):
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise Refused(413, f"an activity is at most {MAX_BODY_BYTES // 1024} KB")
+        if len(body) > MAX_BODY_BYTES:  # sent without a length, or a false one
+            raise too_big
     return bytes(body)
 
 

@@ -21,6 +21,14 @@ def identity(person: Person) -> tuple[str | None, str | None]:
     return person.teams_tenant_id, person.teams_aad_object_id
 
 
+def assert_still_linked(h: TeamsHarness, email: str, user: TeamsUser) -> None:
+    """`email` is still that Teams account, and its cards still go to that account's chat."""
+    person = h.core.service.person(email)
+    assert identity(person) == (TENANT, user.aad_object_id)
+    assert person.teams_reference
+    assert person.teams_reference["conversation"]["id"] == user.conversation_id
+
+
 async def test_a_known_account_stays_who_it_is_when_its_email_changes(
     teams_harness: TeamsHarness,
 ) -> None:
@@ -34,11 +42,8 @@ async def test_a_known_account_stays_who_it_is_when_its_email_changes(
     await write(h, ines, "list")
     assert h.teams.chats[ines.conversation_id][-1].shows("You have no requests yet")
     assert len([c for c in h.teams.calls if c[0] == "GET"]) == lookups  # known: not asked again
-    service = h.core.service
-    assert identity(service.person(IT[0])) == (TENANT, ines.aad_object_id)
-    assert identity(service.person(IT[1])) == (TENANT, omar.aad_object_id)
-    reference = service.person(IT[1]).teams_reference
-    assert reference and reference["conversation"]["id"] == omar.conversation_id
+    assert_still_linked(h, IT[0], ines)
+    assert_still_linked(h, IT[1], omar)
 
 
 async def test_a_new_account_whose_mail_names_someone_else_is_not_them(
@@ -51,12 +56,8 @@ async def test_a_new_account_whose_mail_names_someone_else_is_not_them(
     mallory = h.teams.add_user("mallory@acme.example", "Mallory")
     mallory.email, mallory.upn = IT[0], "mallory@acme.example"
     await write(h, mallory, "help")
-    service = h.core.service
-    assert identity(service.person("mallory@acme.example")) == (TENANT, mallory.aad_object_id)
-    ines_now = service.person(IT[0])
-    assert identity(ines_now) == (TENANT, ines.aad_object_id)
-    assert ines_now.teams_reference
-    assert ines_now.teams_reference["conversation"]["id"] == ines.conversation_id
+    assert_still_linked(h, "mallory@acme.example", mallory)
+    assert_still_linked(h, IT[0], ines)
 
 
 async def test_a_second_account_cannot_take_an_email_already_linked(
@@ -70,7 +71,4 @@ async def test_a_second_account_cannot_take_an_email_already_linked(
     other.email = other.upn = IT[0]
     answer = await write(h, other, "list")
     assert "already belongs to another Teams account" in answer and "Ask IT" in answer
-    ines_now = h.core.service.person(IT[0])
-    assert identity(ines_now) == (TENANT, ines.aad_object_id)
-    assert ines_now.teams_reference
-    assert ines_now.teams_reference["conversation"]["id"] == ines.conversation_id
+    assert_still_linked(h, IT[0], ines)

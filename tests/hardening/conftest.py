@@ -19,7 +19,6 @@ from urllib.parse import quote_plus, urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -28,7 +27,10 @@ from adapters.slack.workspace import Workspace, sign, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from storage import tables
-from tests.e2e.conftest import harness  # noqa: F401  (the e2e harness, for regression tests)
+from tests.e2e.conftest import (
+    harness,  # noqa: F401  (the e2e harness, for regression tests)
+    serve,
+)
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY
 from tests.fakes_teams import TENANT, FakeBotFramework, FakeTeams
 
@@ -115,12 +117,8 @@ class LiveBot(_OnItsOwnLoop):
         )
         self.core: Core = build_core(settings)
         self.app = create_app(self.core, background=False)
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/slack/events"
+        self._runner, base = await serve(self.app)
+        self.url = f"{base}/slack/events"
         self._session = aiohttp.ClientSession()
 
     def close(self) -> None:
@@ -232,12 +230,7 @@ class LiveTeams(_OnItsOwnLoop):
         )
         self.core = build_core(settings)
         self.app = create_app(self.core, background=False)
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base = f"http://{host}:{port}"
+        self._runner, self.base = await serve(self.app)
         self.teams.bot_url = f"{self.base}/api/messages"
         self.teams.require_token = self.bf.outbound_token
         self._session = aiohttp.ClientSession()
