@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 
 from aiohttp import web
+from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -21,16 +22,17 @@ from adapters.slack import inbound
 from adapters.slack.app import SlackBot
 from adapters.slack.digest import SlackChannelPublisher
 from adapters.slack.notifier import SlackNotifier
+from adapters.teams import inbound as inbound_teams
 from adapters.teams.app import TeamsBot
 from adapters.teams.digest import TeamsChannelPublisher
 from adapters.teams.notifier import TeamsNotifier
 from bot.bootstrap import Core, build_core
-from bot.errors import StorageUnavailable
+from bot.errors import StorageUnavailable, UnsafeSettings
 from bot.model import Person
 from bot.outbox import Dispatcher, outbox_counts
 from bot.ports import ChannelPublisher, Notifier
 from bot.scheduler import Scheduler
-from bot.settings import Settings, secret
+from bot.settings import Settings, secret, teams_problem
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,8 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 
 
 def teams_adapter(settings: Settings) -> CloudAdapter:
-    """The Bot Framework adapter; with no MICROSOFT_APP_ID it accepts unauthenticated requests."""
+    """The Bot Framework adapter; with no MICROSOFT_APP_ID it authenticates nothing (Teams is
+    then off, unless PROCUREBOT_TEAMS_DEV_INSECURE asks for it)."""
     configuration = SimpleNamespace(
         APP_ID=settings.microsoft_app_id,
         APP_PASSWORD=secret(settings.microsoft_app_password),
@@ -90,6 +93,9 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     background=False leaves the outbox to the caller (tests drive the dispatcher by hand).
     """
     settings = core.settings
+    unsafe = teams_problem(settings)
+    if unsafe:
+        raise UnsafeSettings(unsafe)
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
     client = slack_client(settings) if settings.slack_enabled else None
@@ -112,57 +118,45 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
     app[DISPATCHER] = dispatcher
 
     if client is not None:
+        signing_secret = secret(settings.slack_signing_secret)
         bot = SlackBot(
             service=core.service,
             client=client,
-            signing_secret=secret(settings.slack_signing_secret),
+            signing_secret=signing_secret,
             on_change=dispatcher.wake,
         )
         app[SLACK] = bot
-
-        verifier = SignatureVerifier(secret(settings.slack_signing_secret))
-
-        async def slack_events(request: web.Request) -> web.Response:
-            raw = await request.read()
-            # Signature first, so that nothing unsigned is even parsed.
-            if not _signed_by_slack(verifier, raw, request):
-                return web.json_response({"error": "invalid request"}, status=401)
-            try:
-                bolt_request = AsyncBoltRequest(
-                    body=raw.decode(), query=request.query_string, headers=dict(request.headers)
-                )
-            except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
-                # Bolt reads Slack's shapes while building the request; this body has others.
-                return web.json_response({"error": f"malformed body: {error}"}, status=400)
-            malformed = inbound.problem(bolt_request.body)
-            if malformed:
-                return web.json_response({"error": f"malformed body: {malformed}"}, status=400)
-            return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
-
-        app.router.add_post("/slack/events", slack_events)
+        if signing_secret:
+            app.router.add_post("/slack/events", _slack_events(bot, signing_secret))
+        else:
+            # Socket Mode needs no signing secret, and without one nothing can tell a request
+            # from Slack over HTTP from anyone else's: the route stays off.
+            log.info("Slack over Socket Mode only: no SLACK_SIGNING_SECRET, /slack/events is off.")
     else:
         log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it.")
 
-    teams = TeamsBot(service=core.service, on_change=dispatcher.wake)
-    adapter.on_turn_error = teams.on_error
-    app[TEAMS] = teams
-
-    async def teams_messages(request: web.Request) -> web.StreamResponse:
-        response = await adapter.process(request, teams)
-        return response if response is not None else web.Response(status=201)
-
-    app.router.add_post("/api/messages", teams_messages)
-    if not settings.microsoft_app_id:
+    if settings.microsoft_app_id or settings.teams_dev_insecure:
+        teams = TeamsBot(service=core.service, on_change=dispatcher.wake)
+        adapter.on_turn_error = teams.on_error
+        app[TEAMS] = teams
+        app.router.add_post("/api/messages", _teams_messages(adapter, teams, settings))
+    else:
+        log.info("Teams is off: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to enable it.")
+    if settings.teams_dev_insecure:
         log.warning(
-            "Teams runs WITHOUT authentication (local development): anyone who can reach "
-            "/api/messages can act as anyone. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
+            "PROCUREBOT_TEAMS_DEV_INSECURE=1: Teams runs WITHOUT authentication. Anyone who "
+            "can reach /api/messages can act as anyone and read every request. For local "
+            "development only: never in production."
         )
 
     async def healthz(request: web.Request) -> web.Response:
         try:
             counts = await asyncio.to_thread(outbox_counts, core.uow)
         except StorageUnavailable as error:
-            return web.json_response({"ok": False, "database": error.detail}, status=503)
+            # The driver's words name the host, port and database: for the log, not for
+            # whoever can reach /healthz.
+            log.warning("healthz: database unavailable: %s", error.detail)
+            return web.json_response({"ok": False, "database": "unavailable"}, status=503)
         # Failed messages need an operator, not a restart: the process stays healthy.
         return web.json_response({"ok": True, "outbox": counts})
 
@@ -179,6 +173,59 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         )
         app.cleanup_ctx.append(_background(dispatcher, settings, scheduler))
     return app
+
+
+def _slack_events(
+    bot: SlackBot, signing_secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The /slack/events handler: Slack's signature first, then the body's shape, then Bolt."""
+    verifier = SignatureVerifier(signing_secret)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        raw = await request.read()
+        # Signature first, so that nothing unsigned is even parsed.
+        if not _signed_by_slack(verifier, raw, request):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode(), query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            # Bolt reads Slack's shapes while building the request; this body has others.
+            return web.json_response({"error": f"malformed body: {error}"}, status=400)
+        malformed = inbound.problem(bolt_request.body)
+        if malformed:
+            return web.json_response({"error": f"malformed body: {malformed}"}, status=400)
+        return await to_aiohttp_response(await bot.app.async_dispatch(bolt_request))
+
+    return slack_events
+
+
+def _teams_messages(
+    adapter: CloudAdapter, teams: TeamsBot, settings: Settings
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The /api/messages handler: the token, the body, the tenant, then the bot."""
+    gate = inbound_teams.Gate(
+        auth=adapter.bot_framework_authentication,
+        secured=bool(settings.microsoft_app_id),
+        tenant=settings.microsoft_app_tenant_id,
+    )
+
+    async def teams_messages(request: web.Request) -> web.Response:
+        try:
+            header = gate.header(request)
+            await gate.check_token(header)  # before the body is even read
+            activity = await inbound_teams.read_activity(request)
+            gate.check_tenant(activity)
+            authenticated = await gate.authenticate(header, activity)
+        except inbound_teams.Refused as refused:
+            return web.json_response({"error": refused.reason}, status=refused.status)
+        invoke = await adapter.process_activity(authenticated, activity, teams.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(data=serializer_helper(invoke.body), status=invoke.status)
+
+    return teams_messages
 
 
 def _signed_by_slack(verifier: SignatureVerifier, body: bytes, request: web.Request) -> bool:

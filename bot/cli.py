@@ -18,7 +18,7 @@ from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
 from bot.cli_outbox import outbox_app
 from bot.cli_registry import budgets_app, vendors_app
-from bot.errors import DomainError, PolicyError
+from bot.errors import DomainError, PolicyError, UnsafeSettings
 from bot.formatting import money
 from bot.model import (
     Category,
@@ -77,7 +77,7 @@ def serve(
     settings = Settings()
     try:
         run_server(settings=settings, host=host, port=port or settings.port)
-    except PolicyError as error:
+    except (PolicyError, UnsafeSettings) as error:
         _fail(str(error))
 
 

@@ -58,6 +58,10 @@ class PolicyError(Exception):
     """The policy file is invalid; the message names the field, the line and the problem."""
 
 
+class UnsafeSettings(Exception):
+    """The environment asks for something that cannot run safely; the message says what to set."""
+
+
 class ConcurrentUpdate(Exception):
     """Storage saw a newer version of the request than the one we loaded."""
 

@@ -364,7 +364,10 @@ class Person:
     tz: str = "UTC"
     slack_user_id: str | None = None
     teams_reference: dict[str, object] | None = None  # a Bot Framework ConversationReference
-    teams_user_id: str | None = None  # the id Teams gives them in activities from this bot
+    # Who they are in Teams: their Microsoft Entra object id in that tenant. Their email only
+    # links this to the same person in Slack and in the policy.
+    teams_tenant_id: str | None = None
+    teams_aad_object_id: str | None = None
     preferred_channel: Channel | None = None  # the platform they last used
 
     @property

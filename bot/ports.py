@@ -135,8 +135,8 @@ class PeopleRepository(Protocol):
     def by_slack_id(self, user_id: str) -> Person | None:
         """By Slack user id."""
 
-    def by_teams_id(self, user_id: str) -> Person | None:
-        """By Teams user id."""
+    def by_teams_identity(self, tenant_id: str, aad_object_id: str) -> Person | None:
+        """By Microsoft Entra tenant and object id."""
 
     def save(self, person: Person) -> None:
         """Insert or update."""

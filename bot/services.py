@@ -849,10 +849,26 @@ class Procurement:
         with self._uow() as uow:
             return uow.people.by_slack_id(user_id)
 
-    def person_by_teams_id(self, user_id: str) -> Person | None:
-        """Who a Teams user is, if we have seen them before."""
+    def person_by_teams_identity(self, *, tenant_id: str, aad_object_id: str) -> Person | None:
+        """Who a Teams user is (by tenant and Microsoft Entra object id), if seen before."""
         with self._uow() as uow:
-            return uow.people.by_teams_id(user_id)
+            return uow.people.by_teams_identity(tenant_id, aad_object_id)
+
+    def link_teams_identity(self, *, email: str, tenant_id: str, aad_object_id: str) -> Person:
+        """The person with this email, now known in Teams by tenant and object id; refused
+        when the email already belongs to another Teams account (it must not move)."""
+        with self._uow() as uow:
+            person = uow.people.get(email.lower()) or Person(email=email.lower())
+            known = (person.teams_tenant_id, person.teams_aad_object_id)
+            if person.teams_aad_object_id and known != (tenant_id, aad_object_id):
+                raise NotAllowed(
+                    f"{person.email} already belongs to another Teams account here, so I "
+                    "can't tell who you are. Ask IT to check your Microsoft 365 account."
+                )
+            person.teams_tenant_id, person.teams_aad_object_id = tenant_id, aad_object_id
+            uow.people.save(person)
+            uow.commit()
+            return person
 
     def claim_once(self, key: str) -> bool:
         """True the first time `key` is seen (across processes); False for a retry."""

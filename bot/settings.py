@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr = Field(default=SecretStr(""), alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="MultiTenant", alias="MICROSOFT_APP_TYPE")
+    # Teams without credentials: /api/messages unauthenticated, for local development only.
+    teams_dev_insecure: bool = Field(default=False, alias="PROCUREBOT_TEAMS_DEV_INSECURE")
+    # Accept Teams activities from every tenant (a MultiTenant bot without a tenant id).
+    teams_any_tenant: bool = Field(default=False, alias="PROCUREBOT_TEAMS_ANY_TENANT")
     # Where the bot starts a conversation in a Teams channel (the weekly digest); Microsoft's
     # global address for the public cloud. Tests point it at a local fake connector.
     teams_service_url: str = Field(
@@ -44,9 +48,29 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and (
-            self.slack_signing_secret is not None or self.slack_app_token is not None
+        """A bot token, and a way to hear Slack: HTTP (signing secret) or Socket Mode."""
+        return bool(secret(self.slack_bot_token)) and bool(
+            secret(self.slack_signing_secret) or secret(self.slack_app_token)
         )
+
+
+def teams_problem(settings: Settings) -> str | None:
+    """Why these settings cannot run Teams safely, or None. Without credentials Teams is off
+    (or, when asked for explicitly, unauthenticated); with them, the tenant must be known."""
+    if not settings.microsoft_app_id:
+        return None
+    if settings.teams_dev_insecure:
+        return (
+            "PROCUREBOT_TEAMS_DEV_INSECURE=1 turns Teams authentication off, but "
+            "MICROSOFT_APP_ID is set: unset one of them."
+        )
+    if not settings.microsoft_app_tenant_id and not settings.teams_any_tenant:
+        return (
+            "MICROSOFT_APP_TENANT_ID is not set: set it to your Microsoft Entra tenant id, so "
+            "that only your organisation reaches the bot (PROCUREBOT_TEAMS_ANY_TENANT=1 "
+            "accepts every tenant instead)."
+        )
+    return None
 
 
 def secret(value: SecretStr | None) -> str:

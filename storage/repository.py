@@ -666,7 +666,8 @@ def _person_from(row: Row[Any]) -> Person:
         tz=row.tz,
         slack_user_id=row.slack_user_id,
         teams_reference=row.teams_reference,
-        teams_user_id=row.teams_user_id,
+        teams_tenant_id=row.teams_tenant_id,
+        teams_aad_object_id=row.teams_aad_object_id,
         preferred_channel=Channel(row.preferred_channel) if row.preferred_channel else None,
     )
 
@@ -686,10 +687,13 @@ class SqlPeopleRepository(_Repository):
         ).first()
         return _person_from(row) if row else None
 
-    def by_teams_id(self, user_id: str) -> Person | None:
-        """By Teams user id."""
+    def by_teams_identity(self, tenant_id: str, aad_object_id: str) -> Person | None:
+        """By Microsoft Entra tenant and object id."""
         row = self._conn.execute(
-            select(t.people).where(t.people.c.teams_user_id == user_id)
+            select(t.people).where(
+                t.people.c.teams_tenant_id == tenant_id,
+                t.people.c.teams_aad_object_id == aad_object_id,
+            )
         ).first()
         return _person_from(row) if row else None
 
@@ -700,7 +704,8 @@ class SqlPeopleRepository(_Repository):
             "tz": person.tz,
             "slack_user_id": person.slack_user_id,
             "teams_reference": person.teams_reference,
-            "teams_user_id": person.teams_user_id,
+            "teams_tenant_id": person.teams_tenant_id,
+            "teams_aad_object_id": person.teams_aad_object_id,
             "preferred_channel": person.preferred_channel.value
             if person.preferred_channel
             else None,
@@ -714,7 +719,7 @@ class SqlPeopleRepository(_Repository):
         except IntegrityError:
             # Another transaction inserted the same person first (the first message from a
             # new user often arrives twice); update their row instead. A clash on
-            # slack_user_id or teams_user_id is a real conflict and still raises.
+            # slack_user_id or the Teams identity is a real conflict and still raises.
             if not self._update(person.email, values):
                 raise
 

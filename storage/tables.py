@@ -274,9 +274,11 @@ people = Table(
     Column("slack_user_id", String(64), nullable=True, unique=True),
     # none_as_null: a person without a Teams reference gets SQL NULL, not the JSON 'null'.
     Column("teams_reference", JSON(none_as_null=True), nullable=True),
-    Column("teams_user_id", String(200), nullable=True, unique=True),
+    Column("teams_tenant_id", String(64), nullable=True),
+    Column("teams_aad_object_id", String(64), nullable=True),
     Column("preferred_channel", String(16), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("teams_tenant_id", "teams_aad_object_id"),
 )
 
 outbox = Table(

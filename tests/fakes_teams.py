@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
+import jwt
+import pytest
 from aiohttp import web
+from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 TENANT = "tenant-acme"
 BOT_ID = "28:procurebot-app"
@@ -30,10 +39,11 @@ class TeamsUser:
 
     id: str
     name: str
-    email: str
+    email: str  # the `mail` attribute, which the user or an admin may set to anything
     aad_object_id: str
     conversation_id: str
     timezone: str = "America/New_York"
+    upn: str = ""  # the user principal name; the same as `email` unless a test says otherwise
 
 
 @dataclass
@@ -90,6 +100,10 @@ class FakeTeams:
         self.calls: list[tuple[str, str, dict[str, Any] | None]] = []
         self.bot_url = ""
         self.service_url = ""
+        # When set, every call must carry this bearer token, as the real connector requires.
+        self.require_token: str | None = None
+        # When set, the Authorization header sent with each activity (a signed token).
+        self.authorize: Callable[[dict[str, Any]], str] | None = None
         self._ids = itertools.count(1)
         self._faults: list[Fault] = []
         self._runner: web.AppRunner | None = None
@@ -166,7 +180,11 @@ class FakeTeams:
 
     # ------------------------------------------------------------------ the connector
 
-    def _fault(self, method: str) -> web.Response | None:
+    def _fault(self, method: str, request: web.Request) -> web.Response | None:
+        if self.require_token and request.headers.get("Authorization") != (
+            f"Bearer {self.require_token}"
+        ):
+            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         for fault in self._faults:
             if fault.method == method and fault.times > 0:
                 fault.times -= 1
@@ -182,7 +200,7 @@ class FakeTeams:
         """Create a conversation: in Teams, with channelData.channel, a new channel thread."""
         body = await request.json()
         self.calls.append(("POST", request.path, body))
-        failed = self._fault("POST")
+        failed = self._fault("POST", request)
         if failed is not None:
             return failed
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
@@ -202,7 +220,7 @@ class FakeTeams:
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append(("POST", request.path, body))
-        failed = self._fault("POST")
+        failed = self._fault("POST", request)
         if failed is not None:
             return failed
         cid = request.match_info["cid"]
@@ -223,7 +241,7 @@ class FakeTeams:
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append(("PUT", request.path, body))
-        failed = self._fault("PUT")
+        failed = self._fault("PUT", request)
         if failed is not None:
             return failed
         found = self._find(request.match_info["cid"], request.match_info["aid"])
@@ -235,7 +253,7 @@ class FakeTeams:
 
     async def _member(self, request: web.Request) -> web.Response:
         self.calls.append(("GET", request.path, None))
-        failed = self._fault("GET")
+        failed = self._fault("GET", request)
         if failed is not None:
             return failed
         user = self.users.get(request.match_info["uid"])
@@ -248,7 +266,8 @@ class FakeTeams:
                 "id": user.id,
                 "name": user.name,
                 "aadObjectId": user.aad_object_id,
-                **({"email": user.email, "userPrincipalName": user.email} if user.email else {}),
+                **({"email": user.email} if user.email else {}),
+                **({"userPrincipalName": user.upn or user.email} if user.upn or user.email else {}),
                 "tenantId": TENANT,
                 "userRole": "user",
             }
@@ -317,6 +336,8 @@ class FakeTeams:
     ) -> tuple[int, Any]:
         """POST an activity to the bot; (status, the JSON body, or the text of any other)."""
         assert self._session is not None and self.bot_url
+        if headers is None and self.authorize is not None:
+            headers = {"Authorization": self.authorize(activity)}
         async with self._session.post(
             self.bot_url, json=activity, headers=headers or {}
         ) as response:
@@ -438,6 +459,95 @@ class FakeTeams:
             self.activity(self.user(email), "message", replyToId=posted.id, value=value)
         )
         return status
+
+
+class FakeBotFramework:
+    """The Bot Framework's token side: an OpenID metadata document and its signing keys
+    (JWKS), and tokens signed as the Bot Framework signs what it sends to a bot.
+
+    Served from a thread of its own: botframework-connector fetches keys with a blocking
+    `requests.get` on the bot's event loop, which a server on that loop could never answer.
+    """
+
+    ISSUER = "https://api.botframework.com"  # what the SDK's public-cloud check requires
+
+    def __init__(self, *, app_id: str) -> None:
+        self.app_id = app_id
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "fake-bot-framework-key"
+        # What the bot presents to the connector when it answers (checked by FakeTeams).
+        self.outbound_token = f"bot-to-channel-{uuid.uuid4().hex}"
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        documents = {
+            "/keys": {"keys": [{**jwk, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}]}
+        }
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _documents_handler(documents))
+        base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.metadata_url = f"{base}/.well-known/openidconfiguration"
+        documents[urlparse(self.metadata_url).path] = {
+            "issuer": self.ISSUER,
+            "jwks_uri": f"{base}/keys",
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def trust(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Make the bot's SDK take its keys from here (the public-cloud checks stay as they are)
+        and hand out `outbound_token` instead of asking Microsoft Entra for one."""
+        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", self.metadata_url)
+        token = self.outbound_token
+        monkeypatch.setattr(
+            MicrosoftAppCredentials, "get_access_token", lambda _self, force_refresh=False: token
+        )
+
+    def token(
+        self,
+        *,
+        service_url: str,
+        audience: str | None = None,
+        issuer: str = ISSUER,
+        lifetime: timedelta = timedelta(hours=1),
+        key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = None,
+        algorithm: str = "RS256",
+    ) -> str:
+        """A token for an activity, as the Bot Framework signs it; change an argument to
+        forge one."""
+        now = datetime.now(UTC)
+        claims = {
+            "iss": issuer,
+            "aud": audience or self.app_id,
+            "serviceurl": service_url,
+            "nbf": int((now - timedelta(minutes=5)).timestamp()),
+            "exp": int((now + lifetime).timestamp()),
+        }
+        signing_key = None if algorithm == "none" else (key or self.key)
+        return jwt.encode(
+            claims, signing_key, algorithm=algorithm, headers={"kid": kid or self.kid}
+        )
+
+
+def _documents_handler(documents: dict[str, Any]) -> type[BaseHTTPRequestHandler]:
+    class Documents(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = documents.get(self.path)
+            body = json.dumps(found).encode()
+            self.send_response(200 if found is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet: pytest shows what matters
+
+    return Documents
 
 
 def walk_actions(card: dict[str, Any]) -> Iterator[dict[str, Any]]:

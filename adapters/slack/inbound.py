@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 _LOOSE = ConfigDict(extra="allow", strict=True)
 # Slack user ids: U…, W… (Enterprise Grid) or B… (bots); we pass them back to Slack's API.
@@ -41,6 +41,11 @@ class _State(BaseModel):
     values: dict[str, dict[str, dict[str, Any]]]
 
 
+class _ClosedView(BaseModel):
+    model_config = _LOOSE
+    callback_id: str = ""
+
+
 class _View(BaseModel):
     model_config = _LOOSE
     id: str
@@ -69,11 +74,18 @@ class _Container(BaseModel):
 class _BlockActions(BaseModel):
     model_config = _LOOSE
     user: _User
-    actions: list[_Action]
+    actions: Annotated[list[_Action], Field(min_length=1)]  # Bolt matches on the first
     trigger_id: str | None = None
     container: _Container | None = None
     channel: _Where | None = None
     view: _View | None = None
+
+
+class _AttachmentActions(BaseModel):
+    """A legacy message-attachment click: no listener of ours, but Bolt matches on it."""
+
+    model_config = _LOOSE
+    actions: Annotated[list[dict[str, Any]], Field(min_length=1)]
 
 
 class _SubmittedView(_View):
@@ -102,6 +114,33 @@ class _Event(BaseModel):
     tab: str | None = None
 
 
+class _Envelope(BaseModel):
+    """What Bolt itself reads of any body, whatever its type: the ids it puts in the
+    context and the keys its listener matchers compare (a dict where it looks inside, a
+    string where it matches a pattern)."""
+
+    model_config = _LOOSE
+    type: str | None = None
+    callback_id: str | None = None
+    action_id: str | None = None
+    user: dict[str, Any] | str | None = None
+    team: dict[str, Any] | str | None = None
+    enterprise: dict[str, Any] | str | None = None
+    channel: dict[str, Any] | str | None = None
+    authorizations: list[dict[str, Any]] | None = None
+    # Bolt looks inside these once the key is there, so null is as bad as a wrong type.
+    event: dict[str, Any] = {}
+    view: _ClosedView = _ClosedView()
+    response_url: str | None = None
+
+
+class _BlockSuggestion(BaseModel):
+    model_config = _LOOSE
+    user: _User
+    action_id: str
+    value: str = ""
+
+
 class _EventCallback(BaseModel):
     model_config = _LOOSE
     event: _Event
@@ -111,6 +150,8 @@ class _EventCallback(BaseModel):
 _SHAPES: dict[str, type[BaseModel]] = {
     "block_actions": _BlockActions,
     "view_submission": _ViewSubmission,
+    "block_suggestion": _BlockSuggestion,
+    "interactive_message": _AttachmentActions,
     "event_callback": _EventCallback,
 }
 
@@ -119,14 +160,12 @@ def problem(body: Any) -> str | None:
     """What is wrong with the shape of a parsed Slack body, or None when it is fine to read."""
     if not isinstance(body, dict):
         return "the body is not an object"
-    if "command" in body:
-        shape: type[BaseModel] | None = _Command
-    else:
-        shape = _SHAPES.get(body.get("type"))  # type: ignore[arg-type]
-    if shape is None:
-        return None  # events and other kinds go to Bolt, which ignores what it doesn't handle
     try:
-        shape.model_validate(body)
+        _Envelope.model_validate(body)  # first: it makes `type` safe to look up
+        shape = _Command if "command" in body else _SHAPES.get(body.get("type") or "")
+        # Other kinds go to Bolt, which ignores what it doesn't handle once it can read them.
+        if shape is not None:
+            shape.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -25,7 +25,7 @@ from msrest.exceptions import HttpOperationError
 
 from adapters.teams import ids
 from adapters.teams.pages import approved_vendors, list_page, vendor_search
-from adapters.teams.references import is_personal, reference_of
+from adapters.teams.references import is_personal, reference_of, tenant_of
 from adapters.teams.render import (
     cancel_confirmation,
     card_text,
@@ -50,6 +50,10 @@ T = TypeVar("T")
 
 _INTAKE_TITLE = "New purchase request"
 _RENEWAL_TITLE = "Renew a subscription"
+_WHO_ARE_YOU = (
+    "I can't tell which organisation this message comes from, so I can't tell who you are. "
+    "Ask IT to check that procurebot is installed for your organisation."
+)
 _EMPTY_REASON = {
     Action.REJECT: "Write why you reject it first.",
     Action.ASK: "Write your question first.",
@@ -82,20 +86,35 @@ class TeamsBot(TeamsActivityHandler):
         return await asyncio.to_thread(fn, **kwargs)
 
     async def person(self, context: TurnContext, user: ChannelAccount | None = None) -> Person:
-        """The person behind a Teams user: cached in storage, else asked of Teams by email.
+        """The person behind a Teams user, known by tenant and Microsoft Entra object id; the
+        first time, Teams tells their user principal name, which links them to the policy's
+        email (and to Slack).
 
         Also keeps their conversation reference (so cards can reach them later), their time
         zone and Teams as the channel they last used.
         """
         activity = context.activity
         user = user or activity.from_property
-        person = await self._run(self.service.person_by_teams_id, user_id=user.id)
+        tenant = tenant_of(activity)
+        if not tenant:
+            raise NotAllowed(_WHO_ARE_YOU)
+        person = None
+        if user.aad_object_id:
+            person = await self._run(
+                self.service.person_by_teams_identity,
+                tenant_id=tenant,
+                aad_object_id=user.aad_object_id,
+            )
         if person is None:
-            email, name = await self._member(context, user)
-            person = await self._run(self.service.person, email=email)
+            aad_object_id, email, name = await self._member(context, user)
+            person = await self._run(
+                self.service.link_teams_identity,
+                email=email,
+                tenant_id=tenant,
+                aad_object_id=aad_object_id,
+            )
             person.name = person.name or name
         before = replace(person)
-        person.teams_user_id = user.id
         if is_personal(activity):
             person.teams_reference = reference_of(activity)
             if user.id != activity.from_property.id:  # a member added by someone else
@@ -106,8 +125,10 @@ class TeamsBot(TeamsActivityHandler):
             await self._run(self.service.remember_person, person=person)
         return person
 
-    async def _member(self, context: TurnContext, user: ChannelAccount) -> tuple[str, str]:
-        # Teams activities carry no email: the connector's members endpoint has it.
+    async def _member(self, context: TurnContext, user: ChannelAccount) -> tuple[str, str, str]:
+        """(object id, email, name) of a Teams user, from the connector's members endpoint
+        (activities carry no email). The user principal name comes first: the `email`
+        attribute is whatever a user or an admin typed."""
         try:
             member = await TeamsInfo.get_member(context, user.id)
         except HttpOperationError as error:
@@ -115,13 +136,15 @@ class TeamsBot(TeamsActivityHandler):
                 raise  # Teams is having trouble: the turn error handler says so
             log.warning("teams: member %s not found: %s", user.id, error)
             member = None
-        email = (member.email or member.user_principal_name or "") if member else ""
-        if "@" not in email:
+        email = (member.user_principal_name or member.email or "") if member else ""
+        aad_object_id = (member.aad_object_id if member else None) or user.aad_object_id
+        if "@" not in email or not aad_object_id:
             raise NotAllowed(
                 "I can't see your email address in Teams, so I can't tell who you are. "
                 "Ask IT to check that procurebot is installed for your organisation."
             )
-        return email.lower(), (member.name if member and member.name else user.name or "")
+        name = member.name if member and member.name else user.name or ""
+        return aad_object_id, email.lower(), name
 
     def _today(self, person: Person) -> date:
         return self.service.clock.now().astimezone(ZoneInfo(person.tz or "UTC")).date()
@@ -222,8 +245,13 @@ class TeamsBot(TeamsActivityHandler):
         """The app was removed for someone: stop sending there (Slack may still reach them)."""
         if not is_personal(turn_context.activity):
             return
-        user = turn_context.activity.from_property
-        person = await self._run(self.service.person_by_teams_id, user_id=user.id)
+        tenant = tenant_of(turn_context.activity)
+        aad_object_id = turn_context.activity.from_property.aad_object_id
+        if not tenant or not aad_object_id:
+            return
+        person = await self._run(
+            self.service.person_by_teams_identity, tenant_id=tenant, aad_object_id=aad_object_id
+        )
         if person is None:
             return
         person.teams_reference = None
@@ -245,13 +273,16 @@ class TeamsBot(TeamsActivityHandler):
             if member.id == bot_id:
                 continue
             try:
-                await self.person(turn_context, ChannelAccount(id=member.id, name=member.name))
+                account = ChannelAccount(
+                    id=member.id, name=member.name, aad_object_id=member.aad_object_id
+                )
+                await self.person(turn_context, account)
             except DomainError as error:
                 log.warning("teams: cannot store %s: %s", member.id, error)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """Action.Execute clicks and the vendor typeahead's searches; everything else goes to
-        the SDK's own dispatch."""
+        """Action.Execute clicks and the vendor typeahead's searches; any other invoke is not
+        implemented (501)."""
         activity = turn_context.activity
         if activity.name == ids.SEARCH:
             value = activity.value if isinstance(activity.value, dict) else {}
@@ -265,7 +296,9 @@ class TeamsBot(TeamsActivityHandler):
                 ),
             )
         if activity.name != ids.ADAPTIVE_CARD_ACTION:
-            return await super().on_invoke_activity(turn_context)
+            # Not handed to the SDK's dispatch: it would read the value of features the bot
+            # does not have (task modules, message extensions ...) and fail on odd ones.
+            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else None
         if action is None or action.get("type") != "Action.Execute":

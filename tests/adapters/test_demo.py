@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import aiohttp
@@ -25,7 +26,9 @@ from tests.dbs import postgres_database, sqlite_url
 from tests.fakes import EXAMPLE_POLICY, IT
 
 
-async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_path: Path) -> None:
+async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = sqlite_url(tmp_path)
     demo = await start_demo(database_url=url, port=0)
     try:
@@ -37,6 +40,13 @@ async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(tmp_pat
                 assert page.status == 200 and "Procurebot" in await page.text()
             async with session.get(demo.bot_url.replace("/slack/events", "/healthz")) as health:
                 assert (await health.json())["ok"] is True
+            # No Teams in the demo: nothing answers at /api/messages, nothing warns of it.
+            teams_url = demo.bot_url.replace("/slack/events", "/api/messages")
+            async with session.post(teams_url, json={"type": "message"}) as teams:
+                assert teams.status == 404
+        assert not [
+            r for r in caplog.records if r.levelno >= logging.WARNING and "Teams" in r.message
+        ]
         # The seeded history's outbox reaches the workspace: Ines has a card to approve.
         ines = ws.get_user(IT[0]).id
         approve = ids.action_id(Action.APPROVE)

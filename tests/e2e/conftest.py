@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,13 @@ FORM = {
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_harness(request.param, tmp_path) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_harness(kind: str, tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
+    """The bot with Slack on a database of `kind`; `settings` adds to its environment."""
     workspace = Workspace.seed(
         users=[
             {
@@ -166,15 +174,17 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         channels=["it-leadership"],
     )
     api_runner, api_url = await start_workspace(workspace, token=TOKEN)
-    with database_url(request.param, tmp_path) as url:
-        settings = Settings(
-            DATABASE_URL=url,
-            PROCUREBOT_POLICY=EXAMPLE_POLICY,
-            SLACK_BOT_TOKEN=SecretStr(TOKEN),
-            SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
-            SLACK_API_URL=api_url,
+    with database_url(kind, tmp_path) as url:
+        core = build_core(
+            Settings(
+                DATABASE_URL=url,
+                PROCUREBOT_POLICY=EXAMPLE_POLICY,
+                SLACK_BOT_TOKEN=SecretStr(TOKEN),
+                SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
+                SLACK_API_URL=api_url,
+                **settings,
+            )
         )
-        core = build_core(settings)
         app = create_app(core, background=False)
         runner = web.AppRunner(app)
         await runner.setup()
@@ -289,9 +299,12 @@ async def fake_teams() -> AsyncIterator[FakeTeams]:
 async def teams_harness(
     request: pytest.FixtureRequest, tmp_path: Path, fake_teams: FakeTeams
 ) -> AsyncIterator[TeamsHarness]:
-    """The bot with Teams only (no Slack token), unauthenticated as in local development."""
+    """The bot with Teams only (no Slack token), unauthenticated as in local development
+    (the explicit opt-in; tests/e2e/test_teams_auth.py runs Teams with its credentials)."""
     with database_url(request.param, tmp_path) as url:
-        settings = Settings(DATABASE_URL=url, PROCUREBOT_POLICY=EXAMPLE_POLICY)
+        settings = Settings(
+            DATABASE_URL=url, PROCUREBOT_POLICY=EXAMPLE_POLICY, PROCUREBOT_TEAMS_DEV_INSECURE=True
+        )
         core = build_core(settings)
         app = create_app(core, background=False)
         runner, base = await serve(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -12,18 +13,21 @@ from adapters.slack import ids as slack_ids
 from adapters.teams import ids
 from bot.model import Channel, RequestStatus
 from bot.workflow import Action
-from tests.e2e.conftest import FORM, Harness, TeamsHarness, drain
+from tests.e2e.conftest import FORM, Harness, TeamsHarness, drain, running_harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import FakeTeams
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def both(
-    harness: Harness, fake_teams: FakeTeams
+    request: pytest.FixtureRequest, tmp_path: Path, fake_teams: FakeTeams
 ) -> AsyncIterator[tuple[Harness, TeamsHarness]]:
     """The Slack harness, and Teams people talking to the same running bot."""
-    fake_teams.bot_url = harness.sender.bot_url.replace("/slack/events", "/api/messages")
-    yield harness, TeamsHarness(teams=fake_teams, core=harness.core, app=harness.app)
+    async with running_harness(
+        request.param, tmp_path, PROCUREBOT_TEAMS_DEV_INSECURE=True
+    ) as harness:
+        fake_teams.bot_url = harness.sender.bot_url.replace("/slack/events", "/api/messages")
+        yield harness, TeamsHarness(teams=fake_teams, core=harness.core, app=harness.app)
 
 
 async def test_slack_requester_teams_approvers(both: tuple[Harness, TeamsHarness]) -> None:

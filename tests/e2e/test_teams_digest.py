@@ -90,6 +90,7 @@ async def start(url: str, tmp_path: Path, teams: FakeTeams, *, slack: bool) -> A
         PROCUREBOT_POLICY=policy_with_teams_channel(tmp_path),
         TEAMS_SERVICE_URL=teams.service_url,
         MICROSOFT_APP_TENANT_ID=TENANT,
+        PROCUREBOT_TEAMS_DEV_INSECURE=True,
         **extra,  # type: ignore[arg-type]
     )
     core = build_core(settings)
@@ -253,4 +254,4 @@ async def test_added_to_a_team_the_bot_says_the_channel_id(teams_only: Bot) -> N
     assert "open a personal chat with procurebot" in bot.teams.chats[CHANNEL][-1].text
     assert not [p for p in bot.teams.chats[CHANNEL] if p.card]  # no form in the channel
     with bot.core.uow() as uow:
-        assert uow.people.by_teams_id(bot.teams.user(CIO).id) is None
+        assert uow.people.by_teams_identity(TENANT, bot.teams.user(CIO).aad_object_id) is None

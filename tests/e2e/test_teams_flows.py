@@ -72,7 +72,11 @@ async def test_replies_proactive_sends_and_member_lookups_use_the_connector(
     lookups = [path for method, path, _ in h.teams.calls if method == "GET"]
     assert f"/v3/conversations/{ines.conversation_id}/members/{ines.id}" in lookups
     person = h.core.service.person(IT[0])
-    assert person.teams_user_id == ines.id and person.name == "Ines IT"
+    assert (person.teams_tenant_id, person.teams_aad_object_id) == (
+        "tenant-acme",
+        ines.aad_object_id,
+    )
+    assert person.name == "Ines IT"
     assert person.teams_reference["tenantId"] == "tenant-acme"
     assert person.tz == "America/New_York"
     welcome = h.teams.last(IT[0])
@@ -414,7 +418,7 @@ async def test_teams_trouble_during_a_turn_is_told_not_hidden(teams_harness: Tea
     h.teams.fail(method="GET", times=1, status=429)  # the SDK retries 5xx itself; not 429
     assert await h.teams.say(REQUESTER, "list") in (200, 201)
     assert "Sorry, something went wrong on my side" in h.teams.last(REQUESTER).text
-    assert h.core.service.person(REQUESTER).teams_user_id is None
+    assert h.core.service.person(REQUESTER).teams_aad_object_id is None
     # The next message works.
     assert (await h.say(REQUESTER, "list")).shows("You have no requests yet")
 
@@ -501,7 +505,7 @@ async def test_conversation_update_alone_stores_the_reference(teams_harness: Tea
     )
     assert status_ in (200, 201)
     person = h.core.service.person(IT[1])
-    assert person.teams_user_id == omar.id
+    assert person.teams_aad_object_id == omar.aad_object_id
     assert (
         person.teams_reference
         and person.teams_reference["conversation"]["id"] == omar.conversation_id

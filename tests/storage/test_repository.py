@@ -682,7 +682,7 @@ def test_people_upsert_and_chat_id_lookups(uow_factory: SqlUnitOfWorkFactory) ->
     in_uow(uow_factory, lambda uow: uow.people.save(ann))
 
     ann.teams_reference = {"conversation": {"id": "a:1"}, "serviceUrl": "https://smba"}
-    ann.teams_user_id = "29:ann"
+    ann.teams_tenant_id, ann.teams_aad_object_id = "tenant-1", "aad-ann"
     ann.preferred_channel = Channel.TEAMS
     ann.name = "Ann A."
     in_uow(uow_factory, lambda uow: uow.people.save(ann))
@@ -692,8 +692,9 @@ def test_people_upsert_and_chat_id_lookups(uow_factory: SqlUnitOfWorkFactory) ->
         assert uow.people.get("ann@example.com") == ann
         assert uow.people.by_slack_id("U1") == ann
         assert uow.people.by_slack_id("U2") is None
-        assert uow.people.by_teams_id("29:ann") == ann
-        assert uow.people.by_teams_id("29:bob") is None
+        assert uow.people.by_teams_identity("tenant-1", "aad-ann") == ann
+        assert uow.people.by_teams_identity("tenant-2", "aad-ann") is None
+        assert uow.people.by_teams_identity("tenant-1", "aad-bob") is None
         assert uow.people.get("bob@example.com") == Person("bob@example.com")
         assert uow.people.get("nobody@example.com") is None
         # A person without a Teams reference has SQL NULL, not JSON null.
@@ -969,6 +970,46 @@ def test_teams_user_id_migration_goes_down_and_up(db_url: str) -> None:
         engine.dispose()
     upgrade(db_url)
     assert current(db_url) == ScriptDirectory.from_config(config(db_url)).get_current_head()
+
+
+def test_teams_identity_migration_keeps_people_and_goes_down_and_up(db_url: str) -> None:
+    from alembic import command
+
+    def columns() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            return {c["name"] for c in inspect(engine).get_columns("people")}
+        finally:
+            engine.dispose()
+
+    upgrade(db_url)
+    command.downgrade(config(db_url), "0005-1")  # just below it, wherever merges put it
+    assert "teams_user_id" in columns() and "teams_aad_object_id" not in columns()
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                tables.people.insert().values(
+                    email="ann@example.com",
+                    name="Ann",
+                    tz="UTC",
+                    teams_reference={"conversation": {"id": "a:1"}},
+                    updated_at=datetime.now(UTC),
+                )
+            )
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert {"teams_tenant_id", "teams_aad_object_id"} <= columns()
+    assert "teams_user_id" not in columns()
+    engine = make_engine(db_url)
+    try:
+        with SqlUnitOfWorkFactory(engine)() as uow:
+            ann = uow.people.get("ann@example.com")
+    finally:
+        engine.dispose()
+    # Still reachable; linked again by their user principal name when they next write.
+    assert ann is not None and ann.teams_reference and ann.teams_aad_object_id is None
 
 
 def test_outbox_knows_a_waiting_refresh_until_it_is_taken(engine: Engine) -> None:
