@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 
 from adapters.http import slack_client
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.workspace import Workspace, start_workspace
 from benchmarks.common import ROOT, SIGNING_SECRET, TOKEN, postgres_database
 from bot.bootstrap import build_core
 from bot.model import Channel
@@ -34,6 +33,7 @@ from bot.outbox import Dispatcher
 from bot.settings import Settings
 from storage.tables import outbox
 from tests.fakes import draft
+from workspace import Workspace, start_workspace
 
 APPROVERS = [f"approver{n:03d}@acme.example" for n in range(100)]
 REQUESTS = 10

@@ -35,8 +35,6 @@ import aiohttp.web
 from sqlalchemy import create_engine, func, select
 
 from adapters.slack import ids
-from adapters.slack.workspace import BotResponse, SlackSender, Workspace, payloads, start_workspace
-from adapters.slack.workspace.model import Message
 from benchmarks.common import (
     APPROVERS,
     BIN,
@@ -51,6 +49,8 @@ from benchmarks.common import (
     workspace,
 )
 from bot.workflow import Action
+from workspace import BotResponse, SlackSender, Workspace, payloads, start_workspace
+from workspace.model import Message
 
 APPROVE = ids.action_id(Action.APPROVE)
 LEVELS = {1: 60, 20: 200, 100: 400}  # connections: requests per path and round

@@ -24,12 +24,12 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from adapters.http import DISPATCHER, SLACK, create_app
-from adapters.slack.workspace import Workspace, sign, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from storage import tables
 from tests.e2e.conftest import harness  # noqa: F401  (the e2e harness, for regression tests)
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY
+from workspace import Workspace, sign, start_workspace
 
 SIGNING_SECRET = "hardening-signing-secret"
 RESPONSE_URL = "http://response.invalid/"  # payloads say this; post() points it at the fake

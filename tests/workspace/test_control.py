@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.slack.workspace import attach_sender
+from workspace import attach_sender
 
 from .conftest import Bot, Fake
 from .test_sender import APPROVAL_BLOCKS, FULL_FORM, serve_purchase_modal

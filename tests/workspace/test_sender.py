@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.workspace import sign
+from workspace import sign
 
 from .conftest import SECRET, Bot, Fake
 
@@ -162,7 +162,7 @@ async def test_click_sends_block_actions_for_the_chosen_button(fake: Fake, bot: 
 
 
 async def test_click_needs_a_value_when_buttons_share_an_action_id(fake: Fake, bot: Bot) -> None:
-    from adapters.slack.workspace import ElementNotFound
+    from workspace import ElementNotFound
 
     posted = await fake.client.chat_postMessage(channel="U0002", text="x", blocks=APPROVAL_BLOCKS)
     with pytest.raises(ElementNotFound):
@@ -387,7 +387,7 @@ async def test_submission_errors_keep_the_modal_open(fake: Fake, bot: Bot) -> No
 
 
 async def test_client_side_checks_block_the_submission(fake: Fake, bot: Bot) -> None:
-    from adapters.slack.workspace import ClientValidationError
+    from workspace import ClientValidationError
 
     submissions: list[dict[str, Any]] = []
     serve_purchase_modal(bot, submissions)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from adapters.slack.workspace import Workspace, WorkspaceError
+from workspace import Workspace, WorkspaceError
 
 from .conftest import Fake, seeded_workspace
 
