@@ -111,7 +111,7 @@ class Load:
             user=user,
             view=view,
             token=self.sender.verification_token,
-            trigger_id=self.ws.issue_trigger(user.id),
+            trigger_id=self.ws.interactions.issue_trigger(user.id),
         )
         # Skip the "you already buy from Figma" notice: after the first request every
         # submission would stop there, and the benchmark wants requests created.
@@ -126,7 +126,9 @@ class Load:
         user = self.ws.get_user(REQUESTERS[n % len(REQUESTERS)])
         payload["user"] = user.ref(self.ws.team.id)
         body = urlencode({"payload": json.dumps(payload)})
-        return await self.sender.send(body, "application/x-www-form-urlencoded", payload=payload)
+        return await self.sender.transport.send(
+            body, "application/x-www-form-urlencoded", payload=payload
+        )
 
     def cards(self) -> list[Message]:
         """Approver cards in the first approver's DM that still have an Approve button."""
@@ -144,7 +146,7 @@ class Load:
             approver = self.ws.get_user(APPROVERS[0])
             im = self.ws.open_im(approver.id)
             for n in range(count):
-                self.ws.post_message(
+                self.ws.messages.post(
                     im.id,
                     user=self.ws.bot.id,
                     text=f"Card {n}",

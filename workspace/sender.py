@@ -3,221 +3,49 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
-import json
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from . import forms, payloads
-from .model import JSON, Channel, Message, ResponseTarget, User, View, WorkspaceError
+from . import forms, payloads, targets
+from .model import JSON, Message, ResponseTarget, User, View
 from .state import Workspace
-
-Target = Message | View | Mapping[str, Any] | str
-UserRef = User | str
-USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+from .targets import Target, UserRef
+from .transport import BotResponse, Transport
 
 
-def sign(secret: str, timestamp: int, body: str) -> str:
-    """X-Slack-Signature for a body: "v0=" + HMAC-SHA256(secret, "v0:{timestamp}:{body}")."""
-    base = f"v0:{timestamp}:{body}".encode()
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-@dataclass
-class BotResponse:
-    """The bot's answer to one request: status, parsed body (JSON, text or None), timing."""
-
-    status: int
-    body: Any
-    headers: Mapping[str, str]
-    elapsed: float
-    payload: Any = None
-    trigger_id: str | None = None
-
-    @property
-    def json(self) -> JSON:
-        """The body when it was a JSON object, else {}."""
-        return self.body if isinstance(self.body, dict) else {}
-
-
-@dataclass
-class SentRequest:
-    """The last request sent, kept so retry() can send it again."""
-
-    body: str
-    content_type: str
-    payload: Any
-    trigger_id: str | None
-
-
-@dataclass
-class _SessionHolder:
-    session: aiohttp.ClientSession | None = None
-    owned: bool = True
-    timeout: float = 10.0
-
-    async def get(self) -> aiohttp.ClientSession:
-        if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-            self.owned = True
-        return self.session
-
-
-@dataclass
 class SlackSender:
-    """Sends what Slack would send to the bot's request URL, and applies Slack's side effects."""
+    """A person's actions in the workspace, sent to the bot as Slack sends them, with their
+    side effects in the workspace (typed values, modals opened or closed, messages posted)."""
 
-    bot_url: str
-    signing_secret: str
-    workspace: Workspace
-    verification_token: str = "fake-verification-token"
-    bad_signature: bool = False
-    timestamp_skew: float = 0.0
-    session: aiohttp.ClientSession | None = None
-    timeout: float = 10.0
-    last_request: SentRequest | None = field(default=None, init=False)
-    _holder: _SessionHolder = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.bot_url)
-        if parts.path in ("", "/"):
-            self.bot_url = self.bot_url.rstrip("/") + "/slack/events"
-        self._holder = _SessionHolder(
-            self.session, owned=self.session is None, timeout=self.timeout
-        )
-
-    async def __aenter__(self) -> SlackSender:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    def __init__(
+        self,
+        bot_url: str,
+        signing_secret: str,
+        workspace: Workspace,
+        *,
+        verification_token: str = "fake-verification-token",
+        session: aiohttp.ClientSession | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.workspace = workspace
+        self.verification_token = verification_token
+        self.transport = Transport(bot_url, signing_secret, session=session, timeout=timeout)
 
     async def close(self) -> None:
         """Close the HTTP session if this sender opened it."""
-        if self._holder.owned and self._holder.session is not None:
-            await self._holder.session.close()
+        await self.transport.close()
 
     def tampered(self, *, bad_signature: bool = False, timestamp_skew: float = 0.0) -> SlackSender:
         """A sender sharing this one's session that signs wrongly or with a skewed timestamp."""
         other = copy.copy(self)
-        other.bad_signature, other.timestamp_skew = bad_signature, timestamp_skew
-        other.last_request = None
+        other.transport = self.transport.tampered(
+            bad_signature=bad_signature, timestamp_skew=timestamp_skew
+        )
         return other
-
-    # ---- transport ---------------------------------------------------------------------------
-
-    async def send(
-        self,
-        body: str,
-        content_type: str,
-        *,
-        payload: Any = None,
-        trigger_id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> BotResponse:
-        """POST a signed body to the bot, as Slack does."""
-        self.last_request = SentRequest(body, content_type, payload, trigger_id)
-        return await self._post(self.last_request, headers or {})
-
-    async def retry(self, *, num: int = 1, reason: str = "http_timeout") -> BotResponse:
-        """Send the previous request again with Slack's retry headers (freshly signed)."""
-        if self.last_request is None:
-            raise RuntimeError("nothing to retry: no request was sent yet")
-        retry_headers = {"X-Slack-Retry-Num": str(num), "X-Slack-Retry-Reason": reason}
-        return await self._post(self.last_request, retry_headers)
-
-    async def _post(self, request: SentRequest, extra: Mapping[str, str]) -> BotResponse:
-        timestamp = int(time.time() + self.timestamp_skew)
-        secret = self.signing_secret + "-wrong" if self.bad_signature else self.signing_secret
-        headers = {
-            "Content-Type": request.content_type,
-            "User-Agent": USER_AGENT,
-            "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": sign(secret, timestamp, request.body),
-            **extra,
-        }
-        session = await self._holder.get()
-        started = time.monotonic()
-        async with session.post(
-            self.bot_url, data=request.body.encode(), headers=headers
-        ) as response:
-            text = await response.text()
-            elapsed = time.monotonic() - started
-            return BotResponse(
-                status=response.status,
-                body=_parse_body(text, response.content_type),
-                headers=dict(response.headers),
-                elapsed=elapsed,
-                payload=request.payload,
-                trigger_id=request.trigger_id,
-            )
-
-    async def _send_form(self, form: Mapping[str, str], *, trigger_id: str | None) -> BotResponse:
-        return await self.send(
-            urlencode(form),
-            "application/x-www-form-urlencoded",
-            payload=dict(form),
-            trigger_id=trigger_id,
-        )
-
-    async def _send_interaction(
-        self, payload: JSON, *, trigger_id: str | None = None
-    ) -> BotResponse:
-        body = urlencode({"payload": json.dumps(payload)})
-        return await self.send(
-            body, "application/x-www-form-urlencoded", payload=payload, trigger_id=trigger_id
-        )
-
-    async def _send_json(self, payload: JSON) -> BotResponse:
-        return await self.send(json.dumps(payload), "application/json", payload=payload)
-
-    # ---- lookups -----------------------------------------------------------------------------
-
-    def _user(self, user: UserRef) -> User:
-        return self.workspace.get_user(user.id if isinstance(user, User) else user)
-
-    def _surface(self, target: Target) -> Message | View:
-        ws = self.workspace
-        if isinstance(target, View):
-            return ws.get_view(target.id)
-        if isinstance(target, Message):
-            return ws.get_message(target.channel, target.ts)
-        if isinstance(target, Mapping):
-            if "ts" in target:
-                return ws.message_by_ts(str(target["ts"]))
-            return ws.get_view(str(target.get("id")))
-        return ws.get_view(target) if target.startswith("V") else ws.message_by_ts(target)
-
-    def _own_view(self, user: User, target: Target) -> View:
-        view = self._surface(target)
-        if not isinstance(view, View):
-            raise WorkspaceError("not_found", "expected a view, got a message")
-        if view.user != user.id:
-            raise PermissionError(f"view {view.id} belongs to {view.user}, not {user.id}")
-        return view
-
-    def _own_modal(self, user: User, target: Target) -> View:
-        view = self._own_view(user, target)
-        current = self.workspace.current_modal(user.id)
-        if current is None or current.id != view.id:
-            raise WorkspaceError("not_found", f"view {view.id} is not the modal {user.id} sees")
-        return view
-
-    def _entry(self, element: JSON, value: Any, *, options: list[JSON] | None = None) -> JSON:
-        return forms.entry_for(
-            element,
-            value,
-            user_id=lambda ref: self.workspace.get_user(ref).id,
-            channel_id=lambda ref: self.workspace.resolve_channel(ref).id,
-            options=options,
-        )
 
     # ---- interactions ------------------------------------------------------------------------
 
@@ -226,9 +54,9 @@ class SlackSender:
     ) -> BotResponse:
         """Type a slash command (in the user's IM with the bot unless a channel is given)."""
         ws = self.workspace
-        person = self._user(user)
-        where = ws.resolve_channel(channel) if channel else ws.open_im(person.id)
-        trigger_id = ws.issue_trigger(person.id)
+        person = targets.person(ws, user)
+        where = targets.place(ws, person, channel)
+        trigger_id = ws.interactions.issue_trigger(person.id)
         target = ResponseTarget(user=person.id, channel=where.id)
         form = payloads.slash_command(
             ws,
@@ -238,9 +66,9 @@ class SlackSender:
             text=text,
             token=self.verification_token,
             trigger_id=trigger_id,
-            response_url=ws.issue_response_url(target),
+            response_url=targets.response_url(ws, target),
         )
-        response = await self._send_form(form, trigger_id=trigger_id)
+        response = await self.transport.send_form(form, trigger_id=trigger_id)
         self._show_command_ack(target, response)
         return response
 
@@ -250,7 +78,7 @@ class SlackSender:
             return
         body = response.json or {"text": str(response.body)}
         if body.get("text") or body.get("blocks"):
-            self.workspace.apply_response(target, body)
+            self.workspace.messages.apply_response(target, body)
 
     async def click(
         self,
@@ -263,25 +91,25 @@ class SlackSender:
     ) -> BotResponse:
         """Click a button (value picks among equal action_ids) or choose `value` in a select."""
         ws = self.workspace
-        person = self._user(user)
-        surface = self._surface(target)
+        person = targets.person(ws, user)
+        surface = targets.surface(ws, target)
         block, element = forms.find_element(
             surface.blocks, action_id, block_id=block_id, value=value
         )
         kind = element.get("type")
-        entry = None if kind == "button" else self._entry(element, value)
+        entry = None if kind == "button" else targets.entry(ws, element, value)
         action_ts = f"{time.time():.6f}"
         actions = [forms.action_for(block, element, entry, action_ts=action_ts)]
-        trigger_id = ws.issue_trigger(person.id)
+        trigger_id = ws.interactions.issue_trigger(person.id)
         edits = (
             {}
             if entry is None or kind in forms.STATELESS
             else {block["block_id"]: {action_id: entry}}
         )
         if isinstance(surface, View):
-            view = self._own_view(person, surface)
+            view = targets.own_view(ws, person, surface)
             if edits:
-                ws.set_edits(view.id, edits)
+                ws.views.set_edits(view.id, edits)
             payload = payloads.block_actions_on_view(
                 ws,
                 user=person,
@@ -295,8 +123,8 @@ class SlackSender:
                 raise PermissionError(
                     f"message {surface.ts} is visible to {surface.ephemeral_to} only"
                 )
-            target_url = ws.issue_response_url(
-                ResponseTarget(user=person.id, channel=surface.channel, message_ts=surface.ts)
+            target_url = targets.response_url(
+                ws, ResponseTarget(user=person.id, channel=surface.channel, message_ts=surface.ts)
             )
             payload = payloads.block_actions_on_message(
                 ws,
@@ -308,12 +136,12 @@ class SlackSender:
                 trigger_id=trigger_id,
                 response_url=target_url,
             )
-        return await self._send_interaction(payload, trigger_id=trigger_id)
+        return await self.transport.send_interaction(payload, trigger_id=trigger_id)
 
     async def fill(self, user: UserRef, view_id: Target, fields: Mapping[str, Any]) -> View:
         """Type into the open modal's inputs found by label: {"Amount": "45", "Category": ...}."""
-        person = self._user(user)
-        view = self._own_modal(person, view_id)
+        person = targets.person(self.workspace, user)
+        view = targets.own_modal(self.workspace, person, view_id)
         edits: dict[str, dict[str, JSON]] = {}
         for label, value in fields.items():
             block = forms.find_input(view.blocks, label)
@@ -324,9 +152,9 @@ class SlackSender:
             ):
                 options = await self._external_options(person, view, block, element, value)
             edits[block["block_id"]] = {
-                element["action_id"]: self._entry(element, value, options=options)
+                element["action_id"]: targets.entry(self.workspace, element, value, options=options)
             }
-        return self.workspace.set_edits(view.id, edits)
+        return self.workspace.views.set_edits(view.id, edits)
 
     async def _external_options(
         self, person: User, view: View, block: JSON, element: JSON, value: str | list[str]
@@ -350,8 +178,8 @@ class SlackSender:
         values: Mapping[str, tuple[str, Any]] | None = None,
     ) -> BotResponse:
         """Submit the open modal, after setting values given as {block_id: (action_id, value)}."""
-        person = self._user(user)
-        view = self._own_modal(person, view_id)
+        person = targets.person(self.workspace, user)
+        view = targets.own_modal(self.workspace, person, view_id)
         if values:
             self.set_values(person, view, {b: {a: v} for b, (a, v) in values.items()})
         return await self._submit(person, view)
@@ -360,19 +188,15 @@ class SlackSender:
         self, user: UserRef, view_id: Target, values: Mapping[str, Mapping[str, Any]]
     ) -> View:
         """Type or pick values in a view by id: {block_id: {action_id: value}}."""
-        view = self._own_view(self._user(user), view_id)
-        edits: dict[str, dict[str, JSON]] = {}
-        for block_id, actions in values.items():
-            for action_id, value in actions.items():
-                _, element = forms.find_element(view.blocks, action_id, block_id=block_id)
-                edits.setdefault(block_id, {})[action_id] = self._entry(element, value)
-        return self.workspace.set_edits(view.id, edits)
+        view = targets.own_view(self.workspace, targets.person(self.workspace, user), view_id)
+        edits = targets.edits_by_id(self.workspace, view, values)
+        return self.workspace.views.set_edits(view.id, edits)
 
     async def fill_and_submit(
         self, user: UserRef, view_id: Target, fields: Mapping[str, Any]
     ) -> BotResponse:
         """Fill the open modal by labels, then submit it."""
-        person = self._user(user)
+        person = targets.person(self.workspace, user)
         view = await self.fill(person, view_id, fields)
         return await self._submit(person, view)
 
@@ -382,15 +206,15 @@ class SlackSender:
         if problems:
             # Slack's client checks required and typed fields itself and sends nothing.
             view.errors = problems
-            ws.bump()
+            ws.feed.bump()
             raise forms.ClientValidationError(problems)
-        trigger_id = ws.issue_trigger(person.id)
+        trigger_id = ws.interactions.issue_trigger(person.id)
         payload = payloads.view_submission(
             ws, user=person, view=view, token=self.verification_token, trigger_id=trigger_id
         )
-        response = await self._send_interaction(payload, trigger_id=trigger_id)
+        response = await self.transport.send_interaction(payload, trigger_id=trigger_id)
         if response.status == 200:
-            ws.apply_view_ack(view.id, response.body)
+            ws.views.apply_view_ack(view.id, response.body)
         return response
 
     async def close_view(
@@ -398,16 +222,16 @@ class SlackSender:
     ) -> BotResponse | None:
         """Close the open modal (or the stack); view_closed goes out only with notify_on_close."""
         ws = self.workspace
-        person = self._user(user)
-        view = self._own_modal(person, view_id)
+        person = targets.person(ws, user)
+        view = targets.own_modal(ws, person, view_id)
         is_cleared = clear or view.clear_on_close
         payload = payloads.view_closed(
             ws, user=person, view=view, token=self.verification_token, is_cleared=is_cleared
         )
-        ws.close_modal(view.id, clear=is_cleared)
+        ws.views.close_modal(view.id, clear=is_cleared)
         if not view.notify_on_close:
             return None
-        return await self._send_interaction(payload)
+        return await self.transport.send_interaction(payload)
 
     async def suggest(
         self,
@@ -419,8 +243,8 @@ class SlackSender:
         block_id: str | None = None,
     ) -> BotResponse:
         """Type into an external select: block_suggestion; the body holds the bot's options."""
-        person = self._user(user)
-        surface = self._surface(target)
+        person = targets.person(self.workspace, user)
+        surface = targets.surface(self.workspace, target)
         block, _ = forms.find_element(surface.blocks, action_id, block_id=block_id)
         payload = payloads.block_suggestion(
             self.workspace,
@@ -432,7 +256,7 @@ class SlackSender:
             value=value,
             token=self.verification_token,
         )
-        return await self._send_interaction(payload)
+        return await self.transport.send_interaction(payload)
 
     # ---- events ------------------------------------------------------------------------------
 
@@ -446,16 +270,16 @@ class SlackSender:
             event_id=f"Ev{uuid.uuid4().hex[:10].upper()}",
             event_time=int(time.time()),
         )
-        return await self._send_json(envelope)
+        return await self.transport.send_json(envelope)
 
     async def message(
         self, user: UserRef, text: str, *, channel: str | None = None, thread_ts: str | None = None
     ) -> BotResponse:
         """Write a message (in the IM with the bot unless a channel is given): message event."""
         ws = self.workspace
-        person = self._user(user)
-        where: Channel = ws.resolve_channel(channel) if channel else ws.open_im(person.id)
-        posted = ws.post_message(
+        person = targets.person(ws, user)
+        where = targets.place(ws, person, channel)
+        posted = ws.messages.post(
             where.id,
             user=person.id,
             text=text,
@@ -471,25 +295,18 @@ class SlackSender:
     async def app_home_opened(self, user: UserRef, *, tab: str = "home") -> BotResponse:
         """Open the app's Home (or Messages) tab: app_home_opened."""
         ws = self.workspace
-        person = self._user(user)
+        person = targets.person(ws, user)
         event = payloads.app_home_opened(
-            ws, user=person, channel=ws.open_im(person.id), tab=tab, event_ts=f"{time.time():.6f}"
+            ws,
+            user=person,
+            channel=ws.directory.open_im(person.id),
+            tab=tab,
+            event_ts=f"{time.time():.6f}",
         )
         return await self.event(event)
 
     async def url_verification(self, challenge: str = "fake-challenge") -> BotResponse:
         """The url_verification handshake; the bot must echo the challenge."""
-        return await self._send_json(
+        return await self.transport.send_json(
             payloads.url_verification(token=self.verification_token, challenge=challenge)
         )
-
-
-def _parse_body(text: str, content_type: str) -> Any:
-    if not text:
-        return None
-    if content_type == "application/json" or text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text

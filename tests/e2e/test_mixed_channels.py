@@ -22,7 +22,7 @@ async def both(
     harness: Harness, fake_teams: FakeTeams
 ) -> AsyncIterator[tuple[Harness, TeamsHarness]]:
     """The Slack harness, and Teams people talking to the same running bot."""
-    fake_teams.bot_url = harness.sender.bot_url.replace("/slack/events", "/api/messages")
+    fake_teams.bot_url = harness.sender.transport.bot_url.replace("/slack/events", "/api/messages")
     yield harness, TeamsHarness(teams=fake_teams, core=harness.core, app=harness.app)
 
 

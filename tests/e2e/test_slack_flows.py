@@ -204,7 +204,7 @@ async def test_self_approval_refused(harness: Harness) -> None:
 async def test_retried_submission_creates_one_request(harness: Harness) -> None:
     h = harness
     await h.buy(REQUESTER, FORM)
-    again = await h.sender.retry()
+    again = await h.sender.transport.retry()
     assert again.status == 200
     assert len(h.core.service.my_requests(requester=REQUESTER)) == 1
 
