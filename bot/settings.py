@@ -7,7 +7,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "policy.example.yml"
+from bot.resources import example_policy_path
+
+_EXAMPLE_POLICY = example_policy_path()
 
 
 class Settings(BaseSettings):
