@@ -47,5 +47,4 @@ def test_unsigned_requests_are_refused_even_when_collected_long_before(tmp_path:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert "8 passed" in done.stdout
+    assert done.returncode == 0, done.stdout[-3000:]  # 5 would mean no test ran

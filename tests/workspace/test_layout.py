@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import workspace
+from tests.unit.test_layers import imports
 from workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(workspace.__file__).resolve().parent
 MAX_LINES = 320  # "about 300": no module may grow into a god module again
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-    return found
 
 
 def test_the_workspace_is_a_top_level_package_outside_the_slack_adapter() -> None:
@@ -35,7 +24,7 @@ def test_production_code_never_imports_the_fake() -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for path in production
-        if path.name != "demo.py" and any(m.split(".")[0] == "workspace" for m in _imports(path))
+        if path.name != "demo.py" and any(m.split(".")[0] == "workspace" for m in imports(path))
     ]
     assert offenders == []
 
