@@ -21,13 +21,13 @@ from sqlalchemy.engine import make_url
 
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
-from adapters.slack.workspace import SlackSender, Workspace, attach_sender, start_workspace
 from bot import demo_seed
 from bot.bootstrap import Core, build_core
 from bot.digest import build_digest
 from bot.policy import Policy
 from bot.scheduler import publish_digest
 from bot.settings import Settings
+from workspace import SlackSender, Workspace, attach_sender, start_workspace
 
 log = logging.getLogger(__name__)
 

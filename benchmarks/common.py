@@ -19,7 +19,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from adapters.slack.workspace import Workspace
+from workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

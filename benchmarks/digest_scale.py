@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
@@ -30,11 +29,11 @@ from sqlalchemy.engine import make_url
 from bot.chart import spend_chart
 from bot.digest import WEEK, build_digest
 from bot.policy import load
+from bot.resources import example_policy_path
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory
 
-ROOT = Path(__file__).resolve().parent.parent
 END = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday, 09:00 in New York
 SPAN_SECONDS = 104 * 7 * 24 * 3600  # two years of requests
 START = END - timedelta(seconds=SPAN_SECONDS)
@@ -179,7 +178,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def measure(engine: Engine, repeat: int) -> dict[str, float]:
     """Milliseconds per digest query, the whole digest, and the chart."""
     uow = SqlUnitOfWorkFactory(engine)
-    policy = load(ROOT / "policy.example.yml")
+    policy = load(example_policy_path())
     start = END - WEEK
     today = date(2026, 11, 23)
     calls: dict[str, Callable[[Any], Any]] = {

@@ -26,14 +26,15 @@ from sqlalchemy import func, select
 
 from adapters.http import slack_client
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.workspace import Workspace, start_workspace
-from benchmarks.common import ROOT, SIGNING_SECRET, TOKEN, postgres_database
+from benchmarks.common import SIGNING_SECRET, TOKEN, postgres_database
 from bot.bootstrap import build_core
 from bot.model import Channel
 from bot.outbox import Dispatcher
+from bot.resources import example_policy_path
 from bot.settings import Settings
 from storage.tables import outbox
 from tests.fakes import draft
+from workspace import Workspace, start_workspace
 
 APPROVERS = [f"approver{n:03d}@acme.example" for n in range(100)]
 REQUESTS = 10
@@ -43,7 +44,7 @@ FRACTION = 0.3
 
 
 def _policy(directory: Path) -> Path:
-    data = yaml.safe_load((ROOT / "policy.example.yml").read_text())
+    data = yaml.safe_load(example_policy_path().read_text())
     data["groups"]["it"]["members"] = APPROVERS
     path = directory / "policy.yml"
     path.write_text(yaml.safe_dump(data))

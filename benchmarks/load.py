@@ -35,8 +35,6 @@ import aiohttp.web
 from sqlalchemy import create_engine, func, select
 
 from adapters.slack import ids
-from adapters.slack.workspace import BotResponse, SlackSender, Workspace, payloads, start_workspace
-from adapters.slack.workspace.model import Message
 from benchmarks.common import (
     APPROVERS,
     BIN,
@@ -51,6 +49,8 @@ from benchmarks.common import (
     workspace,
 )
 from bot.workflow import Action
+from workspace import BotResponse, SlackSender, Workspace, payloads, start_workspace
+from workspace.model import Message
 
 APPROVE = ids.action_id(Action.APPROVE)
 LEVELS = {1: 60, 20: 200, 100: 400}  # connections: requests per path and round
@@ -111,7 +111,7 @@ class Load:
             user=user,
             view=view,
             token=self.sender.verification_token,
-            trigger_id=self.ws.issue_trigger(user.id),
+            trigger_id=self.ws.interactions.issue_trigger(user.id),
         )
         # Skip the "you already buy from Figma" notice: after the first request every
         # submission would stop there, and the benchmark wants requests created.
@@ -126,7 +126,9 @@ class Load:
         user = self.ws.get_user(REQUESTERS[n % len(REQUESTERS)])
         payload["user"] = user.ref(self.ws.team.id)
         body = urlencode({"payload": json.dumps(payload)})
-        return await self.sender.send(body, "application/x-www-form-urlencoded", payload=payload)
+        return await self.sender.transport.send(
+            body, "application/x-www-form-urlencoded", payload=payload
+        )
 
     def cards(self) -> list[Message]:
         """Approver cards in the first approver's DM that still have an Approve button."""
@@ -144,7 +146,7 @@ class Load:
             approver = self.ws.get_user(APPROVERS[0])
             im = self.ws.open_im(approver.id)
             for n in range(count):
-                self.ws.post_message(
+                self.ws.messages.post(
                     im.id,
                     user=self.ws.bot.id,
                     text=f"Card {n}",

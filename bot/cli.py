@@ -30,6 +30,7 @@ from bot.model import (
     parse_number,
     vendor_key,
 )
+from bot.resources import example_policy_path
 from bot.settings import Settings
 
 app = typer.Typer(
@@ -123,9 +124,21 @@ def db_upgrade(
 # ------------------------------------------------------------------------------ policy
 
 
+PolicyFile = Annotated[
+    Path | None,
+    typer.Argument(help="The policy YAML file (default: $PROCUREBOT_POLICY, else the example)."),
+]
+
+
+def _policy_file(file: Path | None) -> Path:
+    """The file named, else the policy the bot would load: $PROCUREBOT_POLICY or the example."""
+    return file if file is not None else Settings().policy_path
+
+
 @policy_app.command("check")
-def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file.")]) -> None:
+def policy_check(file: PolicyFile = None) -> None:
     """Validate a policy file: its problems with line numbers, or a summary."""
+    file = _policy_file(file)
     try:
         loaded = policy_module.load(file)
     except PolicyError as error:
@@ -135,9 +148,14 @@ def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file
     typer.echo(policy_module.summary(loaded))
 
 
+@policy_app.command("example")
+def policy_example() -> None:
+    """Print the bundled example policy, to start your own from: ... example > policy.yml"""
+    typer.echo(example_policy_path().read_text(encoding="utf-8"), nl=False)
+
+
 @policy_app.command("explain")
 def policy_explain(
-    file: Annotated[Path, typer.Argument(help="The policy YAML file.")],
     amount: Annotated[str, typer.Option(help="Price per unit.")],
     category: Annotated[Category, typer.Option(help="What kind of purchase.")] = Category.SAAS,
     vendor: Annotated[str, typer.Option(help="Vendor name.")] = "",
@@ -153,10 +171,11 @@ def policy_explain(
         str, typer.Option(help="Email of who asks (catalogue, fallbacks).")
     ] = "someone@example.com",
     title: Annotated[str, typer.Option(help="What is bought (catalogue match).")] = "",
+    file: PolicyFile = None,
 ) -> None:
     """Print the route a request would take and which rule added each step."""
     try:
-        loaded = policy_module.load(file)
+        loaded = policy_module.load(_policy_file(file))
         unit = amounts.parse(amount)
     except PolicyError as error:
         _fail(str(error))

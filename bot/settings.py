@@ -7,7 +7,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "policy.example.yml"
+from bot.resources import example_policy_path
+
+_EXAMPLE_POLICY = example_policy_path()
 # Tries before the outbox gives up on a message that keeps failing for a passing reason
 # (Slack or Teams down, rate limits, the database away): with its backoff doubling from 2 s
 # up to 5 minutes, about four and a half hours.

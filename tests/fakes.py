@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from bot import policy as policy_module
 from bot.clock import FixedClock
 from bot.model import Category, DataAccess, Recurrence, RequestDraft
 from bot.policy import Policy
+from bot.resources import example_policy_path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_POLICY = ROOT / "policy.example.yml"
+EXAMPLE_POLICY = example_policy_path()
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday
 
 REQUESTER = "rita.req@acme.example"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,8 @@ import typer
 
 from bot.settings import Settings
 
-APP_DIR = Path(__file__).resolve().parent.parent.parent / "teams"
+# Inside the package, so that an installed wheel can build the zip too.
+APP_DIR = files("adapters.teams.app_package")
 FILES = ("manifest.json", "color.png", "outline.png")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
@@ -20,7 +23,7 @@ _DOMAIN = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
 teams_app = typer.Typer(help="Microsoft Teams app package.", no_args_is_help=True)
 
 
-def manifest(*, app_id: str, domain: str, source: Path = APP_DIR) -> dict[str, object]:
+def manifest(*, app_id: str, domain: str, source: Traversable = APP_DIR) -> dict[str, object]:
     """The app manifest with the bot's app id and the bot's host filled in."""
     text = (source / "manifest.json").read_text(encoding="utf-8")
     text = text.replace("{{MICROSOFT_APP_ID}}", app_id).replace("{{DOMAIN}}", domain)
@@ -28,7 +31,7 @@ def manifest(*, app_id: str, domain: str, source: Path = APP_DIR) -> dict[str, o
     return data
 
 
-def build_package(*, app_id: str, domain: str, out: Path, source: Path = APP_DIR) -> Path:
+def build_package(*, app_id: str, domain: str, out: Path, source: Traversable = APP_DIR) -> Path:
     """Write the zip Teams expects: manifest.json and both icons at its root."""
     if not _GUID.match(app_id):
         raise ValueError(
@@ -44,7 +47,7 @@ def build_package(*, app_id: str, domain: str, out: Path, source: Path = APP_DIR
             json.dumps(manifest(app_id=app_id, domain=domain, source=source), indent=2),
         )
         for name in FILES[1:]:
-            package.write(source / name, arcname=name)
+            package.writestr(name, (source / name).read_bytes())
     return out
 
 
@@ -72,8 +75,8 @@ def package(
     missing = [name for name in FILES if not (APP_DIR / name).is_file()]
     if missing:
         typer.echo(
-            f"{', '.join(missing)} not found in {APP_DIR}: run this from a procurebot "
-            "checkout, where teams/ holds the manifest and icons.",
+            f"{', '.join(missing)} not found in {APP_DIR}: this procurebot installation is "
+            "incomplete; reinstall it (pip install --force-reinstall procurebot).",
             err=True,
         )
         raise typer.Exit(1)

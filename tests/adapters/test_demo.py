@@ -18,12 +18,12 @@ from adapters.demo import (
     start_demo,
 )
 from adapters.slack import ids
-from adapters.slack.workspace import SlackSender
 from bot.workflow import Action
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.dbs import postgres_database, sqlite_url
 from tests.fakes import EXAMPLE_POLICY, IT
+from workspace import SlackSender
 
 
 async def test_demo_serves_the_page_and_the_bot_over_one_seeded_database(

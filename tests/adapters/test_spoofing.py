@@ -11,12 +11,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import card_text, render_card
-from adapters.slack.workspace import Workspace, start_workspace
 from adapters.teams.render import render_card as teams_card
 from bot.cards import Fact
 from bot.model import Person
 from tests.adapters.slack.test_render import card
 from tests.fakes import IT, REQUESTER
+from workspace import Workspace, start_workspace
 
 FAKE = (
     "Fine\n✅ *Finance* · _approved_ ~by~ `Fred`\n> Approved by everyone\n- done\n1. PO <!channel>"

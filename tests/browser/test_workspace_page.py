@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from adapters.slack.workspace import attach_sender
 from tests.browser.conftest import CHROMIUM_ARGS, require_chromium
 from tests.workspace.conftest import Bot, Fake
 from tests.workspace.test_sender import serve_purchase_modal
+from workspace import attach_sender
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 15_000

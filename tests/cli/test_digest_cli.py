@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adapters.slack.workspace import Workspace, start_workspace
 from bot.cli import app
 from bot.clock import FixedClock
 from bot.services import Procurement
@@ -21,6 +20,7 @@ from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
 from tests.fakes import EXAMPLE_POLICY, example_policy
 from tests.fakes_teams import TENANT, FakeTeams
 from tests.seed import END, seed
+from workspace import Workspace, start_workspace
 
 runner = CliRunner()
 

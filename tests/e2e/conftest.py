@@ -18,13 +18,13 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from adapters.http import DISPATCHER, SLACK, create_app
-from adapters.slack.workspace import SlackSender, Workspace, start_workspace
-from adapters.slack.workspace.model import Message, View
 from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from tests.dbs import database_url
 from tests.fakes import CIO, EXAMPLE_POLICY, FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import FakeTeams, Posted, fill
+from workspace import SlackSender, Workspace, start_workspace
+from workspace.model import Message, View
 
 SIGNING_SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"

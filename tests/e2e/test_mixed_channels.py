@@ -26,7 +26,9 @@ async def both(
     async with running_harness(
         request.param, tmp_path, PROCUREBOT_TEAMS_DEV_INSECURE=True
     ) as harness:
-        fake_teams.bot_url = harness.sender.bot_url.replace("/slack/events", "/api/messages")
+        fake_teams.bot_url = harness.sender.transport.bot_url.replace(
+            "/slack/events", "/api/messages"
+        )
         yield harness, TeamsHarness(teams=fake_teams, core=harness.core, app=harness.app)
 
 

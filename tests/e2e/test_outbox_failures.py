@@ -19,7 +19,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.workspace import Workspace, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.clock import FixedClock
 from bot.model import Channel
@@ -30,6 +29,7 @@ from tests.dbs import database_url
 from tests.e2e.conftest import FORM, Harness, TeamsHarness
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, START, draft
 from tests.fakes_teams import fill
+from workspace import Workspace, start_workspace
 
 TOKEN = "xoxb-outbox"
 MAX_ATTEMPTS = 4

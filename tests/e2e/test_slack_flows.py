@@ -7,11 +7,11 @@ import json
 from urllib.parse import urlencode
 
 from adapters.slack import ids
-from adapters.slack.workspace import payloads
 from bot.model import RequestStatus
 from bot.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
+from workspace import payloads
 
 APPROVE = ids.action_id(Action.APPROVE)
 REJECT = ids.action_id(Action.REJECT)
@@ -206,7 +206,7 @@ async def test_self_approval_refused(harness: Harness) -> None:
 async def test_retried_submission_creates_one_request(harness: Harness) -> None:
     h = harness
     await h.buy(REQUESTER, FORM)
-    again = await h.sender.retry()
+    again = await h.sender.transport.retry()
     assert again.status == 200
     assert len(h.core.service.my_requests(requester=REQUESTER)) == 1
 

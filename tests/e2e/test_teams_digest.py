@@ -17,7 +17,6 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from adapters.http import PUBLISHERS, create_app, teams_adapter
-from adapters.slack.workspace import Workspace, start_workspace
 from adapters.teams.digest import TeamsChannelPublisher
 from bot.bootstrap import Core, build_core
 from bot.clock import FixedClock
@@ -31,6 +30,7 @@ from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN, serve
 from tests.e2e.test_digest import seed_week
 from tests.fakes import CIO, EXAMPLE_POLICY
 from tests.fakes_teams import CARD, TENANT, FakeTeams
+from workspace import Workspace, start_workspace
 
 CHANNEL = "19:itleadership0001@thread.tacv2"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters.slack.workspace import Workspace, start_workspace
 from storage.migrate import upgrade
 from tests.dbs import postgres_database
 from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
 from tests.fakes import EXAMPLE_POLICY
+from workspace import Workspace, start_workspace
 
 pytestmark = pytest.mark.postgres
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

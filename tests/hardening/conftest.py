@@ -23,7 +23,6 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from adapters.http import DISPATCHER, SLACK, create_app
-from adapters.slack.workspace import Workspace, sign, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.settings import Settings
 from storage import tables
@@ -33,6 +32,7 @@ from tests.e2e.conftest import (
 )
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, SECURITY
 from tests.fakes_teams import TENANT, FakeBotFramework, FakeTeams
+from workspace import Workspace, sign, start_workspace
 
 SIGNING_SECRET = "hardening-signing-secret"
 RESPONSE_URL = "http://response.invalid/"  # payloads say this; post() points it at the fake

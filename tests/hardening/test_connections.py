@@ -20,9 +20,9 @@ import aiohttp
 import pytest
 
 from adapters.http_limits import RECEIVE_TIMEOUT
-from adapters.slack.workspace import SlackSender, Workspace, start_workspace
 from tests.fakes import EXAMPLE_POLICY, REQUESTER
 from tests.hardening import processes
+from workspace import SlackSender, Workspace, start_workspace
 
 TOKEN = "xoxb-connections"
 SECRET = "connections-secret"

@@ -23,7 +23,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.workspace import SlackSender, Workspace, start_workspace
 from bot.bootstrap import Core, build_core
 from bot.clock import FixedClock
 from bot.model import Channel
@@ -34,6 +33,7 @@ from storage.migrate import upgrade
 from tests.e2e.conftest import FORM
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, START, draft
 from tests.hardening import processes
+from workspace import SlackSender, Workspace, start_workspace
 
 TOKEN = "xoxb-faults"
 SECRET = "faults-secret"

@@ -63,8 +63,10 @@ async def test_forged_reason_modal_metadata_gets_a_form_error(harness: Harness) 
         },
     }
     without_type = {**payload, "view": {k: v for k, v in payload["view"].items() if k != "type"}}
-    assert (await h.sender._send_interaction(without_type)).status == 400  # Bolt raised: 500
-    answer = await h.sender._send_interaction(payload)
+    assert (
+        await h.sender.transport.send_interaction(without_type)
+    ).status == 400  # Bolt raised: 500
+    answer = await h.sender.transport.send_interaction(payload)
     assert answer.status == 200
     assert answer.json["response_action"] == "errors"
     assert "out of date" in answer.json["errors"][ids.REASON_BLOCK]

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.slack import ids
-from adapters.slack.workspace import SlackSender, Workspace, sign, start_workspace
 from bot.workflow import Action
 from tests.dbs import postgres_database
 from tests.e2e.conftest import FORM
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER
 from tests.hardening import processes
 from tests.hardening.conftest import SIGNING_SECRET, LiveBot
+from workspace import SlackSender, Workspace, sign, start_workspace
 
 BODY = urlencode({"command": "/buy", "text": "list", "user_id": "U0001", "trigger_id": "1.2.3"})
 FORM_TYPE = "application/x-www-form-urlencoded"

@@ -12,8 +12,6 @@ import yaml
 from sqlalchemy import func, select
 
 from adapters.slack import ids
-from adapters.slack.workspace import SlackSender, Workspace, start_workspace
-from adapters.slack.workspace.model import Message
 from bot.bootstrap import build_core
 from bot.model import Channel
 from bot.settings import Settings
@@ -23,6 +21,8 @@ from storage.migrate import upgrade
 from tests.dbs import postgres_database
 from tests.fakes import EXAMPLE_POLICY, REQUESTER, draft
 from tests.hardening import processes
+from workspace import SlackSender, Workspace, start_workspace
+from workspace.model import Message
 
 pytestmark = pytest.mark.postgres
 

@@ -13,6 +13,7 @@ from bot import policy as policy_module
 from bot.errors import NotAllowed, PolicyError
 from bot.model import Category, DataAccess, Delegation, Recurrence, StepMode, VendorStatus
 from bot.policy import Policy, RequestFacts
+from bot.resources import example_policy_path
 from tests.unit.builders import (
     CARLA,
     FRED,
@@ -27,7 +28,7 @@ from tests.unit.builders import (
     facts,
 )
 
-EXAMPLE = Path(__file__).parents[2] / "policy.example.yml"
+EXAMPLE = example_policy_path()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.workspace import SlackSender, Workspace, start_workspace
+from workspace import SlackSender, Workspace, start_workspace
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"

@@ -94,7 +94,7 @@ async def test_post_message_accepts_channel_names_and_ids(fake: Fake, channel: s
 
 
 async def test_ts_values_strictly_increase(fake: Fake) -> None:
-    fake.workspace.clock = lambda: 1700000000.0  # a frozen clock must not repeat a ts
+    fake.workspace.ids.clock = lambda: 1700000000.0  # a frozen clock must not repeat a ts
     stamps = [
         (await fake.client.chat_postMessage(channel="C0001", text=str(i)))["ts"] for i in range(5)
     ]
@@ -120,7 +120,7 @@ async def test_post_message_errors(fake: Fake) -> None:
 
 
 async def test_post_message_needs_the_bot_in_the_channel(fake: Fake) -> None:
-    fake.workspace.add_channel(name="private-ish", bot_member=False)
+    fake.workspace.directory.add_channel(name="private-ish", bot_member=False)
     assert await slack_error(fake.client.chat_postMessage(channel="#private-ish", text="x")) == (
         "not_in_channel"
     )
@@ -141,7 +141,7 @@ async def test_chat_update_edits_in_place(fake: Fake) -> None:
     channel, ts = posted["channel"], posted["ts"]
     updated = await fake.client.chat_update(channel=channel, ts=ts, text="Approved")
     assert updated["ts"] == ts
-    message = fake.workspace.get_message(channel, ts)
+    message = fake.workspace.messages.get(channel, ts)
     assert message.text == "Approved" and message.blocks == [] and message.edited
     with_blocks = await fake.client.chat_update(
         channel=channel, ts=ts, text="Done", blocks=[SECTION]
@@ -158,7 +158,7 @@ async def test_chat_update_errors(fake: Fake) -> None:
     assert await slack_error(client.chat_update(channel="C9999", ts=posted["ts"], text="y")) == (
         "channel_not_found"
     )
-    by_alice = fake.workspace.post_message("C0001", user="U0001", text="written by alice")
+    by_alice = fake.workspace.messages.post("C0001", user="U0001", text="written by alice")
     error = await slack_error(client.chat_update(channel="C0001", ts=by_alice.ts, text="y"))
     assert error == "cant_update_message"
 
@@ -233,6 +233,6 @@ async def test_users_list_and_conversations_info(fake: Fake) -> None:
 
 
 async def test_chat_delete_only_the_bots_messages(fake: Fake) -> None:
-    by_alice = fake.workspace.post_message("C0001", user="U0001", text="mine")
+    by_alice = fake.workspace.messages.post("C0001", user="U0001", text="mine")
     error = await slack_error(fake.client.chat_delete(channel="C0001", ts=by_alice.ts))
     assert error == "cant_delete_message"

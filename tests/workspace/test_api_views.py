@@ -39,7 +39,7 @@ async def slack_error(call) -> str:
 
 
 async def test_views_open_with_a_fresh_trigger(fake: Fake) -> None:
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     view = (await fake.client.views_open(trigger_id=trigger, view=modal()))["view"]
     assert view["id"].startswith("V") and view["hash"]
     assert view["callback_id"] == "purchase"
@@ -55,15 +55,15 @@ async def test_views_open_accepts_slack_sdk_view_models(fake: Fake) -> None:
         submit="Go",
         blocks=[InputBlock(label="Item", block_id="item", element=PlainTextInputElement())],
     )
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     view = (await fake.client.views_open(trigger_id=trigger, view=model))["view"]
     assert view["blocks"][0]["element"]["action_id"]  # Slack fills in a missing action_id
 
 
 async def test_trigger_expires_after_three_seconds(fake: Fake) -> None:
     now = [1700000000.0]
-    fake.workspace.clock = lambda: now[0]
-    trigger = fake.workspace.issue_trigger("U0001")
+    fake.workspace.ids.clock = lambda: now[0]
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     now[0] += 3.0
     assert await slack_error(fake.client.views_open(trigger_id=trigger, view=modal())) == (
         "expired_trigger_id"
@@ -72,8 +72,8 @@ async def test_trigger_expires_after_three_seconds(fake: Fake) -> None:
 
 async def test_trigger_is_good_just_under_three_seconds_and_only_once(fake: Fake) -> None:
     now = [1700000000.0]
-    fake.workspace.clock = lambda: now[0]
-    trigger = fake.workspace.issue_trigger("U0001")
+    fake.workspace.ids.clock = lambda: now[0]
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     now[0] += 2.9
     await fake.client.views_open(trigger_id=trigger, view=modal())
     assert await slack_error(fake.client.views_open(trigger_id=trigger, view=modal())) == (
@@ -92,7 +92,7 @@ async def test_unknown_and_malformed_triggers(fake: Fake) -> None:
 
 
 async def test_invalid_views_are_refused_with_slack_messages(fake: Fake) -> None:
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     long_title = modal(title="A title that is far too long for Slack")
     with pytest.raises(SlackApiError) as raised:
         await fake.client.views_open(trigger_id=trigger, view=long_title)
@@ -101,7 +101,7 @@ async def test_invalid_views_are_refused_with_slack_messages(fake: Fake) -> None
     assert "/view/title/text" in response["response_metadata"]["messages"][0]
     no_submit = modal()
     del no_submit["submit"]
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     assert await slack_error(fake.client.views_open(trigger_id=trigger, view=no_submit)) == (
         "invalid_arguments"
     )
@@ -109,16 +109,28 @@ async def test_invalid_views_are_refused_with_slack_messages(fake: Fake) -> None
 
 async def test_views_push_stacks_up_to_three(fake: Fake) -> None:
     ws = fake.workspace
-    root = (await fake.client.views_open(trigger_id=ws.issue_trigger("U0001"), view=modal()))[
-        "view"
-    ]
-    second = await fake.client.views_push(trigger_id=ws.issue_trigger("U0001"), view=modal("Two"))
+    root = (
+        await fake.client.views_open(
+            trigger_id=ws.interactions.issue_trigger("U0001"), view=modal()
+        )
+    )["view"]
+    second = await fake.client.views_push(
+        trigger_id=ws.interactions.issue_trigger("U0001"), view=modal("Two")
+    )
     assert second["view"]["root_view_id"] == root["id"]
     assert second["view"]["previous_view_id"] == root["id"]
-    await fake.client.views_push(trigger_id=ws.issue_trigger("U0001"), view=modal("Three"))
-    assert [v.title["text"] for v in ws.modal_stack("alice")] == ["New purchase", "Two", "Three"]
+    await fake.client.views_push(
+        trigger_id=ws.interactions.issue_trigger("U0001"), view=modal("Three")
+    )
+    assert [v.title["text"] for v in ws.views.modal_stack("alice")] == [
+        "New purchase",
+        "Two",
+        "Three",
+    ]
     error = await slack_error(
-        fake.client.views_push(trigger_id=ws.issue_trigger("U0001"), view=modal("Four"))
+        fake.client.views_push(
+            trigger_id=ws.interactions.issue_trigger("U0001"), view=modal("Four")
+        )
     )
     assert error == "push_limit_reached"
 
@@ -126,7 +138,7 @@ async def test_views_push_stacks_up_to_three(fake: Fake) -> None:
 async def test_views_update_by_id_and_external_id_with_hash(fake: Fake) -> None:
     ws = fake.workspace
     opened = await fake.client.views_open(
-        trigger_id=ws.issue_trigger("U0001"), view=modal(external_id="req-7")
+        trigger_id=ws.interactions.issue_trigger("U0001"), view=modal(external_id="req-7")
     )
     view_id, first_hash = opened["view"]["id"], opened["view"]["hash"]
     updated = await fake.client.views_update(view_id=view_id, hash=first_hash, view=modal("Edited"))
@@ -142,18 +154,26 @@ async def test_views_update_by_id_and_external_id_with_hash(fake: Fake) -> None:
 
 async def test_views_update_keeps_what_was_typed(fake: Fake) -> None:
     ws = fake.workspace
-    opened = await fake.client.views_open(trigger_id=ws.issue_trigger("U0001"), view=modal())
+    opened = await fake.client.views_open(
+        trigger_id=ws.interactions.issue_trigger("U0001"), view=modal()
+    )
     view_id = opened["view"]["id"]
-    ws.set_edits(view_id, {"item": {"value": {"type": "plain_text_input", "value": "Monitor"}}})
+    ws.views.set_edits(
+        view_id, {"item": {"value": {"type": "plain_text_input", "value": "Monitor"}}}
+    )
     updated = await fake.client.views_update(view_id=view_id, view=modal("Edited"))
     assert updated["view"]["state"]["values"]["item"]["value"]["value"] == "Monitor"
 
 
 async def test_duplicate_external_id(fake: Fake) -> None:
     ws = fake.workspace
-    await fake.client.views_open(trigger_id=ws.issue_trigger("U0001"), view=modal(external_id="x"))
+    await fake.client.views_open(
+        trigger_id=ws.interactions.issue_trigger("U0001"), view=modal(external_id="x")
+    )
     error = await slack_error(
-        fake.client.views_open(trigger_id=ws.issue_trigger("U0002"), view=modal(external_id="x"))
+        fake.client.views_open(
+            trigger_id=ws.interactions.issue_trigger("U0002"), view=modal(external_id="x")
+        )
     )
     assert error == "duplicate_external_id"
 

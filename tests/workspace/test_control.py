@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.slack.workspace import attach_sender
+from workspace import attach_sender
 
 from .conftest import Bot, Fake
 from .test_sender import APPROVAL_BLOCKS, FULL_FORM, serve_purchase_modal
@@ -53,7 +53,9 @@ async def test_state_includes_the_open_modal_and_home(fake: Fake) -> None:
         "title": {"type": "plain_text", "text": "Hi"},
         "blocks": [{"type": "divider"}],
     }
-    await fake.client.views_open(trigger_id=fake.workspace.issue_trigger("U0001"), view=view)
+    await fake.client.views_open(
+        trigger_id=fake.workspace.interactions.issue_trigger("U0001"), view=view
+    )
     await fake.client.views_publish(user_id="U0001", view={"type": "home", "blocks": []})
     state = await get_json(f"{fake.origin}/_workspace/state?user=alice")
     assert [v["title"]["text"] for v in state["modal"]] == ["Hi"]
@@ -70,7 +72,7 @@ async def test_events_stream_notifies_each_change(fake: Fake) -> None:
         await fake.client.chat_postMessage(channel="C0001", text="changed")
         second = await read_event(stream)
     assert second["version"] > first["version"]
-    assert second["version"] == fake.workspace.version
+    assert second["version"] == fake.workspace.feed.version
 
 
 async def read_event(stream: aiohttp.ClientResponse) -> dict[str, Any]:
@@ -83,7 +85,7 @@ async def read_event(stream: aiohttp.ClientResponse) -> dict[str, Any]:
 
 
 async def test_long_poll_returns_when_the_version_moves(fake: Fake) -> None:
-    since = fake.workspace.version
+    since = fake.workspace.feed.version
     poll = asyncio.create_task(
         get_json(f"{fake.origin}/_workspace/version?since={since}&timeout=5")
     )
@@ -92,9 +94,9 @@ async def test_long_poll_returns_when_the_version_moves(fake: Fake) -> None:
     await fake.client.chat_postMessage(channel="C0001", text="x")
     assert (await poll)["version"] > since
     idle = await get_json(
-        f"{fake.origin}/_workspace/version?since={fake.workspace.version}&timeout=0.1"
+        f"{fake.origin}/_workspace/version?since={fake.workspace.feed.version}&timeout=0.1"
     )
-    assert idle["version"] == fake.workspace.version
+    assert idle["version"] == fake.workspace.feed.version
 
 
 async def test_reset_keeps_the_seed_and_drops_the_rest(fake: Fake) -> None:

@@ -131,7 +131,7 @@ async def test_faults_can_be_set_over_http(fake: Fake) -> None:
 
 
 def test_a_fault_needs_something_to_do() -> None:
-    from adapters.slack.workspace import FaultPlan
+    from workspace import FaultPlan
 
     with pytest.raises(ValueError):
         FaultPlan().add(method="auth.test")

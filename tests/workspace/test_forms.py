@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from adapters.slack.workspace.blockkit import BlockKitError, check_blocks, check_view
-from adapters.slack.workspace.forms import (
+from workspace.blockkit import BlockKitError, check_blocks, check_view
+from workspace.forms import (
     ElementNotFound,
     entry_for,
     find_input,

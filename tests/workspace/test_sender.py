@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.workspace import sign
+from workspace import render, sign
 
 from .conftest import SECRET, Bot, Fake
 
@@ -135,7 +135,7 @@ async def test_click_sends_block_actions_for_the_chosen_button(fake: Fake, bot: 
     posted = await fake.client.chat_postMessage(
         channel="U0002", text="Approve?", blocks=APPROVAL_BLOCKS
     )
-    message = fake.workspace.get_message(posted["channel"], posted["ts"])
+    message = fake.workspace.messages.get(posted["channel"], posted["ts"])
     response = await bot.sender.click("bob", message, "approve", value="req-2")
     assert response.status == 200
     body = seen[0]
@@ -162,7 +162,7 @@ async def test_click_sends_block_actions_for_the_chosen_button(fake: Fake, bot: 
 
 
 async def test_click_needs_a_value_when_buttons_share_an_action_id(fake: Fake, bot: Bot) -> None:
-    from adapters.slack.workspace import ElementNotFound
+    from workspace import ElementNotFound
 
     posted = await fake.client.chat_postMessage(channel="U0002", text="x", blocks=APPROVAL_BLOCKS)
     with pytest.raises(ElementNotFound):
@@ -379,7 +379,7 @@ async def test_submission_errors_keep_the_modal_open(fake: Fake, bot: Bot) -> No
     modal = fake.workspace.current_modal("alice")
     assert modal is not None and modal.id == view_id
     assert modal.errors == {"amount": "Over your limit"}
-    state = fake.workspace.to_json("alice")
+    state = render.state_document(fake.workspace, "alice")
     assert state["modal"][0]["errors"] == {"amount": "Over your limit"}
     await bot.sender.fill_and_submit("alice", view_id, {"Amount": "450"})
     assert fake.workspace.current_modal("alice") is None
@@ -387,7 +387,7 @@ async def test_submission_errors_keep_the_modal_open(fake: Fake, bot: Bot) -> No
 
 
 async def test_client_side_checks_block_the_submission(fake: Fake, bot: Bot) -> None:
-    from adapters.slack.workspace import ClientValidationError
+    from workspace import ClientValidationError
 
     submissions: list[dict[str, Any]] = []
     serve_purchase_modal(bot, submissions)
@@ -458,13 +458,13 @@ async def test_view_submission_ack_is_applied_like_slack(
     async def step(ack):  # type: ignore[no-untyped-def]
         await ack(**reply)
 
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     await fake.client.views_open(trigger_id=trigger, view=ACK_VIEW)
     view = fake.workspace.current_modal("alice")
     assert view is not None
     response = await bot.sender.submit_view("alice", view.id)
     assert response.status == 200
-    assert [v.callback_id for v in fake.workspace.modal_stack("alice")] == stack
+    assert [v.callback_id for v in fake.workspace.views.modal_stack("alice")] == stack
 
 
 async def test_close_sends_view_closed_only_when_asked(fake: Fake, bot: Bot) -> None:
@@ -475,10 +475,10 @@ async def test_close_sends_view_closed_only_when_asked(fake: Fake, bot: Bot) -> 
         await ack()
         seen.append(body)
 
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     quiet = (await fake.client.views_open(trigger_id=trigger, view=ACK_VIEW))["view"]
     assert await bot.sender.close_view("alice", quiet["id"]) is None
-    trigger = fake.workspace.issue_trigger("U0001")
+    trigger = fake.workspace.interactions.issue_trigger("U0001")
     noisy_view = {**ACK_VIEW, "notify_on_close": True}
     noisy = (await fake.client.views_open(trigger_id=trigger, view=noisy_view))["view"]
     response = await bot.sender.close_view("alice", noisy["id"])
@@ -516,7 +516,7 @@ async def test_select_in_a_modal_sends_the_choice_and_keeps_it(fake: Fake, bot: 
         ],
     }
     opened = await fake.client.views_open(
-        trigger_id=fake.workspace.issue_trigger("U0001"), view=view
+        trigger_id=fake.workspace.interactions.issue_trigger("U0001"), view=view
     )
     await bot.sender.click("alice", opened["view"]["id"], "sort", "Largest")
     body = seen[0]
@@ -589,7 +589,7 @@ async def test_retry_resends_the_same_event_with_retry_headers(fake: Fake, bot: 
         await ack()
 
     await bot.sender.app_home_opened("alice")
-    await bot.sender.retry(num=1, reason="http_timeout")
+    await bot.sender.transport.retry(num=1, reason="http_timeout")
     assert seen[0][0] is None and seen[1][0] == "1"
     assert seen[0][1] == seen[1][1]
 
@@ -601,6 +601,6 @@ async def test_interaction_bodies_are_form_encoded_payloads(fake: Fake, bot: Bot
 
     posted = await fake.client.chat_postMessage(channel="U0002", text="x", blocks=APPROVAL_BLOCKS)
     await bot.sender.click("bob", posted["ts"], "approve", value="req-1")
-    assert bot.sender.last_request is not None
-    sent = parse_qs(bot.sender.last_request.body)
+    assert bot.sender.transport.last_request is not None
+    sent = parse_qs(bot.sender.transport.last_request.body)
     assert json.loads(sent["payload"][0])["type"] == "block_actions"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from adapters.slack.workspace import Workspace, WorkspaceError
+from workspace import Workspace, WorkspaceError, render
 
 from .conftest import Fake, seeded_workspace
 
@@ -19,10 +19,10 @@ def test_seed_accepts_refs_and_reset_restores_it() -> None:
     )
     general = ws.resolve_channel("general")
     assert general.id == "C0001" and "U0001" in general.members and "U0BOT" in general.members
-    ws.post_message(general.id, user="U0BOT", text="x")
-    version = ws.version
+    ws.messages.post(general.id, user="U0BOT", text="x")
+    version = ws.feed.version
     ws.reset()
-    assert ws.messages_in("general") == [] and ws.version > version
+    assert ws.messages_in("general") == [] and ws.feed.version > version
     assert ws.resolve_channel("#finance").members == ["U0001", "U0BOT"]
 
 
@@ -35,8 +35,8 @@ def test_users_are_found_by_id_name_or_email() -> None:
 
 def test_state_document_is_plain_json() -> None:
     ws = seeded_workspace()
-    ws.post_message(ws.open_im("U0001").id, user="U0BOT", text="hi", blocks=[{"type": "divider"}])
-    document = ws.to_json("alice")
+    ws.messages.post(ws.open_im("U0001").id, user="U0BOT", text="hi", blocks=[{"type": "divider"}])
+    document = render.state_document(ws, "alice")
     assert json.loads(json.dumps(document)) == document
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import JSON, Channel, Message, User, View
+from . import render
+from .model import APP_ID, JSON, Channel, Message, User, View
 from .state import Workspace
 
 
@@ -12,7 +13,7 @@ def _base(ws: Workspace, kind: str, user: User, token: str) -> JSON:
     return {
         "type": kind,
         "user": user.ref(ws.team.id),
-        "api_app_id": ws.app_id,
+        "api_app_id": APP_ID,
         "token": token,
         "team": ws.team.ref(),
         "enterprise": None,
@@ -47,7 +48,7 @@ def slash_command(
         "user_name": user.name,
         "command": command,
         "text": text,
-        "api_app_id": ws.app_id,
+        "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
         "trigger_id": trigger_id,
@@ -79,7 +80,7 @@ def block_actions_on_message(
     response_url: str,
 ) -> JSON:
     """block_actions for a click in a message (Slack leaves `message` out for ephemerals)."""
-    channel = ws.channels[message.channel]
+    channel = ws.directory.channels[message.channel]
     payload = _base(ws, "block_actions", user, token)
     payload.update(
         {
@@ -92,7 +93,7 @@ def block_actions_on_message(
         }
     )
     if not message.is_ephemeral:
-        payload["message"] = ws.message_to_slack(message)
+        payload["message"] = render.message_to_slack(ws, message)
     return payload
 
 
@@ -105,7 +106,7 @@ def block_actions_on_view(
         {
             "container": {"type": "view", "view_id": view.id},
             "trigger_id": trigger_id,
-            "view": ws.view_to_slack(view),
+            "view": render.view_to_slack(ws, view),
             "actions": actions,
         }
     )
@@ -115,14 +116,16 @@ def block_actions_on_view(
 def view_submission(ws: Workspace, *, user: User, view: View, token: str, trigger_id: str) -> JSON:
     """view_submission for a modal's submit button."""
     payload = _base(ws, "view_submission", user, token)
-    payload.update({"trigger_id": trigger_id, "view": ws.view_to_slack(view), "response_urls": []})
+    payload.update(
+        {"trigger_id": trigger_id, "view": render.view_to_slack(ws, view), "response_urls": []}
+    )
     return payload
 
 
 def view_closed(ws: Workspace, *, user: User, view: View, token: str, is_cleared: bool) -> JSON:
     """view_closed, sent when a person closes a modal opened with notify_on_close."""
     payload = _base(ws, "view_closed", user, token)
-    payload.update({"view": ws.view_to_slack(view), "is_cleared": is_cleared})
+    payload.update({"view": render.view_to_slack(ws, view), "is_cleared": is_cleared})
     return payload
 
 
@@ -142,12 +145,12 @@ def block_suggestion(
     payload.update({"action_id": action_id, "block_id": block_id, "value": value})
     if view is not None:
         payload["container"] = {"type": "view", "view_id": view.id}
-        payload["view"] = ws.view_to_slack(view)
+        payload["view"] = render.view_to_slack(ws, view)
     elif message is not None:
-        channel = ws.channels[message.channel]
+        channel = ws.directory.channels[message.channel]
         payload["container"] = message_container(message)
         payload["channel"] = {"id": channel.id, "name": channel_name(channel)}
-        payload["message"] = ws.message_to_slack(message)
+        payload["message"] = render.message_to_slack(ws, message)
     return payload
 
 
@@ -160,7 +163,7 @@ def event_callback(
         "team_id": ws.team.id,
         "context_team_id": ws.team.id,
         "context_enterprise_id": None,
-        "api_app_id": ws.app_id,
+        "api_app_id": APP_ID,
         "event": event,
         "type": "event_callback",
         "event_id": event_id,
@@ -169,7 +172,7 @@ def event_callback(
             {
                 "enterprise_id": None,
                 "team_id": ws.team.id,
-                "user_id": ws.bot.id,
+                "user_id": ws.directory.bot.id,
                 "is_bot": True,
                 "is_enterprise_install": False,
             }
@@ -190,9 +193,9 @@ def app_home_opened(
         "tab": tab,
         "event_ts": event_ts,
     }
-    home = ws.home_view(user.id)
+    home = ws.views.home_view(user.id)
     if home is not None and tab == "home":
-        event["view"] = ws.view_to_slack(home)
+        event["view"] = render.view_to_slack(ws, home)
     return event
 
 

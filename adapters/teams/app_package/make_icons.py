@@ -1,6 +1,7 @@
 """Draw the Teams app icons (color.png 192x192, outline.png 32x32) with the standard library.
 
-Run `python teams/make_icons.py` to redraw them; the PNGs are committed beside this script.
+Run `python -m adapters.teams.app_package.make_icons` to redraw them; the PNGs are committed
+beside this script.
 Teams wants the color icon full-bleed and the outline icon white on transparent.
 """
 

@@ -49,7 +49,7 @@ async def begin_call(
     workspace: Workspace, method: str, params: JSON
 ) -> tuple[Call, web.Response | None]:
     """Record a call and apply any matching fault; a response is returned when the fault answers."""
-    call = workspace.record_call(method, decoded(params))
+    call = workspace.call_log.record(method, decoded(params))
     fault = workspace.faults.take(method, call.params)
     if fault is None:
         return call, None
@@ -58,13 +58,13 @@ async def begin_call(
     if not fault.fails:
         return call, None
     status, body, headers = fault.response()
-    workspace.finish_call(call, status=status, response=body, faulted=True)
+    workspace.call_log.finish(call, status=status, response=body, faulted=True)
     return call, web.json_response(body, status=status, headers=headers)
 
 
 def finish(workspace: Workspace, call: Call, body: JSON, *, status: int = 200) -> web.Response:
     """Log the answer to a call and send it as JSON."""
-    workspace.finish_call(call, status=status, response=body)
+    workspace.call_log.finish(call, status=status, response=body)
     return web.json_response(body, status=status)
 
 

@@ -8,6 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 JSON = dict[str, Any]
+# The app's and its bot's ids, as Slack reports them in messages, views and auth.test.
+APP_ID = "A0001"
+BOT_ID = "B0BOT"
 
 
 class WorkspaceError(Exception):
@@ -181,6 +184,10 @@ class Message:
     def is_ephemeral(self) -> bool:
         """Whether only one user sees this message."""
         return self.ephemeral_to is not None
+
+    def visible_to(self, user_id: str | None) -> bool:
+        """Whether this user sees the message (None: someone looking at everything)."""
+        return user_id is None or self.ephemeral_to in (None, user_id)
 
 
 @dataclass

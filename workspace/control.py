@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import BodyPartReader, web
 
+from . import render
 from .common import CONFIG, begin_call, config_of, finish, json_error
 from .forms import ClientValidationError, ElementNotFound
 from .model import JSON, WorkspaceError
-from .sender import BotResponse, SlackSender
+from .sender import SlackSender
+from .transport import BotResponse
 
 HEARTBEAT_SECONDS = 15.0
 MAX_POLL_SECONDS = 60.0
@@ -36,7 +38,7 @@ def add_control_routes(app: web.Application) -> None:
 async def stop_streams(app: web.Application) -> None:
     """On shutdown, end open event streams so the server can stop at once."""
     app[CONFIG].closing = True
-    app[CONFIG].workspace.bump()
+    app[CONFIG].workspace.feed.bump()
 
 
 # ---- state for the browser -----------------------------------------------------------------
@@ -46,7 +48,7 @@ async def get_state(request: web.Request) -> web.Response:
     """GET /_workspace/state[?user=U...]: the workspace as that user sees it (or all of it)."""
     user = request.query.get("user")
     try:
-        return web.json_response(config_of(request).workspace.to_json(user))
+        return web.json_response(render.state_document(config_of(request).workspace, user))
     except WorkspaceError as error:
         return json_error(404, error.error)
 
@@ -59,7 +61,7 @@ async def get_version(request: web.Request) -> web.Response:
         timeout = min(float(request.query.get("timeout", 25)), MAX_POLL_SECONDS)
     except ValueError:
         return json_error(400, "invalid_arguments", detail="since and timeout must be numbers")
-    version = await workspace.wait_for_version(since, timeout=timeout)
+    version = await workspace.feed.wait_for_version(since, timeout=timeout)
     return web.json_response({"version": version})
 
 
@@ -77,11 +79,11 @@ async def get_events(request: web.Request) -> web.StreamResponse:
     await stream.write(b"retry: 1000\n\n")
     try:
         while not config.closing:
-            if workspace.version > seen:
-                seen = workspace.version
+            if workspace.feed.version > seen:
+                seen = workspace.feed.version
                 data = json.dumps({"version": seen})
                 await stream.write(f"id: {seen}\nevent: state\ndata: {data}\n\n".encode())
-            elif not await workspace.changed(timeout=HEARTBEAT_SECONDS):
+            elif not await workspace.feed.changed(timeout=HEARTBEAT_SECONDS):
                 await stream.write(b": keep-alive\n\n")
     except ConnectionResetError:
         pass  # the page went away; nothing to clean up
@@ -100,7 +102,7 @@ async def post_reset(request: web.Request) -> web.Response:
     """POST /_workspace/reset: back to the seeded users and channels."""
     workspace = config_of(request).workspace
     workspace.reset()
-    return web.json_response({"ok": True, "version": workspace.version})
+    return web.json_response({"ok": True, "version": workspace.feed.version})
 
 
 async def get_faults(request: web.Request) -> web.Response:
@@ -137,11 +139,13 @@ async def post_upload(request: web.Request) -> web.Response:
     if faulted is not None:
         return faulted
     try:
-        workspace.store_upload(file_id, data)
+        workspace.uploads.store_upload(file_id, data)
     except WorkspaceError:
-        workspace.finish_call(call, status=404, response={"ok": False, "error": "file_not_found"})
+        workspace.call_log.finish(
+            call, status=404, response={"ok": False, "error": "file_not_found"}
+        )
         return web.Response(status=404, text="file_not_found")
-    workspace.finish_call(call, status=200, response={"ok": True})
+    workspace.call_log.finish(call, status=200, response={"ok": True})
     # The real upload host answers in plain text; slack_sdk only checks the status.
     return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
@@ -158,7 +162,7 @@ async def _upload_bytes(request: web.Request) -> bytes:
 
 async def get_file(request: web.Request) -> web.Response:
     """GET a file's bytes (its url_private)."""
-    file = config_of(request).workspace.files.get(request.match_info["file_id"])
+    file = config_of(request).workspace.uploads.files.get(request.match_info["file_id"])
     if file is None or file.data is None:
         return json_error(404, "file_not_found")
     return web.Response(body=file.data, content_type="application/octet-stream")
@@ -172,11 +176,11 @@ async def post_response_url(request: web.Request) -> web.Response:
     call, faulted = await begin_call(workspace, "response_url", {"token": token, **body})
     if faulted is not None:
         return faulted
-    target = workspace.response_targets.get(token)
+    target = workspace.interactions.response_targets.get(token)
     if target is None:
         return finish(workspace, call, {"ok": False, "error": "expired_url"}, status=404)
     try:
-        workspace.apply_response(target, body)
+        workspace.messages.apply_response(target, body)
     except WorkspaceError as error:
         return finish(workspace, call, error.to_json(), status=400)
     return finish(workspace, call, {"ok": True})

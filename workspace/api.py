@@ -9,10 +9,10 @@ from aiohttp import web
 
 from .common import CONFIG, ApiConfig, begin_call, config_of, finish
 from .control import add_control_routes, stop_streams
-from .methods import METHODS, Context, Params
 from .model import JSON, WorkspaceError
 from .page import add_page_routes
 from .state import Workspace
+from .webapi import METHODS, Context, Params
 
 if TYPE_CHECKING:
     from .sender import SlackSender
@@ -66,7 +66,7 @@ async def handle_api(request: web.Request) -> web.Response:
     try:
         params, token = await read_params(request)
     except (WorkspaceError, json.JSONDecodeError, UnicodeDecodeError):
-        call = workspace.record_call(name, {})
+        call = workspace.call_log.record(name, {})
         return finish(workspace, call, {"ok": False, "error": "invalid_json"})
     call, faulted = await begin_call(workspace, name, params)
     if faulted is not None:

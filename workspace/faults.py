@@ -92,6 +92,9 @@ class FaultPlan:
         where: Mapping[str, Any] | None = None,
     ) -> Fault:
         """Add a fault; without `times`, a plain fault applies once and a `fraction` one forever."""
+        # method None or "*" matches every call, including "upload" and "response_url"; `where`
+        # narrows to calls with these params. A delay-only fault lets the call through after
+        # sleeping.
         if fraction is not None and not 0.0 <= fraction <= 1.0:
             raise ValueError("fraction must be between 0 and 1")
         if status is None and error is None and not delay:

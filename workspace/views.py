@@ -7,18 +7,32 @@ from typing import Any
 
 from . import forms
 from .blockkit import BlockKitError, check_view
-from .core import WorkspaceCore
+from .changes import ChangeFeed
+from .directory import Directory
+from .ids import Ids
 from .model import JSON, View, WorkspaceError
 
 MAX_VIEW_STACK = 3
 
 
-class ViewsMixin(WorkspaceCore):
-    """The view operations of a Workspace: per-user modal stacks and home tabs."""
+class ViewStore:
+    """Every view, each user's stack of open modals, and each user's home tab."""
+
+    def __init__(self, *, directory: Directory, ids: Ids, feed: ChangeFeed) -> None:
+        self._directory = directory
+        self._ids = ids
+        self._feed = feed
+        self.clear()
+
+    def clear(self) -> None:
+        """No views."""
+        self.by_id: dict[str, View] = {}
+        self.modal_stacks: dict[str, list[str]] = {}
+        self.home_views: dict[str, str] = {}
 
     def _checked_view(self, payload: Any, *, kind: str) -> JSON:
         try:
-            view = check_view(payload, new_id=self._short_id)
+            view = check_view(payload, new_id=self._ids.short_id)
         except BlockKitError as error:
             raise WorkspaceError("invalid_arguments", *error.messages) from None
         if view["type"] != kind:
@@ -28,7 +42,7 @@ class ViewsMixin(WorkspaceCore):
     def _ensure_unique_external_id(self, external_id: str, *, own_id: str | None = None) -> None:
         if not external_id:
             return
-        for view in self.views.values():
+        for view in self.by_id.values():
             if view.external_id == external_id and view.id != own_id and not view.closed:
                 raise WorkspaceError("duplicate_external_id")
 
@@ -36,12 +50,12 @@ class ViewsMixin(WorkspaceCore):
         self, user_id: str, payload: JSON, *, root: str | None, previous: str | None
     ) -> View:
         self._ensure_unique_external_id(str(payload.get("external_id") or ""))
-        view_id = self._next_id("V")
+        view_id = self._ids.next_id("V")
         view = View(id=view_id, user=user_id, type=payload["type"], blocks=[], hash="")
         self._fill_view(view, payload)
         view.root_view_id = root or view_id
         view.previous_view_id = previous
-        self.views[view_id] = view
+        self.by_id[view_id] = view
         return view
 
     def _fill_view(self, view: View, payload: JSON) -> None:
@@ -57,7 +71,7 @@ class ViewsMixin(WorkspaceCore):
         view.clear_on_close = bool(payload.get("clear_on_close"))
         view.notify_on_close = bool(payload.get("notify_on_close"))
         view.submit_disabled = bool(payload.get("submit_disabled"))
-        view.hash = self._view_hash()
+        view.hash = self._ids.view_hash()
         view.errors = {}
         # Slack keeps what was typed into inputs whose block_id and action_id survive an update.
         present = forms.state_values(view.blocks, {})
@@ -69,8 +83,8 @@ class ViewsMixin(WorkspaceCore):
 
     def modal_stack(self, user_ref: str) -> list[View]:
         """The user's open modals, bottom first."""
-        user = self.get_user(user_ref)
-        return [self.views[v] for v in self.modal_stacks.get(user.id, [])]
+        user = self._directory.get_user(user_ref)
+        return [self.by_id[v] for v in self.modal_stacks.get(user.id, [])]
 
     def current_modal(self, user_ref: str) -> View | None:
         """The modal the user is looking at, if any."""
@@ -79,12 +93,12 @@ class ViewsMixin(WorkspaceCore):
 
     def home_view(self, user_ref: str) -> View | None:
         """The user's published home tab, if any."""
-        view_id = self.home_views.get(self.get_user(user_ref).id)
-        return self.views.get(view_id) if view_id else None
+        view_id = self.home_views.get(self._directory.get_user(user_ref).id)
+        return self.by_id.get(view_id) if view_id else None
 
     def get_view(self, view_id: str) -> View:
         """The view with this id, raising not_found (Slack's code for an unknown view)."""
-        view = self.views.get(view_id)
+        view = self.by_id.get(view_id)
         if view is None or view.closed:
             raise WorkspaceError("not_found")
         return view
@@ -96,7 +110,7 @@ class ViewsMixin(WorkspaceCore):
             view.closed = True
         view = self._new_view(user_id, checked, root=None, previous=None)
         self.modal_stacks[user_id] = [view.id]
-        self.bump()
+        self._feed.bump()
         return view
 
     def push_modal(self, user_id: str, payload: Any) -> View:
@@ -108,7 +122,7 @@ class ViewsMixin(WorkspaceCore):
         root = stack[0] if stack else None
         view = self._new_view(user_id, checked, root=root, previous=stack[-1] if stack else None)
         stack.append(view.id)
-        self.bump()
+        self._feed.bump()
         return view
 
     def update_view(
@@ -124,7 +138,7 @@ class ViewsMixin(WorkspaceCore):
             view = self.get_view(view_id)
         elif external_id:
             found = [
-                v for v in self.views.values() if v.external_id == external_id and not v.closed
+                v for v in self.by_id.values() if v.external_id == external_id and not v.closed
             ]
             if not found:
                 raise WorkspaceError("not_found")
@@ -136,12 +150,12 @@ class ViewsMixin(WorkspaceCore):
         checked = self._checked_view(payload, kind=view.type)
         self._ensure_unique_external_id(str(checked.get("external_id") or ""), own_id=view.id)
         self._fill_view(view, checked)
-        self.bump()
+        self._feed.bump()
         return view
 
     def publish_home(self, user_id: str, payload: Any, *, hash: str | None = None) -> View:
         """Set a user's home tab (views.publish)."""
-        user = self.get_user(user_id)
+        user = self._directory.get_user(user_id)
         checked = self._checked_view(payload, kind="home")
         current = self.home_view(user.id)
         if current is None:
@@ -152,7 +166,7 @@ class ViewsMixin(WorkspaceCore):
                 raise WorkspaceError("hash_conflict")
             view = current
             self._fill_view(view, checked)
-        self.bump()
+        self._feed.bump()
         return view
 
     def close_modal(self, view_id: str, *, clear: bool = False) -> None:
@@ -167,16 +181,16 @@ class ViewsMixin(WorkspaceCore):
         else:
             closing = []
         for closed_id in closing:
-            self.views[closed_id].closed = True
+            self.by_id[closed_id].closed = True
             stack.remove(closed_id)
-        self.bump()
+        self._feed.bump()
 
     def set_edits(self, view_id: str, edits: Mapping[str, Mapping[str, JSON]]) -> View:
         """Record what a person typed or picked in a view (raw state entries)."""
         view = self.get_view(view_id)
         for block_id, actions in edits.items():
             view.edits.setdefault(block_id, {}).update(actions)
-        self.bump()
+        self._feed.bump()
         return view
 
     def apply_view_ack(self, view_id: str, ack: Any) -> None:
@@ -194,10 +208,10 @@ class ViewsMixin(WorkspaceCore):
                     "invalid_arguments", f"errors for unknown input blocks {unknown}"
                 )
             view.errors = {str(k): str(v) for k, v in errors.items()}
-            self.bump()
+            self._feed.bump()
         elif action == "update":
             self._fill_view(view, self._checked_view(body.get("view"), kind="modal"))
-            self.bump()
+            self._feed.bump()
         elif action == "push":
             self.push_modal(view.user, body.get("view"))
         elif action == "clear":

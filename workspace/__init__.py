@@ -4,9 +4,10 @@ from .api import attach_sender, create_api_app
 from .faults import Fault, FaultPlan
 from .forms import ClientValidationError, ElementNotFound
 from .model import Call, Channel, File, Message, Team, User, View, WorkspaceError
-from .sender import BotResponse, SlackSender, sign
+from .sender import SlackSender
 from .server import start_workspace
 from .state import Workspace
+from .transport import BotResponse, sign
 
 __all__ = [
     "BotResponse",

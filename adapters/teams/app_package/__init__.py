@@ -1,0 +1,1 @@
+"""The files of the Teams app package: the manifest template and the two icons."""
