@@ -17,6 +17,10 @@ ever, each an open file, until accept() fails and Slack's requests time out.
   second or more (idle between requests, or never saying anything); failing that, the
   newcomer. So a client that sends its request at once, as Slack does, is not the one
   closed while stalled sockets hold the rest, however fast they come back.
+- One accept at a time: asyncio's own server accepts up to `backlog` sockets per wake-up and
+  sets each up a loop turn later, so under a flood several batches are open before any
+  room is made, and accept() runs out of open files. The site here accepts a socket, sets
+  it up (making room) and only then accepts the next.
 
 aiohttp already bounds the head (8190 bytes a line, 128 headers, else 400) and the
 application its body (client_max_size).
@@ -28,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,9 +52,9 @@ _SILENT = 1.0  # seconds without a byte after which an idle connection may make 
 
 
 def default_max_connections() -> int:
-    """MAX_CONNECTIONS, or half of what the open-file limit leaves after one full accept
-    backlog when that is lower: asyncio accepts up to BACKLOG connections at once before the
-    ones they replace are closed, and the rest is for the database, Slack, Teams and logs."""
+    """MAX_CONNECTIONS, or half of what the open-file limit leaves after BACKLOG when that is
+    lower: the other half and the BACKLOG files are for the database, Slack, Teams, logs and
+    the sockets being closed to make room."""
     try:
         import resource  # not on Windows
 
@@ -191,6 +196,33 @@ class _Guard:
         )
 
 
+class _Acceptor:
+    """Accepts connections on a listening socket one at a time (see the module's docstring);
+    what BaseSite.stop() closes."""
+
+    def __init__(self, sock: socket.socket, factory: Callable[[], _Connection]) -> None:
+        self.sock, self._factory = sock, factory
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(self.sock)
+            except OSError as error:  # out of open files after all: wait, as asyncio does
+                log.warning("accept() failed (%s); accepting again in a second", error)
+                await asyncio.sleep(1.0)
+                continue
+            try:
+                await loop.connect_accepted_socket(self._factory, conn)
+            except OSError:
+                conn.close()  # the client went away while it was being set up
+
+    def close(self) -> None:
+        self._task.cancel()
+        self.sock.close()
+
+
 class BoundedSite(web.BaseSite):
     """A TCP site whose connections are bounded as the module says."""
 
@@ -209,10 +241,10 @@ class BoundedSite(web.BaseSite):
         server = self._app_runner.server
         assert server is not None, "runner.setup() first"
         factory = self._guard.protocol_factory(server)
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            factory, self._host, self._port, backlog=BACKLOG, reuse_address=True
-        )
+        family = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((self._host, self._port), family=family, backlog=BACKLOG)
+        sock.setblocking(False)
+        self._server = _Acceptor(sock, factory)  # type: ignore[assignment]
 
 
 def run_bounded(app: web.Application, *, host: str, port: int, limits: Limits) -> None:

@@ -208,7 +208,7 @@ async def test_healthz_counts_failed_messages(harness: Harness) -> None:
     h = harness
     h.ws.fail(method="chat.postMessage", error="invalid_blocks", where={"channel": h.user(OMAR)})
     await h.buy(REQUESTER, FORM)
-    base = h.sender.bot_url.removesuffix("/slack/events")
+    base = h.sender.transport.bot_url.removesuffix("/slack/events")
     async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
         assert response.status == 200
         assert await response.json() == {"ok": True, "outbox": {"pending": 0, "failed": 1}}

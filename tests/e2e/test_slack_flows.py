@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import urlencode
 
 from adapters.slack import ids
 from bot.model import RequestStatus
@@ -331,11 +330,13 @@ async def test_an_over_long_reason_is_refused_on_the_modal_and_nothing_is_stored
     user = h.user(IT[1])
     h.sender.set_values(user, modal.id, {ids.REASON_BLOCK: {ids.REASON_INPUT: "x" * 20_000}})
     payload = payloads.view_submission(
-        h.ws, user=h.ws.get_user(user), view=modal, token="t", trigger_id=h.ws.issue_trigger(user)
+        h.ws,
+        user=h.ws.get_user(user),
+        view=modal,
+        token="t",
+        trigger_id=h.ws.interactions.issue_trigger(user),
     )
-    answer = await h.sender.send(
-        urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-    )
+    answer = await h.sender.transport.send_interaction(payload)
     await h.settle()
     assert answer.json == {
         "response_action": "errors",
