@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
 from bot.digest import category_label
+from bot.spend import SpendLine
 
 
 def spend_chart(
@@ -37,6 +38,35 @@ def spend_chart(
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         if categories:
             axes.legend(loc="upper left", fontsize="small")
+        else:
+            axes.text(0.5, 0.5, "No approved spend", ha="center", transform=axes.transAxes)
+        figure.tight_layout()
+        out = io.BytesIO()
+        figure.savefig(out, format="png")
+        return out.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def spend_bars(lines: Sequence[SpendLine], *, title: str, currency: str, top: int = 15) -> bytes:
+    """A horizontal bar per line (the `top` largest, the rest as one "Others" bar), as PNG."""
+    shown = list(lines[:top])
+    labels = [line.shown_label for line in shown]
+    values = [float(line.amount) for line in shown]
+    rest = sum((line.amount for line in lines[top:]), Decimal(0))
+    if rest:
+        labels.append(f"{len(lines) - top} others")
+        values.append(float(rest))
+    figure, axes = plt.subplots(figsize=(8, max(2.5, 0.4 * len(values) + 1.2)), dpi=100)
+    try:
+        axes.barh(labels[::-1], values[::-1], color="#4a6fa5")
+        axes.set_title(title)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        axes.set_xlabel(currency)
+        if values:
+            axes.set_xlim(
+                0, max(values) * 1.1
+            )  # headroom: the longest bar stops short of the frame
         else:
             axes.text(0.5, 0.5, "No approved spend", ha="center", transform=axes.transAxes)
         figure.tight_layout()

@@ -18,6 +18,7 @@ from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
 from bot.cli_outbox import outbox_app
 from bot.cli_registry import budgets_app, vendors_app
+from bot.cli_report import report_app
 from bot.errors import DomainError, PolicyError, UnsafeSettings
 from bot.formatting import money
 from bot.model import (
@@ -50,6 +51,7 @@ app.command()(demo)
 app.add_typer(teams_app, name="teams")
 app.add_typer(digest_app, name="digest")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(report_app, name="report")
 
 
 def _fail(message: str, code: int = 1) -> None:
