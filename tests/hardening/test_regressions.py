@@ -10,7 +10,7 @@ import pytest
 
 from adapters.slack import ids
 from bot.model import Vendor, VendorStatus
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import migrated_engine
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import REQUESTER

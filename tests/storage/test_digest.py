@@ -11,9 +11,9 @@ from bot.clock import FixedClock
 from bot.digest import build_digest, last_slot, render_text
 from bot.ports import WeekCounts
 from bot.services import Procurement
-from storage.analytics import add_months
 from storage.engine import make_engine
-from storage.repository import SqlUnitOfWorkFactory
+from storage.renewals import add_months
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, PROCUREMENT, example_policy
 from tests.seed import END, at, seed
 

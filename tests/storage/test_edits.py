@@ -19,7 +19,7 @@ from bot.model import (
 )
 from bot.ports import MessageKind, OutboxMessage
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, clock, draft, example_policy
 
 SLACK = Channel.SLACK

@@ -12,7 +12,7 @@ from bot.errors import AlreadyDecided, NotAllowed
 from bot.model import Channel, Recurrence, RequestStatus
 from bot.services import Procurement
 from bot.workflow import Action
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,
     FINANCE,

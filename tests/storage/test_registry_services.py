@@ -26,7 +26,7 @@ from bot.model import (
 from bot.policy import Policy
 from bot.services import Procurement
 from bot.vendors import parse_vendor_rows
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, START, clock, draft
 from tests.fakes import example_policy as load_example
 

@@ -42,7 +42,7 @@ from bot.ports import MessageKind, MessageRef, OutboxMessage
 from storage import tables
 from storage.engine import make_engine
 from storage.migrate import config, current, upgrade
-from storage.repository import SqlUnitOfWork, SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

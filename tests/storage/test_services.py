@@ -10,7 +10,7 @@ import pytest
 from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed, VendorRefused
 from bot.model import Category, Channel, RequestStatus, StepStatus, Vendor, VendorStatus
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,
     FINANCE,
