@@ -24,6 +24,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 
 @pytest.fixture
@@ -289,5 +290,5 @@ def test_a_delegate_is_reminded_for_the_approver_they_cover(
     drain(uow_factory)
     clock.advance(hours=24)
     assert service.nudge_waiting() == (1, 0)
-    reminded = sorted(r for k, r, _ in drain(uow_factory) if k == "approval_card")
+    reminded = sorted(present(r) for k, r, _ in drain(uow_factory) if k == "approval_card")
     assert reminded == [FINANCE[1], FINANCE[0]]  # Fred, and Carla who covers him
