@@ -32,7 +32,7 @@ from bot.policy import load
 from bot.resources import example_policy_path
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 
 END = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday, 09:00 in New York
 SPAN_SECONDS = 104 * 7 * 24 * 3600  # two years of requests

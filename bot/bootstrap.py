@@ -13,7 +13,7 @@ from bot.services import Procurement
 from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -291,7 +291,10 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     idempotency: IdempotencyKeys
     jobs: JobRuns
-    digest: DigestQueries
+
+    @property
+    def digest(self) -> DigestQueries:
+        """The digest's aggregates, in this transaction."""
 
     def __enter__(self) -> Self: ...
 

@@ -1,4 +1,4 @@
-"""The database schema as SQLAlchemy Core tables; repository.py maps rows to domain objects.
+"""The database schema as SQLAlchemy Core tables; the repositories map rows to domain objects.
 
 The migrations in storage/migrations create exactly this schema; a test checks they agree.
 """

@@ -70,6 +70,13 @@ class Posted:
         return None
 
     @property
+    def adaptive_card(self) -> dict[str, Any]:
+        """The Adaptive Card the message holds; fails the test when it holds none."""
+        card = self.card
+        assert card is not None, f"no card in {self.activity}"
+        return card
+
+    @property
     def images(self) -> list[dict[str, Any]]:
         """The inline images the message carries (attachments with an image/* type)."""
         return [
@@ -478,7 +485,7 @@ class FakeBotFramework:
         # What the bot presents to the connector when it answers (checked by FakeTeams).
         self.outbound_token = f"bot-to-channel-{uuid.uuid4().hex}"
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        documents = {
+        documents: dict[str, dict[str, Any]] = {
             "/keys": {"keys": [{**jwk, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}]}
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _documents_handler(documents))
@@ -527,7 +534,8 @@ class FakeBotFramework:
             "nbf": int((now - timedelta(minutes=5)).timestamp()),
             "exp": int((now + lifetime).timestamp()),
         }
-        signing_key = None if algorithm == "none" else (key or self.key)
+        # PyJWT signs "none" only with an empty key.
+        signing_key = "" if algorithm == "none" else (key or self.key)
         return jwt.encode(
             claims, signing_key, algorithm=algorithm, headers={"kid": kid or self.kid}
         )
@@ -603,3 +611,10 @@ def fill(card: dict[str, Any], by_label: dict[str, str]) -> dict[str, str]:
         else:
             values[field_["id"]] = text
     return values
+
+
+def conversation_of(reference: dict[str, object]) -> dict[str, Any]:
+    """The `conversation` of a stored Bot Framework ConversationReference."""
+    conversation = reference["conversation"]
+    assert isinstance(conversation, dict), reference
+    return conversation

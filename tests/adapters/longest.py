@@ -28,6 +28,7 @@ from bot.model import (
 )
 from bot.policy import Policy, RequestFacts, parse
 from bot.ports import VendorHistory
+from tests.typed import present
 from tests.unit.builders import NOW, TODAY
 
 STEPS = 30
@@ -191,7 +192,8 @@ def events(made: PurchaseRequest) -> list[Event]:
 def history(made: PurchaseRequest) -> VendorHistory:
     """Earlier requests for the same vendor, with long titles (the approvers' notice)."""
     earlier = [
-        replace(made, id=made.id - n, steps=[], status=RequestStatus.APPROVED) for n in (1, 2, 3)
+        replace(made, id=present(made.id) - n, steps=[], status=RequestStatus.APPROVED)
+        for n in (1, 2, 3)
     ]
     return VendorHistory(requests=40, approved_spend=Decimal("99999999.99"), recent=earlier)
 

@@ -32,7 +32,7 @@ async def test_healthz_says_the_database_is_down_without_naming_it(
             body = await answer.text()
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
     assert body == '{"ok": false, "database": "unavailable"}'
     for secret in ("127.0.0.1", "9", "purchasing_prod", "procurebot", "s3cret"):
         assert secret not in body
@@ -62,4 +62,4 @@ async def test_socket_mode_needs_no_signing_secret_and_mounts_no_http_route(
             assert answer.status == 404
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()

@@ -90,7 +90,7 @@ def page(browser: Any) -> Iterator[Any]:
         viewport={"width": 1280, "height": 860}, timezone_id="America/New_York", locale="en-US"
     )
     page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
+    page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     try:
         yield page

@@ -97,7 +97,7 @@ def test_request_through_the_page_to_approval(page: Any, demo: Running, tmp_path
     request = demo.demo.core.service.get(request_id)
     assert request.status.value == "approved"
     assert [s.deciders for s in request.steps] == [[IT[0]], [SECURITY], [PROCUREMENT]]
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []
     save_screenshot(page, tmp_path, "demo-final.png")
 
 
@@ -134,7 +134,7 @@ def test_modal_errors_render_next_to_their_field(page: Any, demo: Running, tmp_p
     # What was typed survives the round trip, and nothing was saved.
     expect(field(page, "Vendor")).to_have_value(re.compile("Notion"))
     assert demo.demo.core.service.my_requests(requester=REQUESTER)[0].title != "Notion Plus seats"
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []
     save_screenshot(page, tmp_path, "demo-modal-errors.png")
 
 
@@ -212,7 +212,7 @@ def test_block_kit_elements_render(page: Any, demo: Running) -> None:
     ws = demo.demo.workspace
     api_url = f"{ws.server_url}/api/"
     option = lambda v: {"text": {"type": "plain_text", "text": v.title()}, "value": v}  # noqa: E731
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Kitchen sink"}},
         {
             "type": "section",
@@ -269,4 +269,4 @@ def test_block_kit_elements_render(page: Any, demo: Running) -> None:
     expect(message.locator("input.bk-date")).to_have_value("2026-12-24")
     expect(message.locator(".bk-choice")).to_have_count(2)
     expect(message.locator("select.bk-overflow option")).to_have_count(3)
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []

@@ -19,7 +19,7 @@ from bot.model import Channel
 from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import postgres_database
 from tests.fakes import (
     EXAMPLE_POLICY,
@@ -31,6 +31,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 runner = CliRunner()
 
@@ -45,9 +46,12 @@ def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         uow=SqlUnitOfWorkFactory(make_engine(url)), policy=example_policy(), clock=clock()
     )
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    service.approve(request_id=request.id, actor=IT[0], channel=Channel.SLACK)
+    service.approve(request_id=present(request.id), actor=IT[0], channel=Channel.SLACK)
     service.reject(
-        request_id=request.id, actor=SECURITY, reason="No DPA signed yet.", channel=Channel.TEAMS
+        request_id=present(request.id),
+        actor=SECURITY,
+        reason="No DPA signed yet.",
+        channel=Channel.TEAMS,
     )
     service.submit(
         requester=REQUESTER, draft=draft(title="Miro seats", vendor="Miro"), channel=Channel.SLACK
@@ -118,9 +122,9 @@ def test_export_neutralises_formula_cells(filled: str, lead: str) -> None:
         channel=Channel.SLACK,
     )
     for approver in (IT[1], SECURITY, PROCUREMENT):
-        service.approve(request_id=request.id, actor=approver, channel=Channel.SLACK)
+        service.approve(request_id=present(request.id), actor=approver, channel=Channel.SLACK)
     service.record_po(
-        request_id=request.id, actor=PROCUREMENT, po_number="-2+3", channel=Channel.SLACK
+        request_id=present(request.id), actor=PROCUREMENT, po_number="-2+3", channel=Channel.SLACK
     )
     result = runner.invoke(app, ["export"])
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from bot.clock import FixedClock
 from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
 from tests.fakes import EXAMPLE_POLICY, example_policy
 from tests.fakes_teams import TENANT, FakeTeams

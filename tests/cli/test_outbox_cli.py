@@ -13,7 +13,7 @@ from bot.model import Channel
 from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER, START, clock, draft, example_policy
 
 runner = CliRunner()

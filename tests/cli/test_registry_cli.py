@@ -13,7 +13,7 @@ from bot.model import Channel
 from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import (
     EXAMPLE_POLICY,
     IT,
@@ -24,6 +24,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 runner = CliRunner()
 
@@ -104,7 +105,7 @@ def test_vendors_import_reports_every_wrong_line_and_imports_nothing(
 def test_vendors_show_has_the_review_requests_and_spend(service: Procurement) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     for actor in (IT[0], SECURITY, PROCUREMENT):
-        service.approve(request_id=request.id, actor=actor, channel=Channel.SLACK)
+        service.approve(request_id=present(request.id), actor=actor, channel=Channel.SLACK)
     shown = runner.invoke(app, ["vendors", "show", "figma, inc"])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()

@@ -79,7 +79,7 @@ def test_refuses_what_teams_would_refuse(
 def test_committed_icons_are_what_the_script_draws() -> None:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_icons", APP_DIR / "make_icons.py")
+    spec = importlib.util.spec_from_file_location("make_icons", str(APP_DIR / "make_icons.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

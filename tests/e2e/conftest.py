@@ -83,7 +83,7 @@ class Harness:
 
         with self.core.uow() as uow:
             return int(
-                uow.connection.execute(  # type: ignore[attr-defined]
+                uow.connection.execute(
                     select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
                 ).scalar_one()
             )
@@ -201,7 +201,7 @@ async def running_harness(kind: str, tmp_path: Path, **settings: Any) -> AsyncIt
         finally:
             await sender.close()
             await runner.cleanup()
-            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            core.uow.engine.dispose()
             await api_runner.cleanup()
 
 
@@ -266,7 +266,7 @@ def _pending(core: Core) -> int:
 
     with core.uow() as uow:
         return int(
-            uow.connection.execute(  # type: ignore[attr-defined]
+            uow.connection.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
             ).scalar_one()
         )
@@ -313,4 +313,4 @@ async def teams_harness(
             yield TeamsHarness(teams=fake_teams, core=core, app=app)
         finally:
             await runner.cleanup()
-            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            core.uow.engine.dispose()

@@ -17,6 +17,7 @@ from bot.scheduler import DIGEST_JOB, Scheduler
 from bot.services import Procurement
 from tests.e2e.conftest import Harness
 from tests.fakes import CIO, IT, PROCUREMENT, REQUESTER, SECURITY, draft
+from tests.typed import present
 
 
 def scheduler(h: Harness, clock: FixedClock) -> Scheduler:
@@ -59,7 +60,7 @@ async def test_digest_in_the_channel_with_its_chart_in_the_thread(harness: Harne
     ]
     assert len(replies) == 1 and len(replies[0].files) == 1
     chart = harness.ws.files[replies[0].files[0]]
-    assert chart.name == "spend-by-category.png" and chart.data.startswith(b"\x89PNG\r\n")
+    assert chart.name == "spend-by-category.png" and present(chart.data).startswith(b"\x89PNG\r\n")
     # The CIO is listed in digest.recipients: a DM too.
     assert any("Procurement digest" in m.text for m in harness.dms(CIO))
     # Another tick, or another process, finds the slot taken.

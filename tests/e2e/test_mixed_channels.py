@@ -47,7 +47,7 @@ async def test_slack_requester_teams_approvers(both: tuple[Harness, TeamsHarness
     assert any("IT review approved by Ines IT" in t for t in slack.texts(REQUESTER))
     live = [m for m in slack.dms(REQUESTER) if "*Route*" in str(m.blocks)]
     assert len(live) == 1 and "decided by Ines IT" in str(live[0].blocks)
-    assert not teams.teams.last_card(IT[1], "PR-1001").card.get("actions")
+    assert not teams.teams.last_card(IT[1], "PR-1001").adaptive_card.get("actions")
     # Stage two (security, procurement) never met the bot in Teams: Slack it is.
     for email in (SECURITY, PROCUREMENT):
         await slack.click(

@@ -60,9 +60,7 @@ class Rig:
 
     def rows(self) -> list[dict[str, Any]]:
         with self.core.uow() as uow:
-            found = uow.connection.execute(  # type: ignore[attr-defined]
-                select(tables.outbox).order_by(tables.outbox.c.id)
-            )
+            found = uow.connection.execute(select(tables.outbox).order_by(tables.outbox.c.id))
             return [dict(row._mapping) for row in found]
 
     def row(self, kind: str, recipient: str) -> dict[str, Any]:
@@ -103,7 +101,7 @@ async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[R
         try:
             yield Rig(ws=ws, core=core, clock=clock, dispatcher=dispatcher)
         finally:
-            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            core.uow.engine.dispose()
             await runner.cleanup()
 
 
@@ -223,12 +221,12 @@ async def test_a_message_teams_refuses_fails_at_once(
         assert await h.teams.install(email) in (200, 201)
     form = await h.say(REQUESTER, "buy")
     h.teams.fail(method="POST", times=1, status=status)
-    await h.teams.click(REQUESTER, form, "Submit", fill(form.card, FORM))
+    await h.teams.click(REQUESTER, form, "Submit", fill(form.adaptive_card, FORM))
     await h.settle()
 
     assert h.teams.faults_left() == 0
     with h.core.uow() as uow:
-        rows = uow.connection.execute(  # type: ignore[attr-defined]
+        rows = uow.connection.execute(
             select(tables.outbox.c.status, tables.outbox.c.attempts, tables.outbox.c.last_error)
         ).all()
     failed = [r for r in rows if r.status == "failed"]

@@ -47,12 +47,12 @@ def database_locked(url: str, *, seconds: float, then: str = "") -> Iterator[Non
             conn.close()
             return
         engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("LOCK TABLE people, requests IN ACCESS EXCLUSIVE MODE"))
+        with engine.begin() as locking:
+            locking.execute(text("LOCK TABLE people, requests IN ACCESS EXCLUSIVE MODE"))
             taken.set()
             threading.Event().wait(seconds)
             if then:
-                conn.execute(text(then))
+                locking.execute(text(then))
         engine.dispose()
 
     holder = threading.Thread(target=hold, daemon=True)

@@ -92,7 +92,7 @@ async def secured(
         yield fake_teams, core
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
 
 
 def people(core: Core) -> list[str]:
@@ -101,7 +101,7 @@ def people(core: Core) -> list[str]:
     from storage.tables import people as table
 
     with core.uow() as uow:
-        return list(uow.connection.execute(select(table.c.email)).scalars())  # type: ignore[attr-defined]
+        return list(uow.connection.execute(select(table.c.email)).scalars())
 
 
 async def test_a_signed_activity_is_answered_with_the_bots_own_token(
@@ -210,7 +210,7 @@ async def test_without_credentials_teams_is_not_mounted(
         assert not [r for r in caplog.records if r.levelname == "WARNING" and "Teams" in r.message]
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
 
 
 async def test_dev_insecure_runs_unauthenticated_and_warns_at_every_start(
@@ -226,7 +226,7 @@ async def test_dev_insecure_runs_unauthenticated_and_warns_at_every_start(
         assert "procurebot" in fake_teams.last(REQUESTER).text
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -266,4 +266,4 @@ def test_any_tenant_is_an_explicit_choice(tmp_path: Path) -> None:
     try:
         assert TEAMS in create_app(core, background=False)
     finally:
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()

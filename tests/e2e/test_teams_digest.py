@@ -21,7 +21,7 @@ from adapters.teams.digest import TeamsChannelPublisher
 from bot.bootstrap import Core, build_core
 from bot.clock import FixedClock
 from bot.digest import last_slot
-from bot.ports import RecipientUnreachable
+from bot.ports import ChannelPublisher, RecipientUnreachable
 from bot.scheduler import DIGEST_JOB, Scheduler
 from bot.services import Procurement
 from bot.settings import Settings
@@ -30,6 +30,7 @@ from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN, serve
 from tests.e2e.test_digest import seed_week
 from tests.fakes import CIO, EXAMPLE_POLICY
 from tests.fakes_teams import CARD, TENANT, FakeTeams
+from tests.typed import present
 from workspace import Workspace, start_workspace
 
 CHANNEL = "19:itleadership0001@thread.tacv2"
@@ -44,10 +45,11 @@ class Bot:
 
     def scheduler(self, clock: FixedClock, instance: str = "test") -> Scheduler:
         """The scheduler of a process, with the publishers create_app wired."""
+        publishers: list[ChannelPublisher] = self.app[PUBLISHERS]
         return Scheduler(
             service=Procurement(uow=self.core.uow, policy=self.core.policy, clock=clock),
             uow=self.core.uow,
-            publishers=self.app[PUBLISHERS],
+            publishers=publishers,
             clock=clock,
             instance=instance,
         )
@@ -101,7 +103,7 @@ async def start(url: str, tmp_path: Path, teams: FakeTeams, *, slack: bool) -> A
         yield Bot(core=core, app=app, teams=teams, slack=workspace)
     finally:
         await runner.cleanup()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
         if api_runner is not None:
             await api_runner.cleanup()
 
@@ -141,7 +143,7 @@ async def test_digest_in_the_teams_channel_with_its_chart_in_the_thread(
     assert digest.activity["summary"].endswith("1 submitted, 1 approved, $1,620.00 approved spend")
     # Created in the channel through the connector, with the tenant.
     created = [b for m, p, b in bot.teams.calls if m == "POST" and p == "/v3/conversations"]
-    assert created and created[0]["channelData"] == {
+    assert created and present(created[0])["channelData"] == {
         "channel": {"id": CHANNEL},
         "tenant": {"id": TENANT},
     }

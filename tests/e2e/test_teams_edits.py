@@ -9,13 +9,14 @@ from tests.e2e.conftest import FORM, TeamsHarness
 from tests.e2e.test_teams_flows import EVERYONE, REASON, meet
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import fill
+from tests.typed import present
 
 
 async def _edit(h: TeamsHarness, fields: dict[str, str]) -> None:
     """Rita opens the edit form from her question card and resubmits it with `fields`."""
     mine = h.teams.last_card(REQUESTER, "PR-1001")
     await h.click(REQUESTER, mine, "Edit request")
-    await h.click(REQUESTER, mine, "Resubmit", fill(mine.card, fields))
+    await h.click(REQUESTER, mine, "Resubmit", fill(mine.adaptive_card, fields))
 
 
 async def _approved_by_it_and_security_then_asked(h: TeamsHarness) -> None:
@@ -44,13 +45,13 @@ async def test_a_new_vendor_reopens_the_approvals_in_teams(teams_harness: TeamsH
     ]
     fresh = h.teams.last_card(IT[0], "PR-1001")
     assert fresh.shows("Rita Requester edited the request after IT review was decided")
-    assert fresh.shows("vendor: Figma → Canva") and fresh.card.get("actions")
+    assert fresh.shows("vendor: Figma → Canva") and fresh.adaptive_card.get("actions")
     assert any("so Security review is asked again" in t for t in h.teams.texts(SECURITY))
     sam = h.teams.last_card(SECURITY, "PR-1001")
-    assert sam.versions and sam.shows("Canva") and not sam.card.get("actions")
+    assert sam.versions and sam.shows("Canva") and not sam.adaptive_card.get("actions")
     with h.core.uow() as uow:
-        assert uow.vendors.get("figma").status is VendorStatus.NEW
-        assert uow.vendors.get("canva").status is VendorStatus.UNDER_REVIEW
+        assert present(uow.vendors.get("figma")).status is VendorStatus.NEW
+        assert present(uow.vendors.get("canva")).status is VendorStatus.UNDER_REVIEW
 
 
 async def test_a_reworded_request_keeps_its_approvals_in_teams(teams_harness: TeamsHarness) -> None:

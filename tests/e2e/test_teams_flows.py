@@ -16,7 +16,8 @@ from bot.workflow import Action
 from storage.tables import outbox
 from tests.e2e.conftest import FORM, TeamsHarness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
-from tests.fakes_teams import Posted, fill, find_action, walk_actions
+from tests.fakes_teams import Posted, conversation_of, fill, find_action, walk_actions
+from tests.typed import present
 
 REASON = {a: ids.reason_input(a) for a in Action}
 EVERYONE = (REQUESTER, *IT, SECURITY, PROCUREMENT)
@@ -49,7 +50,7 @@ async def test_intake_to_approved_with_approvers_in_teams(teams_harness: TeamsHa
     assert card.shows("IT reviews all technology") and card.shows("$1,620.00 a year")
     await h.click(IT[0], card, "Approve")
     omar = h.teams.last_card(IT[1], "PR-1001")
-    assert not omar.card.get("actions") and omar.shows("decided by Ines IT")
+    assert not omar.adaptive_card.get("actions") and omar.shows("decided by Ines IT")
     # ... updated in place (update_activity), not sent again.
     assert omar.versions and omar.versions[0]["attachments"][0]["content"]["actions"]
     assert ("PUT", f"/v3/conversations/{omar.conversation_id}/activities/{omar.id}") in [
@@ -77,14 +78,14 @@ async def test_replies_proactive_sends_and_member_lookups_use_the_connector(
         ines.aad_object_id,
     )
     assert person.name == "Ines IT"
-    assert person.teams_reference["tenantId"] == "tenant-acme"
+    assert present(person.teams_reference)["tenantId"] == "tenant-acme"
     assert person.tz == "America/New_York"
     welcome = h.teams.last(IT[0])
     assert welcome.reply_to and "procurebot" in welcome.text
     await h.say(IT[0], "help")
     assert len([m for m, p, _ in h.teams.calls if m == "GET"]) == len(lookups)
     await h.buy(REQUESTER, FORM)
-    sent = [body for path, body in h.teams.proactive() if ines.conversation_id in path]
+    sent = [present(body) for path, body in h.teams.proactive() if ines.conversation_id in path]
     assert (
         sent
         and sent[0]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -109,7 +110,7 @@ async def test_reject_with_reason(teams_harness: TeamsHarness) -> None:
     for email in (REQUESTER, *IT):
         decided = h.teams.last_card(email, "PR-1001")
         assert decided.shows("Rejected by Omar IT at IT review")
-        assert email == REQUESTER or not decided.card.get("actions")
+        assert email == REQUESTER or not decided.adaptive_card.get("actions")
 
 
 async def test_ask_answer_then_approve(teams_harness: TeamsHarness) -> None:
@@ -147,7 +148,10 @@ async def test_edit_after_a_question(teams_harness: TeamsHarness) -> None:
         form["value"]
     )
     await h.click(
-        REQUESTER, mine, "Resubmit", fill(mine.card, {"Billing": "Annual", "Price per unit": "480"})
+        REQUESTER,
+        mine,
+        "Resubmit",
+        fill(mine.adaptive_card, {"Billing": "Annual", "Price per unit": "480"}),
     )
     request = h.core.service.get(1)
     assert request.status is RequestStatus.PENDING and request.recurrence.value == "annual"
@@ -185,7 +189,7 @@ async def test_prefilled_buy_text(teams_harness: TeamsHarness) -> None:
     h = teams_harness
     await meet(h, REQUESTER)
     form = await h.say(REQUESTER, "buy 3 Figma Professional seats $45/mo")
-    fields = {i["id"]: i.get("value") for i in form.card["body"] if "id" in i}
+    fields = {i["id"]: i.get("value") for i in form.adaptive_card["body"] if "id" in i}
     assert fields["title"] == "Figma Professional seats"
     assert fields["quantity"] == 3 and fields["unit_price"] == 45
     assert fields["recurrence"] == "monthly" and fields["category"] == "saas"
@@ -194,7 +198,7 @@ async def test_prefilled_buy_text(teams_harness: TeamsHarness) -> None:
     assert "vendor" not in fields and "[]" not in str(form.card)
     # A long one-liner never prefills more than a field accepts.
     long = await h.say(REQUESTER, "buy " + "Figma " * 1000 + "$45/mo")
-    inputs = {i["id"]: i for i in long.card["body"] if "id" in i}
+    inputs = {i["id"]: i for i in long.adaptive_card["body"] if "id" in i}
     for name in ("title", "justification", "vendor_new"):
         assert len(inputs[name]["value"]) <= inputs[name]["maxLength"], name
 
@@ -215,7 +219,7 @@ async def test_vendor_field_searches_approved_vendors(teams_harness: TeamsHarnes
     await meet(h, *EVERYONE)
     register_vendors(h, Figma="approved", Figjam_Ltd="approved", Figleaf="rejected")
     form = await h.say(IT[0], "buy 2 Figma seats $45/mo")
-    vendor = next(i for i in form.card["body"] if i.get("id") == "vendor")
+    vendor = next(i for i in form.adaptive_card["body"] if i.get("id") == "vendor")
     assert vendor["type"] == "Input.ChoiceSet" and vendor["style"] == "filtered"
     assert vendor["choices.data"] == {"type": "Data.Query", "dataset": "vendors", "count": 15}
     assert vendor["value"] == "Figma"
@@ -237,7 +241,10 @@ async def test_vendor_field_searches_approved_vendors(teams_harness: TeamsHarnes
     # Picking from it works as well as typing a new vendor.
     fields = {k: v for k, v in FORM.items() if k != "Vendor"}
     await h.click(
-        IT[0], form, "Submit", {**fill(form.card, fields), "vendor": "Figma", "vendor_new": ""}
+        IT[0],
+        form,
+        "Submit",
+        {**fill(form.adaptive_card, fields), "vendor": "Figma", "vendor_new": ""},
     )
     assert h.core.service.get(1).vendor == "Figma"
 
@@ -281,7 +288,7 @@ async def test_invalid_fields_come_back_next_to_them(teams_harness: TeamsHarness
         "Quote or product link": "http://nodot",
         "Needed by": "2020-01-01",
     }
-    answer = await h.click(REQUESTER, form, "Submit", fill(form.card, bad))
+    answer = await h.click(REQUESTER, form, "Submit", fill(form.adaptive_card, bad))
     body = answer["value"]["body"]
     errors = {
         b["id"].removesuffix("_error"): b["text"]
@@ -297,7 +304,7 @@ async def test_invalid_fields_come_back_next_to_them(teams_harness: TeamsHarness
     assert h.core.service.my_requests(requester=REQUESTER) == []
     # Fixing the fields on the same card submits it.
     fixed = {**FORM, "Quote or product link": "", "Needed by": ""}
-    good = await h.click(REQUESTER, form, "Submit", fill(form.card, fixed))
+    good = await h.click(REQUESTER, form, "Submit", fill(form.adaptive_card, fixed))
     assert "PR-1001" in str(good["value"])
 
 
@@ -334,7 +341,7 @@ async def test_self_approval_refused(teams_harness: TeamsHarness) -> None:
     assert status(h) is RequestStatus.PENDING
     assert "approve" in str(answer["value"]).lower()
     mine = h.teams.last_card(IT[0], "PR-1001")
-    assert "Approve" not in [a.get("title") for a in walk_actions(mine.card)]
+    assert "Approve" not in [a.get("title") for a in walk_actions(mine.adaptive_card)]
 
 
 async def test_action_submit_is_understood_too(teams_harness: TeamsHarness) -> None:
@@ -346,7 +353,7 @@ async def test_action_submit_is_understood_too(teams_harness: TeamsHarness) -> N
     await h.settle()
     assert h.core.service.get(1).steps[0].deciders == [IT[0]]
     # The clicked card was replaced in place by an update.
-    assert not h.teams.last_card(IT[0], "PR-1001").card.get("actions")
+    assert not h.teams.last_card(IT[0], "PR-1001").adaptive_card.get("actions")
 
 
 async def test_list_status_help_and_unknown(teams_harness: TeamsHarness) -> None:
@@ -381,11 +388,11 @@ async def test_teams_outage_delays_and_loses_nothing(teams_harness: TeamsHarness
     # as long as Retry-After says and tries again.
     h.teams.fail(method="POST", times=1, status=503)
     h.teams.fail(method="POST", times=2, status=429, retry_after=1)
-    await h.teams.click(REQUESTER, form, "Submit", fill(form.card, FORM))
+    await h.teams.click(REQUESTER, form, "Submit", fill(form.adaptive_card, FORM))
     await h.settle(seconds=20)
     assert h.teams.faults_left() == 0
     with h.core.uow() as uow:
-        retried = uow.connection.execute(  # type: ignore[attr-defined]
+        retried = uow.connection.execute(
             select(outbox.c.attempts).where(outbox.c.attempts > 1)
         ).scalars()
         assert list(retried)
@@ -508,7 +515,7 @@ async def test_conversation_update_alone_stores_the_reference(teams_harness: Tea
     assert person.teams_aad_object_id == omar.aad_object_id
     assert (
         person.teams_reference
-        and person.teams_reference["conversation"]["id"] == omar.conversation_id
+        and conversation_of(person.teams_reference)["id"] == omar.conversation_id
     )
     assert h.teams.chat(IT[1]) == []  # no welcome twice: installationUpdate says hello
 
@@ -558,7 +565,7 @@ async def test_a_card_deleted_in_teams_does_not_block_the_other_updates(
 
 def _pending_count(h: TeamsHarness) -> int:
     with h.core.uow() as uow:
-        rows = uow.connection.execute(  # type: ignore[attr-defined]
+        rows = uow.connection.execute(
             select(outbox.c.id).where(outbox.c.delivered_at.is_(None))
         ).all()
     return len(rows)
@@ -594,4 +601,5 @@ async def test_over_long_text_is_refused_on_the_card_and_nothing_is_stored(
     assert status(h) is RequestStatus.PENDING
     assert _events(h) == [("Submitted", "")]
     with h.core.uow() as uow:
-        assert uow.requests.get(1).rejection_reason is None and not uow.requests.get(1).questions
+        stored = present(uow.requests.get(1))
+        assert stored.rejection_reason is None and not stored.questions

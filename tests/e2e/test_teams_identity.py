@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.model import Person
 from tests.e2e.conftest import TeamsHarness
 from tests.fakes import IT
-from tests.fakes_teams import TENANT, TeamsUser
+from tests.fakes_teams import TENANT, TeamsUser, conversation_of
 
 
 async def write(h: TeamsHarness, user: TeamsUser, text: str) -> str:
@@ -26,7 +26,7 @@ def assert_still_linked(h: TeamsHarness, email: str, user: TeamsUser) -> None:
     person = h.core.service.person(email)
     assert identity(person) == (TENANT, user.aad_object_id)
     assert person.teams_reference
-    assert person.teams_reference["conversation"]["id"] == user.conversation_id
+    assert conversation_of(person.teams_reference)["id"] == user.conversation_id
 
 
 async def test_a_known_account_stays_who_it_is_when_its_email_changes(

@@ -59,7 +59,7 @@ class _OnItsOwnLoop:
     """A bot served on an event loop in a thread of its own, for synchronous tests."""
 
     core: Core
-    COUNTED = ("requests", "steps", "decisions", "questions", "events", "outbox")
+    COUNTED: tuple[str, ...] = ("requests", "steps", "decisions", "questions", "events", "outbox")
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -74,14 +74,14 @@ class _OnItsOwnLoop:
 
     def _stop_loop(self) -> None:
         logging.getLogger().removeHandler(self.crashes)
-        self.core.uow.engine.dispose()  # type: ignore[attr-defined]
+        self.core.uow.engine.dispose()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
 
     def counts(self) -> dict[str, int]:
         """Rows per table that a domain change writes."""
         with self.core.uow() as uow:
-            conn = uow.connection  # type: ignore[attr-defined]
+            conn = uow.connection
             return {
                 name: int(
                     conn.execute(
@@ -188,7 +188,7 @@ class LiveBot(_OnItsOwnLoop):
         """No half-written request: each has its submit event, a pending one its steps."""
         r, s, e = tables.requests, tables.steps, tables.events
         with self.core.uow() as uow:
-            conn = uow.connection  # type: ignore[attr-defined]
+            conn = uow.connection
             no_event = conn.execute(
                 select(r.c.id).where(~select(e.c.id).where(e.c.request_id == r.c.id).exists())
             ).all()

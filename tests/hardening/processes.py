@@ -63,7 +63,8 @@ def spawn(
     log = log_path.open("wb")
 
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
     process = subprocess.Popen(
         list(argv),

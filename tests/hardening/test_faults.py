@@ -47,7 +47,7 @@ def _workspace() -> Workspace:
 def _pending(core: Core) -> int:
     with core.uow() as uow:
         return int(
-            uow.connection.execute(  # type: ignore[attr-defined]
+            uow.connection.execute(
                 select(func.count())
                 .select_from(tables.outbox)
                 .where(tables.outbox.c.status == "pending")
@@ -58,9 +58,7 @@ def _pending(core: Core) -> int:
 def _outbox_size(core: Core) -> int:
     with core.uow() as uow:
         return int(
-            uow.connection.execute(  # type: ignore[attr-defined]
-                select(func.count()).select_from(tables.outbox)
-            ).scalar_one()
+            uow.connection.execute(select(func.count()).select_from(tables.outbox)).scalar_one()
         )
 
 
@@ -87,7 +85,8 @@ async def test_a_long_slack_outage_of_errors_timeouts_and_429s_loses_and_repeats
     )
     core = build_core(settings, clock=clock)
     # A short client timeout, so that Slack "hanging" costs the test little time.
-    client = AsyncWebClient(token=TOKEN, base_url=api_url, timeout=0.2)
+    # slack_sdk annotates timeout as int; aiohttp, which it passes it to, takes seconds as a float.
+    client = AsyncWebClient(token=TOKEN, base_url=api_url, timeout=0.2)  # type: ignore[arg-type]
     client.retry_handlers.clear()  # the outbox retries, not the client
     dispatcher = Dispatcher(
         uow=core.uow, service=core.service, notifiers=[SlackNotifier(client=client)], clock=clock
@@ -115,7 +114,7 @@ async def test_a_long_slack_outage_of_errors_timeouts_and_429s_loses_and_repeats
         with core.uow() as uow:
             assert len(uow.requests.list(limit=100)) == 5
     finally:
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
         await runner.cleanup()
 
 
@@ -163,7 +162,7 @@ async def test_dispatcher_killed_mid_delivery_hands_over_without_repeats(tmp_pat
         for child in (first, second):
             if child is not None:
                 child.stop()
-        core.uow.engine.dispose()  # type: ignore[attr-defined]
+        core.uow.engine.dispose()
         await runner.cleanup()
 
 
@@ -283,11 +282,11 @@ async def test_postgresql_restart_mid_run_loses_no_request(
         with core.uow() as uow:
             titles = sorted(r.title for r in uow.requests.list(limit=100))
         assert titles == ["After", "Before 0", "Before 1", "Before 2"]
-        await ws.wait_for(lambda: not _pending(core), timeout=20)  # type: ignore[arg-type]
+        await ws.wait_for(lambda: not _pending(core), timeout=20)
         assert any("After" in t for t in dms())
     finally:
         await sender.close()
         server.stop()
         if core is not None:
-            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            core.uow.engine.dispose()
         await runner.cleanup()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters.slack import ids
 from bot.model import Vendor, VendorStatus
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import migrated_engine
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import REQUESTER
@@ -51,7 +52,7 @@ async def test_a_listener_failing_right_after_its_ack_still_answers_at_once(
 async def test_forged_reason_modal_metadata_gets_a_form_error(harness: Harness) -> None:
     h = harness
     await h.buy(REQUESTER, FORM)
-    payload = {
+    payload: dict[str, Any] = {
         "type": "view_submission",
         "user": {"id": h.user(REQUESTER)},
         "view": {

@@ -129,7 +129,9 @@ def malformed_body(draw: st.DrawFn, bot: LiveTeams) -> tuple[str, bytes]:
     if kind == "missing":
         del activity[field]
     else:
-        bad = st.one_of(st.sampled_from([None, "", 5, [], {}, "ftp://x", {"id": 5}]), SMALL)
+        bad: st.SearchStrategy[Any] = st.one_of(
+            st.sampled_from([None, "", 5, [], {}, "ftp://x", {"id": 5}]), SMALL
+        )
         activity[field] = draw(bad.filter(lambda v: not _fits(field, v)))
     return f"{kind} {field}", json.dumps(activity).encode()
 

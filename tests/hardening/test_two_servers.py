@@ -47,7 +47,7 @@ def _cards(ws: Workspace, email: str) -> list[Message]:
     return [m for m in ws.messages_in(im.id)] if im else []
 
 
-async def _wait(predicate, *, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def _wait(predicate, *, timeout: float, what: str) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -101,7 +101,7 @@ async def test_fifty_clicks_on_two_servers_make_one_decision_per_step(tmp_path: 
 
             def settled() -> bool:
                 with core.uow() as uow:
-                    pending = uow.connection.execute(  # type: ignore[attr-defined]
+                    pending = uow.connection.execute(
                         select(func.count())
                         .select_from(tables.outbox)
                         .where(tables.outbox.c.status == "pending")
@@ -127,7 +127,7 @@ async def test_fifty_clicks_on_two_servers_make_one_decision_per_step(tmp_path: 
                 }
                 assert shown == {name}, (request.number, shown)
             with core.uow() as uow:
-                decisions = uow.connection.execute(  # type: ignore[attr-defined]
+                decisions = uow.connection.execute(
                     select(func.count()).select_from(tables.decisions)
                 ).scalar_one()
             assert decisions == REQUESTS
@@ -136,5 +136,5 @@ async def test_fifty_clicks_on_two_servers_make_one_decision_per_step(tmp_path: 
                 await sender.close()
             for server in servers:
                 server.stop()
-            core.uow.engine.dispose()  # type: ignore[attr-defined]
+            core.uow.engine.dispose()
     await api_runner.cleanup()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import database_url, kind_params, migrated_engine
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.demo_seed import HISTORY_DAYS, PEOPLE, seed
 from bot.model import RequestStatus, VendorStatus, vendor_key
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import CIO, FINANCE, IT, REQUESTER, SECURITY, START, clock, example_policy
 
 

@@ -12,7 +12,7 @@ from bot.errors import AlreadyDecided, NotAllowed
 from bot.model import Channel, Recurrence, RequestStatus
 from bot.services import Procurement
 from bot.workflow import Action
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,
     FINANCE,
@@ -24,6 +24,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 
 @pytest.fixture
@@ -289,5 +290,5 @@ def test_a_delegate_is_reminded_for_the_approver_they_cover(
     drain(uow_factory)
     clock.advance(hours=24)
     assert service.nudge_waiting() == (1, 0)
-    reminded = sorted(r for k, r, _ in drain(uow_factory) if k == "approval_card")
+    reminded = sorted(present(r) for k, r, _ in drain(uow_factory) if k == "approval_card")
     assert reminded == [FINANCE[1], FINANCE[0]]  # Fred, and Carla who covers him

@@ -13,7 +13,7 @@ from bot.model import Channel, Person
 from bot.outbox import Dispatcher
 from bot.ports import MessageKind, MessageRef, OutboxMessage
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, REQUESTER, START, clock, draft, example_policy
 
 OMAR = IT[1]

@@ -26,9 +26,10 @@ from bot.model import (
 from bot.policy import Policy
 from bot.services import Procurement
 from bot.vendors import parse_vendor_rows
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, START, clock, draft
 from tests.fakes import example_policy as load_example
+from tests.typed import present
 
 Q4 = Period(2026, 4)  # START is in 2026-Q4
 
@@ -52,7 +53,7 @@ def test_qualification_records_the_review_on_the_vendor(uow_factory: SqlUnitOfWo
     first = service.submit(
         requester=REQUESTER, draft=draft(data_access=DataAccess.PERSONAL), channel=Channel.SLACK
     )
-    approve_all(service, first.id)
+    approve_all(service, present(first.id))
     report = service.registry.vendor_report("FIGMA INC")
     vendor = report.vendor
     assert vendor.status is VendorStatus.APPROVED
@@ -72,7 +73,8 @@ def test_qualification_records_the_review_on_the_vendor(uow_factory: SqlUnitOfWo
 def test_an_expired_review_qualifies_the_vendor_again(uow_factory: SqlUnitOfWorkFactory) -> None:
     service = service_with(uow_factory)
     approve_all(
-        service, service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK).id
+        service,
+        present(service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK).id),
     )
     later = Procurement(
         uow=uow_factory, policy=load_example(), clock=FixedClock(START + timedelta(days=366))
@@ -106,8 +108,8 @@ def test_a_rejected_vendor_takes_the_exception_path_when_the_policy_allows_it(
     assert request.vendor_status is VendorStatus.REJECTED
     exception = service_with(uow_factory, policy)
     for actor in (IT[0], PROCUREMENT, "lee.cio@acme.example"):
-        exception.approve(request_id=request.id, actor=actor, channel=Channel.SLACK)
-    assert exception.get(request.id).status is RequestStatus.APPROVED
+        exception.approve(request_id=present(request.id), actor=actor, channel=Channel.SLACK)
+    assert exception.get(present(request.id)).status is RequestStatus.APPROVED
     # One purchase was excepted; the vendor itself stays rejected.
     assert exception.registry.vendor_report("Sketchy").vendor.status is VendorStatus.REJECTED
 
@@ -172,11 +174,11 @@ def test_a_name_near_a_rejected_vendor_is_warned_of_on_the_form_and_the_card(
     )
     request = service.submit(requester=REQUESTER, draft=near, channel=Channel.SLACK)
     assert "Security review" in [s.name for s in request.steps]  # a new vendor: qualified
-    card = service.card_for(request_id=request.id, viewer=IT[0])
+    card = service.card_for(request_id=present(request.id), viewer=IT[0])
     assert card.notice == f"Careful: {warning}; check it is another company. " + (
         "First request for this vendor."
     )
-    assert service.card_for(request_id=request.id, viewer=REQUESTER).notice is None
+    assert service.card_for(request_id=present(request.id), viewer=REQUESTER).notice is None
     # A legitimately similar name is left alone.
     assert service.preview(requester=REQUESTER, draft=draft(vendor="Sketch")).lookalike is None
 
@@ -227,7 +229,8 @@ def test_a_request_shows_what_its_budget_has_left(uow_factory: SqlUnitOfWorkFact
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     for viewer in (REQUESTER, IT[0]):
         facts = {
-            f.label: f.value for f in service.card_for(request_id=request.id, viewer=viewer).facts
+            f.label: f.value
+            for f in service.card_for(request_id=present(request.id), viewer=viewer).facts
         }
         assert facts["Budget"] == "$58,380.00 left of $60,000.00 (Design, 2026) after this request"
     preview = service.preview(requester=REQUESTER, draft=draft(quantity=1))
@@ -274,7 +277,7 @@ def test_the_largest_legal_amounts_fit_on_cards_and_larger_ones_are_refused(
         cost_centre="Vault", unit_price=MAX_UNIT_PRICE, quantity=MAX_QUANTITY, vendor="Miro"
     )
     request = service.submit(requester=REQUESTER, draft=most, channel=Channel.SLACK)
-    card = service.card_for(request_id=request.id, viewer=IT[0])
+    card = service.card_for(request_id=present(request.id), viewer=IT[0])
     assert {f.label: f.value for f in card.facts}["Budget"] == (
         "$9,999,998,800,000,000,000.00 left of $10,000,000,000,000,000,000.00 (Vault, 2026-Q4) "
         "after this request"
@@ -282,7 +285,7 @@ def test_the_largest_legal_amounts_fit_on_cards_and_larger_ones_are_refused(
     in_gold = replace(most, currency="XAU", quantity=1, recurrence=Recurrence.ONE_OFF)
     at_most = service.submit(requester=REQUESTER, draft=in_gold, channel=Channel.SLACK)
     assert at_most.base_amount == MAX_AMOUNT
-    assert service.card_for(request_id=at_most.id, viewer=IT[0]).facts
+    assert service.card_for(request_id=present(at_most.id), viewer=IT[0]).facts
     with pytest.raises(NotAllowed, match=r"comes to \$10,000,000,010,000.00, more than"):
         service.submit(
             requester=REQUESTER,
@@ -309,7 +312,7 @@ def test_over_budget_adds_the_finance_step(uow_factory: SqlUnitOfWorkFactory) ->
     assert finance is not None and finance.approvers == list(FINANCE)
     assert finance.reason == "Over the Design budget for 2026-Q4"
     # A rejected request frees its share: the next one fits again.
-    service.reject(request_id=first.id, actor=IT[0], reason="No.", channel=Channel.SLACK)
+    service.reject(request_id=present(first.id), actor=IT[0], reason="No.", channel=Channel.SLACK)
     third = service.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
     assert third.step("Finance") is None
 

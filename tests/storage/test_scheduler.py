@@ -11,7 +11,7 @@ from bot.model import Channel
 from bot.ports import DeliveryDeferred
 from bot.scheduler import DIGEST_JOB, Scheduler
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import CIO, REQUESTER, FakePublisher, draft, example_policy
 from tests.seed import END
 

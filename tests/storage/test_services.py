@@ -10,7 +10,7 @@ import pytest
 from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed, VendorRefused
 from bot.model import Category, Channel, RequestStatus, StepStatus, Vendor, VendorStatus
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,
     FINANCE,
@@ -22,6 +22,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 
 @pytest.fixture
@@ -53,20 +54,20 @@ def test_submit_routes_new_vendor_through_it_then_security_and_procurement(
     assert ("request_card", REQUESTER) in messages
     assert {r for k, r in messages if k == "approval_card"} == set(IT)
     with uow_factory() as uow:
-        assert uow.vendors.get("figma").status is VendorStatus.UNDER_REVIEW
-        assert [e.action for e in uow.events.for_request(request.id)] == ["Submitted"]
+        assert present(uow.vendors.get("figma")).status is VendorStatus.UNDER_REVIEW
+        assert [e.action for e in uow.events.for_request(present(request.id))] == ["Submitted"]
 
 
 def test_full_approval_approves_vendor_and_second_request_skips_qualification(
     service: Procurement, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     first = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    service.approve(request_id=first.id, actor=IT[0], channel=Channel.SLACK)
-    service.approve(request_id=first.id, actor=SECURITY, channel=Channel.TEAMS)
-    done = service.approve(request_id=first.id, actor=PROCUREMENT, channel=Channel.SLACK)
+    service.approve(request_id=present(first.id), actor=IT[0], channel=Channel.SLACK)
+    service.approve(request_id=present(first.id), actor=SECURITY, channel=Channel.TEAMS)
+    done = service.approve(request_id=present(first.id), actor=PROCUREMENT, channel=Channel.SLACK)
     assert done.status is RequestStatus.APPROVED
     with uow_factory() as uow:
-        vendor = uow.vendors.get("figma")
+        vendor = present(uow.vendors.get("figma"))
         assert vendor.status is VendorStatus.APPROVED and vendor.reviewed_by == PROCUREMENT
     second = service.submit(requester=REQUESTER, draft=draft(quantity=1), channel=Channel.SLACK)
     assert [s.name for s in second.steps] == ["IT review"]
@@ -116,52 +117,64 @@ def test_reject_ask_answer_cancel_and_notes(
 ) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     asked = service.ask(
-        request_id=request.id, actor=IT[1], question="Why not Sketch?", channel=Channel.SLACK
+        request_id=present(request.id),
+        actor=IT[1],
+        question="Why not Sketch?",
+        channel=Channel.SLACK,
     )
     assert asked.status is RequestStatus.CHANGES_REQUESTED
     with pytest.raises(IllegalTransition, match="waiting for the requester"):
-        service.approve(request_id=request.id, actor=IT[0], channel=Channel.SLACK)
+        service.approve(request_id=present(request.id), actor=IT[0], channel=Channel.SLACK)
     answered = service.answer(
-        request_id=request.id,
+        request_id=present(request.id),
         actor=REQUESTER,
         text="The team already uses Figma files.",
         channel=Channel.SLACK,
     )
     assert answered.status is RequestStatus.PENDING
     rejected = service.reject(
-        request_id=request.id, actor=IT[0], reason="Use the shared seats.", channel=Channel.SLACK
+        request_id=present(request.id),
+        actor=IT[0],
+        reason="Use the shared seats.",
+        channel=Channel.SLACK,
     )
     assert rejected.status is RequestStatus.REJECTED
     with pytest.raises(IllegalTransition):
-        service.cancel(request_id=request.id, actor=REQUESTER, channel=Channel.SLACK)
+        service.cancel(request_id=present(request.id), actor=REQUESTER, channel=Channel.SLACK)
     notes = [r for k, r in outbox(uow_factory) if k == "note"]
     assert REQUESTER in notes
     with uow_factory() as uow:
-        actions = [e.action for e in uow.events.for_request(request.id)]
+        actions = [e.action for e in uow.events.for_request(present(request.id))]
     assert actions == ["Submitted", "QuestionAsked", "Answered", "Rejected"]
 
 
 def test_edit_adds_steps_the_new_amount_needs(service: Procurement) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     service.ask(
-        request_id=request.id, actor=IT[0], question="All 40 designers?", channel=Channel.SLACK
+        request_id=present(request.id),
+        actor=IT[0],
+        question="All 40 designers?",
+        channel=Channel.SLACK,
     )
     edited = service.edit(
-        request_id=request.id, actor=REQUESTER, draft=draft(quantity=60), channel=Channel.SLACK
+        request_id=present(request.id),
+        actor=REQUESTER,
+        draft=draft(quantity=60),
+        channel=Channel.SLACK,
     )
     assert edited.status is RequestStatus.PENDING
     assert [s.name for s in edited.steps][-1] == "Finance"
     assert edited.base_amount == Decimal("32400.00")
-    assert "quantity: 3 → 60" in edited.questions[-1].answer
+    assert "quantity: 3 → 60" in present(edited.questions[-1].answer)
 
 
 def test_self_approval_and_strangers_are_refused(service: Procurement) -> None:
     request = service.submit(requester=IT[0], draft=draft(), channel=Channel.SLACK)
     assert request.steps[0].approvers == [IT[1]]
     with pytest.raises(NotAllowed, match="your own request"):
-        service.approve(request_id=request.id, actor=IT[0], channel=Channel.SLACK)
+        service.approve(request_id=present(request.id), actor=IT[0], channel=Channel.SLACK)
     with pytest.raises(NotAllowed, match="not an approver of PR-1001"):
-        service.approve(request_id=request.id, actor=FINANCE[0], channel=Channel.SLACK)
+        service.approve(request_id=present(request.id), actor=FINANCE[0], channel=Channel.SLACK)
 
 
 def test_idempotency_key_makes_retries_harmless(
@@ -174,21 +187,25 @@ def test_idempotency_key_makes_retries_harmless(
         requester=REQUESTER, draft=draft(), channel=Channel.SLACK, idempotency_key="view-1"
     )
     assert a.id == b.id
-    service.approve(request_id=a.id, actor=IT[0], channel=Channel.SLACK, idempotency_key="c1")
+    service.approve(
+        request_id=present(a.id), actor=IT[0], channel=Channel.SLACK, idempotency_key="c1"
+    )
     again = service.approve(
-        request_id=a.id, actor=IT[0], channel=Channel.SLACK, idempotency_key="c1"
+        request_id=present(a.id), actor=IT[0], channel=Channel.SLACK, idempotency_key="c1"
     )
     assert again.steps[0].status is StepStatus.APPROVED
     with uow_factory() as uow:
         assert len(uow.requests.list()) == 1
-        assert [e.action for e in uow.events.for_request(a.id)].count("StepApproved") == 1
+        assert [e.action for e in uow.events.for_request(present(a.id))].count("StepApproved") == 1
 
 
 def test_visibility_of_cards(service: Procurement) -> None:
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
-    assert service.card_for(request_id=request.id, viewer=CIO, check_visible=True)
+    assert service.card_for(request_id=present(request.id), viewer=CIO, check_visible=True)
     with pytest.raises(NotAllowed, match="isn't yours"):
-        service.card_for(request_id=request.id, viewer="eve@acme.example", check_visible=True)
+        service.card_for(
+            request_id=present(request.id), viewer="eve@acme.example", check_visible=True
+        )
 
 
 def test_failed_service_call_writes_nothing(
@@ -197,9 +214,11 @@ def test_failed_service_call_writes_nothing(
     request = service.submit(requester=REQUESTER, draft=draft(), channel=Channel.SLACK)
     before = len(outbox(uow_factory))
     with pytest.raises(IllegalTransition):
-        service.reject(request_id=request.id, actor=IT[0], reason="  ", channel=Channel.SLACK)
+        service.reject(
+            request_id=present(request.id), actor=IT[0], reason="  ", channel=Channel.SLACK
+        )
     assert len(outbox(uow_factory)) == before
-    assert service.get(request.id).status is RequestStatus.PENDING
+    assert service.get(present(request.id)).status is RequestStatus.PENDING
 
 
 @pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)
@@ -219,7 +238,7 @@ def test_twenty_approvers_at_once_one_decision(
     def click(email: str) -> None:
         barrier.wait()
         try:
-            service.approve(request_id=request.id, actor=email, channel=Channel.SLACK)
+            service.approve(request_id=present(request.id), actor=email, channel=Channel.SLACK)
             outcomes.append("won")
         except AlreadyDecided as refused:
             outcomes.append(str(refused))
@@ -232,9 +251,11 @@ def test_twenty_approvers_at_once_one_decision(
     assert outcomes.count("won") == 1
     refusals = [o for o in outcomes if o != "won"]
     assert len(refusals) == 19
-    final = service.get(request.id)
+    final = service.get(present(request.id))
     winner = final.steps[0].deciders
     assert len(winner) == 1
     assert all(f"IT review was already approved by {winner[0]}" in r for r in refusals)
     with uow_factory() as uow:
-        assert [e.action for e in uow.events.for_request(request.id)].count("StepApproved") == 1
+        assert [e.action for e in uow.events.for_request(present(request.id))].count(
+            "StepApproved"
+        ) == 1

@@ -56,7 +56,7 @@ def test_an_imported_budget_replaces_the_policy_s_for_the_same_cost_centre_and_p
     policy = [
         design("2026", "5000"),
         design("2026-Q4", "1500"),
-        Budget("IT", Period(2026), 9, "USD"),
+        Budget("IT", Period(2026), Decimal(9), "USD"),
     ]
     imported = [Budget(" DESIGN ", Period(2026), Decimal("8000"), "EUR", source="import")]
     merged = merge(policy, imported)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from bot.model import (
     StepStatus,
 )
 from bot.workflow import Action
+from tests.typed import present
 from tests.unit.builders import (
     CARLA,
     DANA,
@@ -239,7 +241,7 @@ def test_add_approvers_only_widens_an_active_step_of_an_open_request(
         request, step_name="IT review", approvers=[LEE], now=NOW, reason="No decision in 72 hours."
     )
     assert added == ([LEE] if escalates else [])
-    assert (LEE in request.step("IT review").approvers) is escalates
+    assert (LEE in present(request.step("IT review")).approvers) is escalates
     assert len(request.pending_events) == (1 if escalates else 0)
     assert request.status is state
 
@@ -292,8 +294,8 @@ def test_allowed_actions(state: RequestStatus, viewer: str) -> None:
 
 
 def _take(action: Action, request: PurchaseRequest, actor: str) -> None:
-    common = {"actor": actor, "now": NOW, "channel": CH}
-    deciding = {**common, "delegations": DELEGATIONS}
+    common: dict[str, Any] = {"actor": actor, "now": NOW, "channel": CH}
+    deciding: dict[str, Any] = {**common, "delegations": DELEGATIONS}
     match action:
         case A.APPROVE:
             workflow.approve(request, **deciding)
@@ -494,13 +496,13 @@ def test_parallel_steps_of_a_stage_both_needed_before_the_next_stage() -> None:
     }
 
     assert workflow.approve(request, actor=SAM, now=NOW, channel=CH) == []
-    assert request.step("Finance").status is StepStatus.WAITING
+    assert present(request.step("Finance")).status is StepStatus.WAITING
     with pytest.raises(IllegalTransition, match="starts after the earlier steps"):
         workflow.approve(request, actor=FRED, now=NOW, channel=CH)
 
     activated = workflow.approve(request, actor=PRIYA, now=NOW, channel=CH)
     assert [s.name for s in activated] == ["Finance"]
-    assert request.step("Finance").activated_at == NOW
+    assert present(request.step("Finance")).activated_at == NOW
     assert request.status is PENDING
 
 
@@ -511,7 +513,7 @@ def test_all_mode_needs_every_approver_and_one_vote_leaves_the_step_active() -> 
     request.pending_events.clear()
 
     assert workflow.approve(request, actor=FRED, now=NOW, channel=CH, comment="Budgeted.") == []
-    finance = request.step("Finance")
+    finance = present(request.step("Finance"))
     assert finance.status is StepStatus.ACTIVE
     assert request.status is PENDING
     assert _summary(request) == [("Approved", FRED, CH, "Finance", PENDING, PENDING)]
@@ -539,7 +541,7 @@ def test_all_mode_partial_vote_without_comment_says_it_waits_for_the_others() ->
 def test_any_mode_one_approval_decides_the_step_for_everyone() -> None:
     request = submitted()
     workflow.approve(request, actor=INES, now=NOW, channel=CH, comment="Fine by IT.")
-    it = request.step("IT review")
+    it = present(request.step("IT review"))
     assert it.status is StepStatus.APPROVED
     assert it.decided_at == NOW
     assert [(d.approver, d.outcome, d.comment) for d in it.decisions] == [
@@ -603,14 +605,14 @@ def test_approve_while_waiting_for_the_requester_is_refused() -> None:
         workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
     workflow.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=CH)
     workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
-    assert request.step("IT review").status is StepStatus.APPROVED
+    assert present(request.step("IT review")).status is StepStatus.APPROVED
 
 
 def test_approving_a_step_by_name() -> None:
     request = submitted()
     workflow.approve(request, actor=INES, now=NOW, channel=CH)
     workflow.approve(request, actor=PRIYA, step_name="Procurement", now=NOW, channel=CH)
-    assert request.step("Procurement").status is StepStatus.APPROVED
+    assert present(request.step("Procurement")).status is StepStatus.APPROVED
     with pytest.raises(NotAllowed, match="has no step called Legal"):
         workflow.approve(request, actor=PRIYA, step_name="Legal", now=NOW, channel=CH)
 
@@ -624,10 +626,10 @@ def test_someone_in_two_parallel_steps_decides_the_one_still_waiting_for_them() 
         ]
     )
     workflow.approve(request, actor=LEE, now=NOW, channel=CH)
-    assert request.step("Finance").deciders == [LEE]
+    assert present(request.step("Finance")).deciders == [LEE]
     assert workflow.allowed_actions(request, LEE, now=NOW) == DECIDER
     workflow.approve(request, actor=LEE, now=NOW, channel=CH)  # the button he was offered
-    assert request.step("Security review").status is StepStatus.APPROVED
+    assert present(request.step("Security review")).status is StepStatus.APPROVED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,7 +736,7 @@ def test_an_edit_that_reroutes_reopens_every_decision_and_starts_over_on_the_new
         "Legal": StepStatus.WAITING,
     }
     assert all(not s.decisions for s in request.steps)
-    assert request.step("IT review").activated_at == later
+    assert present(request.step("IT review")).activated_at == later
     assert [(e.action, e.step, e.comment, e.to_status) for e in request.pending_events] == [
         (
             "Edited",
@@ -767,7 +769,7 @@ def test_votes_of_an_unfinished_all_of_step_are_reopened_with_who_cast_them() ->
         at=NOW,
     )
     assert [s.name for s in done.reopened] == ["Finance"]
-    assert request.step("Finance").decisions == []
+    assert present(request.step("Finance")).decisions == []
     assert request.pending_events[-1].comment == (
         f"approved by {FRED} on 2026-11-23 14:00 UTC (Fine by me.)"
     )
@@ -824,7 +826,7 @@ def test_a_delegate_acts_only_within_the_dates(when: datetime, may_act: bool) ->
     offered = workflow.allowed_actions(request, DANA, now=when, delegations=[HOLIDAY])
     if may_act:
         move()
-        assert request.step("Finance").status is StepStatus.APPROVED
+        assert present(request.step("Finance")).status is StepStatus.APPROVED
         assert offered == DECIDER
     else:
         with pytest.raises(NotAllowed, match="not an approver"):
@@ -839,9 +841,9 @@ def test_a_delegate_s_decision_records_on_whose_behalf_and_the_principal_cannot_
     workflow.approve(
         request, actor=DANA, now=NOW, channel=CH, delegations=[HOLIDAY], comment="For Fred."
     )
-    decision = request.step("Finance").decisions[0]
+    decision = present(request.step("Finance")).decisions[0]
     assert (decision.approver, decision.on_behalf_of) == (DANA, FRED)
-    assert request.step("Finance").decision_of(FRED) is decision
+    assert present(request.step("Finance")).decision_of(FRED) is decision
     assert request.pending_events[-1].actor == DANA
 
     with pytest.raises(AlreadyDecided, match=f"{DANA} already decided Finance on PR-1001 for you"):
@@ -869,10 +871,10 @@ def test_an_approver_who_is_also_a_delegate_casts_both_votes_of_an_all_mode_step
     cover = Delegation(approver=FRED, delegate=CARLA, start=TODAY, end=TODAY)
     request = _at_finance(mode=StepMode.ALL)
     workflow.approve(request, actor=CARLA, now=NOW, channel=CH, delegations=[cover])
-    assert request.step("Finance").status is StepStatus.ACTIVE
+    assert present(request.step("Finance")).status is StepStatus.ACTIVE
     assert workflow.allowed_actions(request, CARLA, now=NOW, delegations=[cover]) == DECIDER
     workflow.approve(request, actor=CARLA, now=NOW, channel=CH, delegations=[cover])
-    finance = request.step("Finance")
+    finance = present(request.step("Finance"))
     assert [(d.approver, d.on_behalf_of) for d in finance.decisions] == [
         (CARLA, None),
         (CARLA, FRED),
@@ -885,11 +887,11 @@ def test_a_delegate_rejects_and_asks_on_behalf() -> None:
     workflow.ask(
         request, actor=DANA, question="Which budget?", now=NOW, channel=CH, delegations=[HOLIDAY]
     )
-    assert request.open_question.asked_by == DANA
+    assert present(request.open_question).asked_by == DANA
     workflow.reject(
         request, actor=DANA, reason="Not this year.", now=NOW, channel=CH, delegations=[HOLIDAY]
     )
-    decision = request.step("Finance").decisions[0]
+    decision = present(request.step("Finance")).decisions[0]
     assert (decision.approver, decision.on_behalf_of, decision.outcome) == (
         DANA,
         FRED,
@@ -914,7 +916,7 @@ def test_the_requester_can_never_decide_their_own_request() -> None:
         with pytest.raises(NotAllowed, match="can't decide on your own request PR-1001"):
             move()
     assert workflow.allowed_actions(request, REQUESTER, now=NOW, delegations=cover) == [A.CANCEL]
-    assert request.step("IT review").decisions == []
+    assert present(request.step("IT review")).decisions == []
 
 
 def test_a_click_from_someone_outside_the_group_changes_nothing() -> None:
@@ -926,7 +928,7 @@ def test_a_click_from_someone_outside_the_group_changes_nothing() -> None:
     )
     with pytest.raises(NotAllowed, match="You are not an approver of PR-1001"):
         workflow.approve(request, actor=STRANGER, now=NOW, channel=CH)
-    assert request.step("IT review").decisions == []
+    assert present(request.step("IT review")).decisions == []
     assert request.pending_events == []
 
 
@@ -975,13 +977,13 @@ def test_reassign_refuses_the_requester_and_existing_approvers() -> None:
     for nobody in ("", "   ", "lee"):
         with pytest.raises(InvalidInput, match="email address"):
             workflow.reassign(request, actor=OMAR, to=nobody, now=NOW, channel=CH)
-    assert request.step("IT review").approvers == [INES, OMAR]
+    assert present(request.step("IT review")).approvers == [INES, OMAR]
 
 
 def test_a_delegate_reassigns_the_place_of_the_approver_they_stand_in_for() -> None:
     request = _at_finance()
     workflow.reassign(request, actor=DANA, to=LEE, now=NOW, channel=CH, delegations=[HOLIDAY])
-    assert request.step("Finance").approvers == [LEE, CARLA]
+    assert present(request.step("Finance")).approvers == [LEE, CARLA]
     assert request.pending_events[-1].comment == f"{FRED} -> {LEE}"
 
 
@@ -994,7 +996,7 @@ def test_escalation_widens_an_all_mode_step_to_any_and_skips_requester_and_membe
         now=NOW,
         reason="No decision in 72 hours.",
     )
-    finance = request.step("Finance")
+    finance = present(request.step("Finance"))
     assert added == [LEE]
     assert finance.approvers == [FRED, CARLA, LEE]
     assert finance.mode is StepMode.ANY

@@ -9,6 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
+from tests.typed import present
+
 from .conftest import Fake
 
 
@@ -122,7 +124,7 @@ async def test_views_push_stacks_up_to_three(fake: Fake) -> None:
     await fake.client.views_push(
         trigger_id=ws.interactions.issue_trigger("U0001"), view=modal("Three")
     )
-    assert [v.title["text"] for v in ws.views.modal_stack("alice")] == [
+    assert [present(v.title)["text"] for v in ws.views.modal_stack("alice")] == [
         "New purchase",
         "Two",
         "Three",

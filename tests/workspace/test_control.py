@@ -154,7 +154,7 @@ async def test_a_page_can_click_a_button(fake: Fake, bot: Bot) -> None:
     clicked: list[str] = []
 
     @bot.app.action("approve")
-    async def approve(ack, action):  # type: ignore[no-untyped-def]
+    async def approve(ack, action):
         await ack()
         clicked.append(action["value"])
 

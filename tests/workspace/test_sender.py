@@ -14,7 +14,7 @@ from workspace import render, sign
 
 from .conftest import SECRET, Bot, Fake
 
-APPROVAL_BLOCKS = [
+APPROVAL_BLOCKS: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "Two requests"}},
     {
         "type": "actions",
@@ -54,15 +54,15 @@ def test_signature_is_what_slack_sdk_verifies() -> None:
     body = "token=x&text=hello"
     timestamp = int(time.time())
     verifier = SignatureVerifier(SECRET)
-    assert verifier.is_valid(body, timestamp, sign(SECRET, timestamp, body))
-    assert not verifier.is_valid(body, timestamp, sign("other", timestamp, body))
+    assert verifier.is_valid(body, str(timestamp), sign(SECRET, timestamp, body))
+    assert not verifier.is_valid(body, str(timestamp), sign("other", timestamp, body))
 
 
 async def test_command_payload_as_bolt_parses_it(fake: Fake, bot: Bot) -> None:
     seen: list[dict[str, Any]] = []
 
     @bot.app.command("/buy")
-    async def buy(ack, command):  # type: ignore[no-untyped-def]
+    async def buy(ack, command):
         seen.append(command)
         await ack()
 
@@ -81,7 +81,7 @@ async def test_command_payload_as_bolt_parses_it(fake: Fake, bot: Bot) -> None:
 
 async def test_command_ack_text_is_shown_to_the_user_only(fake: Fake, bot: Bot) -> None:
     @bot.app.command("/buy")
-    async def buy(ack):  # type: ignore[no-untyped-def]
+    async def buy(ack):
         await ack("Use /buy <item> <amount>")
 
     await bot.sender.command("alice", "", channel="#it-leadership")
@@ -92,7 +92,7 @@ async def test_command_ack_text_is_shown_to_the_user_only(fake: Fake, bot: Bot) 
 
 async def test_respond_through_response_url_posts_in_channel(fake: Fake, bot: Bot) -> None:
     @bot.app.command("/buy")
-    async def buy(ack, respond):  # type: ignore[no-untyped-def]
+    async def buy(ack, respond):
         await ack()
         await respond(text="Request #7 submitted", response_type="in_channel")
 
@@ -104,7 +104,7 @@ async def test_respond_through_response_url_posts_in_channel(fake: Fake, bot: Bo
 
 async def test_command_opens_a_modal_with_the_fresh_trigger(fake: Fake, bot: Bot) -> None:
     @bot.app.command("/buy")
-    async def buy(ack, body, client):  # type: ignore[no-untyped-def]
+    async def buy(ack, body, client):
         await ack()
         await client.views_open(
             trigger_id=body["trigger_id"],
@@ -127,7 +127,7 @@ async def test_click_sends_block_actions_for_the_chosen_button(fake: Fake, bot: 
     seen: list[dict[str, Any]] = []
 
     @bot.app.action("approve")
-    async def approve(ack, body, action, respond):  # type: ignore[no-untyped-def]
+    async def approve(ack, body, action, respond):
         await ack()
         seen.append(body)
         await respond(replace_original=True, text=f"Approved {action['value']}")
@@ -175,7 +175,7 @@ async def test_click_on_an_ephemeral_message(fake: Fake, bot: Bot) -> None:
     seen: list[dict[str, Any]] = []
 
     @bot.app.action("reject")
-    async def reject(ack, body):  # type: ignore[no-untyped-def]
+    async def reject(ack, body):
         await ack()
         seen.append(body)
 
@@ -312,12 +312,12 @@ def serve_purchase_modal(bot: Bot, submissions: list[dict[str, Any]]) -> None:
     1000 are refused with response_action=errors."""
 
     @bot.app.command("/buy")
-    async def buy(ack, body, client):  # type: ignore[no-untyped-def]
+    async def buy(ack, body, client):
         await ack()
         await client.views_open(trigger_id=body["trigger_id"], view=PURCHASE_VIEW)
 
     @bot.app.options("value")
-    async def vendors(ack, body):  # type: ignore[no-untyped-def]
+    async def vendors(ack, body):
         typed = body["value"].casefold()
         matching = [v for v in VENDORS if typed in v.casefold()]
         await ack(
@@ -327,7 +327,7 @@ def serve_purchase_modal(bot: Bot, submissions: list[dict[str, Any]]) -> None:
         )
 
     @bot.app.view("purchase")
-    async def submitted(ack, body, view):  # type: ignore[no-untyped-def]
+    async def submitted(ack, body, view):
         submissions.append(body)
         amount = float(view["state"]["values"]["amount"]["value"]["value"])
         if amount > 1000:
@@ -419,7 +419,7 @@ async def test_block_suggestion_payload_and_options(fake: Fake, bot: Bot) -> Non
     serve_purchase_modal(bot, submissions)
 
     @bot.app.middleware
-    async def spy(req, resp, next):  # type: ignore[no-untyped-def]
+    async def spy(req, resp, next):
         if req.body.get("type") == "block_suggestion":
             seen.append(req.body)
         return await next()
@@ -455,7 +455,7 @@ async def test_view_submission_ack_is_applied_like_slack(
     fake: Fake, bot: Bot, reply: dict[str, Any], stack: list[str]
 ) -> None:
     @bot.app.view("step")
-    async def step(ack):  # type: ignore[no-untyped-def]
+    async def step(ack):
         await ack(**reply)
 
     trigger = fake.workspace.interactions.issue_trigger("U0001")
@@ -471,7 +471,7 @@ async def test_close_sends_view_closed_only_when_asked(fake: Fake, bot: Bot) -> 
     seen: list[dict[str, Any]] = []
 
     @bot.app.view_closed("step")
-    async def closed(ack, body):  # type: ignore[no-untyped-def]
+    async def closed(ack, body):
         await ack()
         seen.append(body)
 
@@ -492,7 +492,7 @@ async def test_select_in_a_modal_sends_the_choice_and_keeps_it(fake: Fake, bot: 
     seen: list[dict[str, Any]] = []
 
     @bot.app.action("sort")
-    async def sort(ack, body):  # type: ignore[no-untyped-def]
+    async def sort(ack, body):
         await ack()
         seen.append(body)
 
@@ -528,7 +528,7 @@ async def test_select_in_a_modal_sends_the_choice_and_keeps_it(fake: Fake, bot: 
 
 async def test_app_home_opened_lets_bolt_publish_the_home_tab(fake: Fake, bot: Bot) -> None:
     @bot.app.event("app_home_opened")
-    async def home(event, client):  # type: ignore[no-untyped-def]
+    async def home(event, client):
         await client.views_publish(
             user_id=event["user"],
             view={
@@ -550,7 +550,7 @@ async def test_app_home_opened_lets_bolt_publish_the_home_tab(fake: Fake, bot: B
 
 async def test_message_im_event_and_say(fake: Fake, bot: Bot) -> None:
     @bot.app.message("hello")
-    async def hello(message, say):  # type: ignore[no-untyped-def]
+    async def hello(message, say):
         await say(f"Hi <@{message['user']}>")
 
     response = await bot.sender.message("bob", "hello there")
@@ -579,13 +579,13 @@ async def test_retry_resends_the_same_event_with_retry_headers(fake: Fake, bot: 
     seen: list[tuple[str | None, str]] = []
 
     @bot.app.middleware
-    async def spy(req, resp, next):  # type: ignore[no-untyped-def]
+    async def spy(req, resp, next):
         retry = req.headers.get("x-slack-retry-num", [None])[0]
         seen.append((retry, req.body.get("event_id")))
         return await next()
 
     @bot.app.event("app_home_opened")
-    async def home(ack):  # type: ignore[no-untyped-def]
+    async def home(ack):
         await ack()
 
     await bot.sender.app_home_opened("alice")
@@ -596,7 +596,7 @@ async def test_retry_resends_the_same_event_with_retry_headers(fake: Fake, bot: 
 
 async def test_interaction_bodies_are_form_encoded_payloads(fake: Fake, bot: Bot) -> None:
     @bot.app.action("approve")
-    async def approve(ack):  # type: ignore[no-untyped-def]
+    async def approve(ack):
         await ack()
 
     posted = await fake.client.chat_postMessage(channel="U0002", text="x", blocks=APPROVAL_BLOCKS)

@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block, Option
@@ -162,7 +163,7 @@ def test_intake_modal_snapshot_and_hidden_fields() -> None:
 
 
 def test_form_values_reads_every_element_type() -> None:
-    state = {
+    state: dict[str, dict[str, dict[str, Any]]] = {
         "title": {"title": {"type": "plain_text_input", "value": "Figma"}},
         "category": {"category": {"type": "static_select", "selected_option": {"value": "saas"}}},
         "needed_by": {"needed_by": {"type": "datepicker", "selected_date": "2026-12-01"}},

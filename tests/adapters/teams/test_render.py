@@ -129,7 +129,7 @@ def test_parse_action_data_refuses_what_is_not_ours() -> None:
         {"pb": "approve", "r": "x"},
         {"pb": "approve", "r": 0},
     ):
-        assert parse_action_data(data) is None  # type: ignore[arg-type]
+        assert parse_action_data(data) is None
 
 
 def test_intake_card_snapshot() -> None:

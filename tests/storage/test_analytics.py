@@ -11,11 +11,13 @@ from bot.clock import FixedClock
 from bot.digest import build_digest, last_slot, render_text
 from bot.ports import WeekCounts
 from bot.services import Procurement
-from storage.analytics import add_months
+from storage.analytics import SqlDigestQueries
 from storage.engine import make_engine
-from storage.repository import SqlUnitOfWorkFactory
+from storage.renewals import add_months
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, PROCUREMENT, example_policy
 from tests.seed import END, at, seed
+from tests.storage.builders import T0, make_request
 
 D = Decimal
 
@@ -186,7 +188,7 @@ def test_the_digest_indexes_migrate_down_and_up(db_url: str) -> None:
     def indexes() -> set[str]:
         engine = make_engine(db_url)
         try:
-            return {i["name"] for i in inspect(engine).get_indexes("events")}
+            return {str(i["name"]) for i in inspect(engine).get_indexes("events")}
         finally:
             engine.dispose()
 
@@ -196,3 +198,18 @@ def test_the_digest_indexes_migrate_down_and_up(db_url: str) -> None:
     assert "ix_events_action_at" not in indexes()
     upgrade(db_url)
     assert "ix_events_action_at" in indexes()
+
+
+def test_digest_queries_run_in_the_callers_transaction(uow_factory: SqlUnitOfWorkFactory) -> None:
+    """The queries take the unit of work's connection: they count what its transaction wrote
+    before any commit, and nothing once it rolled back."""
+    start, end = T0 - timedelta(days=1), T0 + timedelta(days=1)
+    uow = uow_factory()
+    with uow:
+        uow.requests.add(make_request(created_at=T0))
+        assert SqlDigestQueries(uow.connection).week(start=start, end=end).submitted == 1
+        assert uow.digest.week(start=start, end=end).submitted == 1
+    with uow_factory() as later:
+        assert later.digest.week(start=start, end=end).submitted == 0
+    with pytest.raises(RuntimeError, match="with"):
+        uow.digest.week(start=start, end=end)

@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from bot.model import Channel, Event
 from storage import tables
 from storage.engine import make_engine
-from storage.repository import SqlUnitOfWorkFactory
 from storage.roles import RoleRefused, grant_app_role
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import app_role_database
 from tests.fakes import START
 
