@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.engine import Connection
 
-from bot.model import RequestStatus
 from bot.spend import DIMENSIONS, SpendLine
 from storage import tables as t
-from storage.analytics import APPROVED_ACTIONS
-
-_SPENT = (RequestStatus.APPROVED.value, RequestStatus.ORDERED.value, RequestStatus.RECEIVED.value)
+from storage._base import APPROVED_ACTIONS, SPENT, money
 
 _COLUMNS = {
     "vendor": t.requests.c.vendor_key,
@@ -49,7 +45,7 @@ class SqlSpendQueries:
         total = func.sum(r.base_amount)
         rows = self._connection.execute(
             select(label.label("label"), total.label("amount"), ids.label("ids"))
-            .where(r.id.in_(approved), r.status.in_(_SPENT))
+            .where(r.id.in_(approved), r.status.in_(SPENT))
             .group_by(column)
             .order_by(total.desc(), column)
         ).all()
@@ -57,7 +53,7 @@ class SqlSpendQueries:
             SpendLine(
                 dimension=by,
                 label=str(row.label),
-                amount=Decimal(row.amount or 0).quantize(Decimal("0.01")),
+                amount=money(row.amount),
                 request_ids=tuple(sorted(int(i) for i in str(row.ids).split(","))),
             )
             for row in rows

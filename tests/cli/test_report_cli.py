@@ -18,7 +18,7 @@ from bot.model import Channel, RequestStatus
 from bot.services import Procurement
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.repository import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import database_url, kind_params
 from tests.fakes import (
     CIO,
@@ -32,6 +32,7 @@ from tests.fakes import (
     draft,
     example_policy,
 )
+from tests.typed import present
 
 runner = CliRunner()
 NOVEMBER = ["--since", "2026-11-01", "--until", "2026-11-30"]
@@ -42,7 +43,7 @@ def _approve(service: Procurement, uow: SqlUnitOfWorkFactory, request_id: int) -
         with contextlib.suppress(DomainError):  # not this person's step, or not any more
             service.approve(request_id=request_id, actor=actor, channel=Channel.SLACK)
     with uow() as work:
-        assert work.requests.get(request_id).status is RequestStatus.APPROVED
+        assert present(work.requests.get(request_id)).status is RequestStatus.APPROVED
 
 
 @pytest.fixture(params=kind_params())
@@ -58,9 +59,10 @@ def filled(
         service = Procurement(uow=uow, policy=example_policy(), clock=clock())
 
         def submit(**fields: object) -> int:
-            return service.submit(
+            submitted = service.submit(
                 requester=REQUESTER, draft=draft(**fields), channel=Channel.SLACK
-            ).id
+            )
+            return present(submitted.id)
 
         _approve(service, uow, submit())  # PR-1001 Figma, Design: 3 × $45 a month = $1,620 a year
         _approve(service, uow, submit(cost_centre="Marketing", quantity=2))  # PR-1002: $1,080
