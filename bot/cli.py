@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from bot.cli_outbox import outbox_app
 from bot.cli_registry import budgets_app, vendors_app
 from bot.errors import DomainError, PolicyError, UnsafeSettings
 from bot.formatting import money
+from bot.logs import configure_logging
 from bot.model import (
     Category,
     DataAccess,
@@ -57,12 +57,6 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 # ------------------------------------------------------------------------------ serve
 
 
@@ -74,8 +68,8 @@ def serve(
     """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz."""
     from adapters.http import run_server
 
-    _logging()
     settings = Settings()
+    configure_logging(log_format=settings.log_format)
     try:
         run_server(settings=settings, host=host, port=port or settings.port)
     except (PolicyError, UnsafeSettings) as error:
