@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from adapters.teams.package import teams_app
 from bot import amounts, spreadsheet
@@ -68,7 +69,10 @@ def serve(
     """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz."""
     from adapters.http import run_server
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        _fail(f"procurebot cannot start: {error}")
     configure_logging(log_format=settings.log_format)
     try:
         run_server(settings=settings, host=host, port=port or settings.port)

@@ -143,6 +143,7 @@ class Scheduler:
                 timezone=settings.timezone,
             ),
             id=DIGEST_JOB,
+            name=DIGEST_JOB,
             misfire_grace_time=settings.grace_hours * 3600 or None,
             coalesce=True,
         )
