@@ -1,4 +1,4 @@
-"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, and /healthz."""
+"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, /healthz, /metrics."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
-    """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz."""
+    """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz, /metrics."""
     from adapters.http import run_server
 
     try:
