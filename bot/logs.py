@@ -43,5 +43,6 @@ def configure_logging(*, log_format: str = "text", level: int = logging.INFO) ->
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    # force: replace whatever a library configured before us, so every line has one format.
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # As basicConfig always does, a root logger that already has handlers (pytest's, an
+    # embedding program's) is left as it is.
+    logging.basicConfig(level=level, handlers=[handler])

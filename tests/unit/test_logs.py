@@ -49,22 +49,29 @@ def test_a_record_with_extras_and_a_traceback_is_one_line_of_json() -> None:
     assert "args" not in line and "msg" not in line  # the record's plumbing stays out
 
 
-def test_configure_replaces_the_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configure_writes_json_or_text_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
+        for log_format in ("json", "text"):
+            root.handlers.clear()  # as in a fresh `procurebot serve`
+            configure_logging(log_format=log_format)
+            logging.getLogger("tests.logs").info(
+                "hello %s", log_format, extra={"request_id": "r-1"}
+            )
+        # A root logger that already has a handler is left alone.
         configure_logging(log_format="json")
-        logging.getLogger("tests.logs").info("hello %s", "json", extra={"request_id": "r-1"})
-        configure_logging(log_format="text")
-        logging.getLogger("tests.logs").info("hello text")
+        logging.getLogger("tests.logs").info("still %s", "text")
     finally:
-        root.handlers[:], _ = saved
+        root.handlers[:] = saved[0]
         root.setLevel(saved[1])
-    first, second = stream.getvalue().splitlines()
+    first, second, third = stream.getvalue().splitlines()
     assert json.loads(first)["request_id"] == "r-1"
+    assert json.loads(first)["message"] == "hello json"
     assert second.endswith("INFO tests.logs: hello text")
+    assert third.endswith("INFO tests.logs: still text")
 
 
 def test_log_format_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
