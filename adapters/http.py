@@ -228,9 +228,9 @@ def _teams_messages(
             await gate.check_token(header)  # before the body is even read
             activity = await inbound_teams.read_activity(request)
             gate.check_tenant(activity)
+            authenticated = await gate.authenticate(header, activity)
             if activity.type == "invoke":
                 request[ACK] = "teams"  # its answer is the ack the card waits for
-            authenticated = await gate.authenticate(header, activity)
         except inbound_teams.Refused as refused:
             return web.json_response({"error": refused.reason}, status=refused.status)
         invoke = await adapter.process_activity(authenticated, activity, teams.on_turn)
