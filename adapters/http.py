@@ -1,4 +1,4 @@
-"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, and /healthz."""
+"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, /healthz, /metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http_limits import Limits, default_max_connections, run_bounded
+from adapters.metrics import ACK, Metrics
 from adapters.slack import inbound
 from adapters.slack.app import SlackBot
 from adapters.slack.digest import SlackChannelPublisher
@@ -33,6 +35,7 @@ from bot.outbox import Dispatcher, outbox_counts
 from bot.ports import ChannelPublisher, Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings, secret, teams_problem
+from storage.stats import read_stats
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 SLACK: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
 TEAMS: web.AppKey[TeamsBot] = web.AppKey("teams", TeamsBot)
 PUBLISHERS: web.AppKey[list[ChannelPublisher]] = web.AppKey("publishers", list)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -98,6 +102,11 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         raise UnsafeSettings(unsafe)
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
+    metrics = Metrics(
+        read=partial(read_stats, core.uow), clock=core.clock, token=secret(settings.metrics_token)
+    )
+    metrics.install(app)
+    app[METRICS] = metrics
     client = slack_client(settings) if settings.slack_enabled else None
     notifiers: list[Notifier] = [SlackNotifier(client=client)] if client else []
     adapter = teams_adapter(settings)
@@ -114,6 +123,7 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         notifiers=notifiers,
         clock=core.clock,
         max_attempts=settings.outbox_max_attempts,
+        observer=metrics,
     )
     app[DISPATCHER] = dispatcher
 
@@ -170,6 +180,7 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
             publishers=publishers,
             clock=core.clock,
             on_change=dispatcher.wake,
+            observer=metrics,
         )
         app.cleanup_ctx.append(_background(dispatcher, settings, scheduler))
     return app
@@ -218,6 +229,8 @@ def _teams_messages(
             activity = await inbound_teams.read_activity(request)
             gate.check_tenant(activity)
             authenticated = await gate.authenticate(header, activity)
+            if activity.type == "invoke":
+                request[ACK] = "teams"  # its answer is the ack the card waits for
         except inbound_teams.Refused as refused:
             return web.json_response({"error": refused.reason}, status=refused.status)
         invoke = await adapter.process_activity(authenticated, activity, teams.on_turn)

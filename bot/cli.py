@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from adapters.teams.package import teams_app
 from bot import amounts, spreadsheet
@@ -21,6 +21,7 @@ from bot.cli_registry import budgets_app, vendors_app
 from bot.cli_report import report_app
 from bot.errors import DomainError, PolicyError, UnsafeSettings
 from bot.formatting import money
+from bot.logs import configure_logging
 from bot.model import (
     Category,
     DataAccess,
@@ -59,12 +60,6 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 # ------------------------------------------------------------------------------ serve
 
 
@@ -73,11 +68,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000).")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
-    """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz."""
+    """Run the bot: Slack at /slack/events, Teams at /api/messages, /healthz, /metrics."""
     from adapters.http import run_server
 
-    _logging()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        _fail(f"procurebot cannot start: {error}")
+    configure_logging(log_format=settings.log_format)
     try:
         run_server(settings=settings, host=host, port=port or settings.port)
     except (PolicyError, UnsafeSettings) as error:

@@ -22,6 +22,7 @@ from bot.cards import Card
 from bot.errors import StorageUnavailable
 from bot.formatting import short_amount
 from bot.model import Person, format_number
+from bot.observe import DeliveryObserver, observed
 from bot.ports import (
     Clock,
     DeliveryDeferred,
@@ -92,10 +93,11 @@ class Dispatcher:
         batch: int = 200,
         concurrency: int = 8,
         max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self._uow = uow
         self._service = service
-        self._notifiers = list(notifiers)
+        self._notifiers = [observed(notifier, observer) for notifier in notifiers]
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
         self._batch = batch

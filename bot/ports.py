@@ -319,10 +319,13 @@ class Clock(Protocol):
 class DeliveryDeferred(Exception):
     """The platform asked us to try again later (429, 5xx, timeout)."""
 
-    def __init__(self, reason: str, *, retry_after: float | str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: float | str | None = None, rate_limited: bool = False
+    ) -> None:
         super().__init__(reason)
         # Seconds, or a Retry-After header as the platform sent it: the outbox reads it.
         self.retry_after = retry_after
+        self.rate_limited = rate_limited  # a 429, counted apart in the metrics
 
 
 class RecipientUnreachable(Exception):

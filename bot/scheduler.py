@@ -16,12 +16,14 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digest import Digest, build_digest, last_slot
+from bot.observe import JobObserver, observe_job
 from bot.ports import (
     ChannelPublisher,
     Clock,
@@ -116,7 +118,9 @@ class Scheduler:
         clock: Clock,
         on_change: Callable[[], None] = lambda: None,
         instance: str | None = None,
+        observer: JobObserver | None = None,
     ) -> None:
+        self._observer = observer
         self._service = service
         self._uow = uow
         self._publishers = list(publishers)
@@ -131,7 +135,7 @@ class Scheduler:
         settings = self._service.policy.digest
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            self.run_digest,
+            partial(observe_job, self._observer, DIGEST_JOB, self.run_digest),
             CronTrigger(
                 day_of_week=settings.day,
                 hour=settings.time.hour,
@@ -139,6 +143,7 @@ class Scheduler:
                 timezone=settings.timezone,
             ),
             id=DIGEST_JOB,
+            name=DIGEST_JOB,
             misfire_grace_time=settings.grace_hours * 3600 or None,
             coalesce=True,
         )
@@ -170,10 +175,10 @@ class Scheduler:
     async def tick(self) -> None:
         """Housekeeping (reminders, escalation, renewals, delegations) and a missed digest."""
         try:
-            await self.run_digest()
+            await observe_job(self._observer, DIGEST_JOB, self.run_digest)
         finally:
             # A digest Slack refused must not hold up reminders.
-            await self.run_housekeeping()
+            await observe_job(self._observer, HOUSEKEEPING_JOB, self.run_housekeeping)
 
     async def run_digest(self) -> bool:
         """Send the digest of the latest slot if it is within the grace time and nobody has

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.resources import example_policy_path
@@ -47,6 +48,16 @@ class Settings(BaseSettings):
     # Connections `serve` keeps open at once; unset: adapters.http_limits decides from the
     # open-file limit (at most 1000).
     max_connections: int | None = Field(default=None, ge=1, alias="PROCUREBOT_MAX_CONNECTIONS")
+    # text: the usual one line per record; json: one JSON object per line, for log shippers.
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open.
+    metrics_token: SecretStr | None = Field(default=None, alias="PROCUREBOT_METRICS_TOKEN")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        """LOG_FORMAT=JSON means json."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def slack_enabled(self) -> bool:

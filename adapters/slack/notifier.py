@@ -111,7 +111,9 @@ class SlackNotifier:
             if status == 429:
                 headers = error.response.headers
                 retry = headers.get("Retry-After") or headers.get("retry-after")
-                raise DeliveryDeferred("Slack rate limit", retry_after=retry) from None
+                raise DeliveryDeferred(
+                    "Slack rate limit", retry_after=retry, rate_limited=True
+                ) from None
             if code in _UNREACHABLE:
                 raise RecipientUnreachable(f"Slack says {code}") from None
             if code in _REFUSED:

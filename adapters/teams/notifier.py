@@ -146,7 +146,7 @@ def translate(error: HttpOperationError) -> Exception:
     if status == 429:
         headers = getattr(response, "headers", {}) or {}
         retry = headers.get("Retry-After") or headers.get("retry-after")
-        return DeliveryDeferred("Teams rate limit", retry_after=retry)
+        return DeliveryDeferred("Teams rate limit", retry_after=retry, rate_limited=True)
     if status in _GONE:
         return RecipientUnreachable(
             f"Teams answered {status}: the app may have been removed for them"
