@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from storage import tables as t
 
 if TYPE_CHECKING:
-    from storage.repository import SqlUnitOfWorkFactory
+    from storage.uow import SqlUnitOfWorkFactory
 
 # The values of outbox.status counted here (delivered rows, the bulk, are never read).
 PENDING, FAILED = "pending", "failed"

@@ -19,8 +19,8 @@ from bot.observe import FAILED, observe_job
 from bot.scheduler import DIGEST_JOB, HOUSEKEEPING_JOB, Scheduler
 from bot.workflow import Action
 from storage.engine import make_engine
-from storage.repository import SqlUnitOfWorkFactory
 from storage.stats import read_stats
+from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.conftest import FORM, Harness, TeamsHarness, running_harness, serve
 from tests.e2e.test_teams_flows import EVERYONE, meet
 from tests.fakes import IT, REQUESTER, draft

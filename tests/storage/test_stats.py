@@ -10,8 +10,8 @@ from adapters.metrics import audit_metrics, outbox_metrics
 from bot.model import Channel
 from bot.ports import MessageKind, OutboxMessage
 from bot.services import Procurement
-from storage.repository import SqlUnitOfWorkFactory
 from storage.stats import Stats, read_stats
+from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, REQUESTER, clock, draft, example_policy
 
 
