@@ -36,6 +36,7 @@ from bot.ports import (
 )
 from bot.services import Procurement
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
+from bot.webhooks import WebhookDelivery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,8 +93,10 @@ class Dispatcher:
         batch: int = 200,
         concurrency: int = 8,
         max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS,
+        webhooks: WebhookDelivery | None = None,
     ) -> None:
         self._uow = uow
+        self._webhooks = webhooks
         self._service = service
         self._notifiers = list(notifiers)
         self._clock = clock
@@ -190,6 +193,10 @@ class Dispatcher:
         try:
             if message.kind is MessageKind.REFRESH:
                 await self._refresh(message)
+            elif message.kind is MessageKind.WEBHOOK:
+                if self._webhooks is None:
+                    raise DeliveryRefused("this process delivers no webhooks")
+                await self._webhooks.deliver(message)
             else:
                 await self._send(message)
         except (DeliveryDeferred, StorageUnavailable) as transient:

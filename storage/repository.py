@@ -57,6 +57,7 @@ from bot.ports import (
     BudgetRepository,
     Clock,
     DigestQueries,
+    EventListener,
     EventLog,
     IdempotencyKeys,
     JobRuns,
@@ -499,9 +500,9 @@ def _question_values(request_id: int, position: int, question: Question) -> dict
 class SqlEventLog(_Repository):
     """The audit log: append and read; the database refuses updates and deletes."""
 
-    def append(self, event: Event) -> None:
-        """Add an audit event."""
-        self._conn.execute(
+    def append(self, event: Event) -> int:
+        """Add an audit event; its id."""
+        inserted = self._conn.execute(
             insert(t.events).values(
                 request_id=event.request_id,
                 action=event.action,
@@ -513,7 +514,9 @@ class SqlEventLog(_Repository):
                 comment=event.comment,
                 at=event.at,
             )
+            .returning(t.events.c.id)
         )
+        return int(inserted.scalar_one())
 
     def for_request(self, request_id: int) -> list[Event]:
         """Oldest first (in the order they were appended)."""
@@ -992,8 +995,10 @@ class SqlUnitOfWork:
         *,
         clock: Clock | None = None,
         serial: threading.Semaphore | None = None,
+        on_event: EventListener | None = None,
     ) -> None:
         self._engine = engine
+        self._on_event = on_event
         self._clock: Clock = clock or _SystemClock()
         self._serial = serial
         self._connection: Connection | None = None
@@ -1077,7 +1082,9 @@ class SqlUnitOfWork:
         touched = list(self._touched)
         for request in touched:
             for event in request.pending_events:
-                self.events.append(replace(event, request_id=request.id))
+                event_id = self.events.append(replace(event, request_id=request.id))
+                for message in self._on_event(request, event, event_id) if self._on_event else []:
+                    self.outbox.add(message)
         self.connection.commit()
         # Cleared only once written: a failed commit leaves them for the caller's retry.
         for request in touched:
@@ -1093,9 +1100,12 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Makes a fresh SqlUnitOfWork per use case."""
 
-    def __init__(self, engine: Engine, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock | None = None, on_event: EventListener | None = None
+    ) -> None:
         self.engine = engine
         self._clock = clock
+        self._on_event = on_event  # bot.webhooks: the webhook rows an event implies
         # SQLite runs one write transaction at a time (BEGIN IMMEDIATE), and its busy handler
         # waits by sleeping 1 ms ... 100 ms between tries, so threads of one process queueing
         # for the lock lose most of their time asleep (p99 of a submission at 20 concurrent
@@ -1107,7 +1117,9 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         """A new unit of work on the shared engine."""
-        return SqlUnitOfWork(self.engine, clock=self._clock, serial=self._serial)
+        return SqlUnitOfWork(
+            self.engine, clock=self._clock, serial=self._serial, on_event=self._on_event
+        )
 
 
 if TYPE_CHECKING:
