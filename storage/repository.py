@@ -503,7 +503,8 @@ class SqlEventLog(_Repository):
     def append(self, event: Event) -> int:
         """Add an audit event; its id."""
         inserted = self._conn.execute(
-            insert(t.events).values(
+            insert(t.events)
+            .values(
                 request_id=event.request_id,
                 action=event.action,
                 actor=event.actor,

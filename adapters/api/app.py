@@ -14,6 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from adapters.api.errors import ApiError, error_response, from_domain
 from bot.apikeys import ApiKey
@@ -75,7 +76,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
 
 
-def _authenticate(core: Core) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _authenticate(core: Core) -> Middleware:
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == PREFIX + OPENAPI_PATH:

@@ -178,11 +178,10 @@ async def running_harness(kind: str, tmp_path: Path, **settings: Any) -> AsyncIt
         core = build_core(
             Settings(
                 DATABASE_URL=url,
-                PROCUREBOT_POLICY=EXAMPLE_POLICY,
                 SLACK_BOT_TOKEN=SecretStr(TOKEN),
                 SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
                 SLACK_API_URL=api_url,
-                **settings,
+                **{"PROCUREBOT_POLICY": EXAMPLE_POLICY, **settings},
             )
         )
         app = create_app(core, background=False)
