@@ -132,6 +132,7 @@ def webhook_messages(
             request_id=request.id,
             text=text,
             data={"webhook": hook.name, "event_id": body["id"], "type": body["type"]},
+            next_attempt_at=event.at,  # due at once, on the service's clock
         )
         for hook in subscribed
     ]

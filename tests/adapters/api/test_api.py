@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from multidict import CIMultiDictProxy
 from openapi_spec_validator import validate
 
 from adapters.api.app import openapi_document
@@ -42,7 +43,7 @@ class Api:
 
     async def call(
         self, method: str, path: str, *, key: str | None = "", **kwargs: Any
-    ) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
+    ) -> tuple[int, Any, CIMultiDictProxy[str]]:
         """(status, JSON body, headers); key "" means this client's key, None no header."""
         headers = dict(kwargs.pop("headers", {}))
         if key is not None:
