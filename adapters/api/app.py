@@ -82,17 +82,20 @@ def _authenticate(core: Core) -> Middleware:
         if request.path == PREFIX + OPENAPI_PATH:
             return await handler(request)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
         key = None
-        if scheme.lower() == "bearer" and token.strip():
-            key = await asyncio.to_thread(core.api_keys.authenticate, token.strip())
+        if scheme.lower() == "bearer" and token:
+            key = await asyncio.to_thread(core.api_keys.authenticate, token)
         if key is None:
-            said = "Missing" if not token.strip() else "Unknown or revoked"
+            given = scheme.lower() == "bearer" and bool(token)
+            said = "Unknown or revoked" if given else "Missing"
+            challenge = 'Bearer realm="procurebot"' + (', error="invalid_token"' if given else "")
             return error_response(
                 401,
                 "unauthorized",
                 f"{said} API key: send 'Authorization: Bearer pbk_...' with a key from "
                 "'procurebot apikey create NAME'.",
-                headers={"WWW-Authenticate": 'Bearer realm="procurebot"'},
+                headers={"WWW-Authenticate": challenge},
             )
         request[KEY] = key
         return await handler(request)

@@ -150,6 +150,15 @@ FORM = {
     "Company data it will touch": "Internal data",
     "Business justification": "Three designers join in December and need Figma.",
 }
+# A catalogue item IT may buy at once: approved at submit.
+MACBOOK = {
+    **FORM,
+    "What do you need?": "MacBook Pro 14",
+    "Category": "Hardware",
+    "Vendor": "Apple",
+    "Price per unit": "2399",
+    "Quantity": "1",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

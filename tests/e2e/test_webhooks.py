@@ -3,11 +3,13 @@ events to a real local receiver that verifies them with the README's snippet and
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +17,7 @@ from adapters.slack import ids
 from bot.cli import app as cli
 from bot.model import RequestStatus
 from bot.workflow import Action
-from tests.e2e.conftest import FORM, Harness, running_harness
+from tests.e2e.conftest import FORM, MACBOOK, Harness, running_harness
 from tests.fakes import EXAMPLE_POLICY, IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_webhooks import Receiver
 
@@ -118,3 +120,27 @@ async def test_a_400_fails_for_good_is_listed_and_can_be_retried(
         await h.settle()
     assert [d.status for d in receiver.deliveries] == [400, 200]
     assert receiver.types() == ["request.submitted"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_po_from_the_rest_api_is_announced_with_the_keys_name(
+    kind: str, tmp_path: Path
+) -> None:
+    receiver = Receiver(secret=SECRET)
+    async with hooked(kind, tmp_path, receiver, "ordered, received") as h:
+        await h.buy(IT[0], MACBOOK)  # approved at once from the catalogue: no event wanted
+        _record, key = await asyncio.to_thread(h.core.api_keys.create, "erp")
+        base = h.sender.transport.bot_url.removesuffix("/slack/events")
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as client:
+            async with client.post(
+                f"{base}/api/v1/requests/PR-1001/po", json={"po_number": "PO-9"}
+            ) as answer:
+                assert answer.status == 200, await answer.text()
+            async with client.post(f"{base}/api/v1/requests/PR-1001/received") as answer:
+                assert answer.status == 200, await answer.text()
+        await h.settle()
+    assert receiver.types() == ["request.ordered", "request.received"]
+    ordered, received = receiver.events.values()
+    assert (ordered["actor"], ordered["channel"]) == ("api:erp", "api")
+    assert ordered["request"]["po_number"] == "PO-9"
+    assert received["request"]["status"] == "received"

@@ -18,17 +18,8 @@ from openapi_spec_validator import validate
 from adapters.api.app import openapi_document
 from bot.model import Channel, RequestStatus
 from tests.adapters.api.openapi_check import OpenApiCheck
-from tests.e2e.conftest import FORM, Harness, running_harness
+from tests.e2e.conftest import FORM, MACBOOK, Harness, running_harness
 from tests.fakes import IT, REQUESTER
-
-MACBOOK = {
-    **FORM,
-    "What do you need?": "MacBook Pro 14",
-    "Category": "Hardware",
-    "Vendor": "Apple",
-    "Price per unit": "2399",
-    "Quantity": "1",
-}
 
 
 @dataclass
@@ -85,12 +76,18 @@ async def test_the_document_is_served_without_a_key_and_is_valid_openapi(api: Ap
 
 
 async def test_keys_missing_unknown_revoked_and_live(api: Api) -> None:
-    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer pbk_nope"}):
+    for headers, said in (
+        ({}, "Missing API key"),
+        ({"Authorization": "Basic abc"}, "Missing API key"),
+        ({"Authorization": "Bearer  "}, "Missing API key"),
+        ({"Authorization": "Bearer pbk_nope"}, "Unknown or revoked API key"),
+    ):
         status, body, resp_headers = await api.call(
             "GET", "/api/v1/requests", key=None, headers=headers
         )
         assert status == 401 and body["error"]["code"] == "unauthorized"
-        assert resp_headers["WWW-Authenticate"].startswith("Bearer")
+        assert body["error"]["message"].startswith(said)
+        assert resp_headers["WWW-Authenticate"].startswith('Bearer realm="procurebot"')
     _old, old_key = await asyncio.to_thread(api.h.core.api_keys.create, "old-erp")
     assert (await api.call("GET", "/api/v1/vendors", key=old_key))[0] == 200
     await asyncio.to_thread(api.h.core.api_keys.revoke, "old-erp")

@@ -7,8 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.adapters.api.test_api import MACBOOK
-from tests.e2e.conftest import running_harness
+from tests.e2e.conftest import MACBOOK, running_harness
 from tests.fakes import IT
 from tests.fakes_webhooks import readme_block
 
