@@ -1,4 +1,5 @@
-"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, /healthz, /metrics."""
+"""The one aiohttp server: Slack at /slack/events, Teams at /api/messages, the REST API at
+/api/v1, /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.api import mount_api
 from adapters.http_limits import Limits, default_max_connections, run_bounded
 from adapters.metrics import ACK, Metrics
 from adapters.slack import inbound
@@ -28,6 +30,7 @@ from adapters.teams import inbound as inbound_teams
 from adapters.teams.app import TeamsBot
 from adapters.teams.digest import TeamsChannelPublisher
 from adapters.teams.notifier import TeamsNotifier
+from adapters.webhook_poster import AiohttpPoster
 from bot.bootstrap import Core, build_core
 from bot.errors import StorageUnavailable, UnsafeSettings
 from bot.model import Person
@@ -35,6 +38,7 @@ from bot.outbox import Dispatcher, outbox_counts
 from bot.ports import ChannelPublisher, Notifier
 from bot.scheduler import Scheduler
 from bot.settings import Settings, secret, teams_problem
+from bot.webhooks import WebhookDelivery
 from storage.stats import read_stats
 
 log = logging.getLogger(__name__)
@@ -124,8 +128,12 @@ def create_app(core: Core, *, background: bool = True) -> web.Application:
         clock=core.clock,
         max_attempts=settings.outbox_max_attempts,
         observer=metrics,
+        webhooks=WebhookDelivery(
+            webhooks=core.policy.webhooks, poster=AiohttpPoster(), clock=core.clock
+        ),
     )
     app[DISPATCHER] = dispatcher
+    mount_api(app, core, on_change=dispatcher.wake)
 
     if client is not None:
         signing_secret = secret(settings.slack_signing_secret)

@@ -6,13 +6,18 @@ import logging
 from dataclasses import dataclass
 
 from bot import policy as policy_module
+from bot.apikeys import ApiKeys
 from bot.clock import SystemClock
 from bot.policy import Policy
 from bot.ports import Clock
+from bot.request_view import RequestPages
 from bot.services import Procurement
 from bot.settings import Settings
+from bot.webhooks import webhook_listener
+from storage.api_keys import SqlApiKeys
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.request_pages import SqlRequestPages
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,8 @@ class Core:
     uow: SqlUnitOfWorkFactory
     clock: Clock
     service: Procurement
+    api_keys: ApiKeys
+    request_pages: RequestPages
 
 
 def build_core(
@@ -38,7 +45,16 @@ def build_core(
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    uow = SqlUnitOfWorkFactory(engine)
+    uow = SqlUnitOfWorkFactory(engine, on_event=webhook_listener(policy.webhooks))
     clock = clock or SystemClock()
     service = Procurement(uow=uow, policy=policy, clock=clock)
-    return Core(settings=settings, policy=policy, uow=uow, clock=clock, service=service)
+    api_keys = ApiKeys(store=SqlApiKeys(uow), clock=clock)
+    return Core(
+        settings=settings,
+        policy=policy,
+        uow=uow,
+        clock=clock,
+        service=service,
+        api_keys=api_keys,
+        request_pages=SqlRequestPages(uow),
+    )

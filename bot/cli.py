@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from adapters.teams.package import teams_app
 from bot import amounts, spreadsheet
 from bot import policy as policy_module
+from bot.cli_api import apikey_app, webhooks_app
 from bot.cli_demo import demo
 from bot.cli_digest import app as digest_app
 from bot.cli_outbox import outbox_app
@@ -53,6 +54,8 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(digest_app, name="digest")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(report_app, name="report")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _fail(message: str, code: int = 1) -> None:

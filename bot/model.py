@@ -115,6 +115,7 @@ class Channel(enum.StrEnum):
     TEAMS = "teams"
     CLI = "cli"
     SYSTEM = "system"
+    API = "api"  # the REST API, actor "api:<key name>"
 
 
 # Bounds for money anywhere the bot takes it (policy thresholds and prices, budgets, a

@@ -37,6 +37,7 @@ from bot.ports import (
 )
 from bot.services import Procurement
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
+from bot.webhooks import WebhookDelivery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,8 +95,10 @@ class Dispatcher:
         concurrency: int = 8,
         max_attempts: int = DEFAULT_OUTBOX_MAX_ATTEMPTS,
         observer: DeliveryObserver | None = None,
+        webhooks: WebhookDelivery | None = None,
     ) -> None:
         self._uow = uow
+        self._webhooks = webhooks
         self._service = service
         self._notifiers = [observed(notifier, observer) for notifier in notifiers]
         self._clock = clock
@@ -192,6 +195,10 @@ class Dispatcher:
         try:
             if message.kind is MessageKind.REFRESH:
                 await self._refresh(message)
+            elif message.kind is MessageKind.WEBHOOK:
+                if self._webhooks is None:
+                    raise DeliveryRefused("this process delivers no webhooks")
+                await self._webhooks.deliver(message)
             else:
                 await self._send(message)
         except (DeliveryDeferred, StorageUnavailable) as transient:

@@ -37,6 +37,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
+from bot.webhooks import Webhook, unique_names
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -228,6 +229,9 @@ class Policy(_Strict):
     digest: Digest = Digest()
     vendors: Vendors = Vendors()
     budgets: Budgets = Budgets()
+    webhooks: Annotated[list[Webhook], AfterValidator(unique_names)] = Field(
+        default_factory=list, description="Where to POST request events (see the README)."
+    )
 
     @property
     def currencies(self) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ class MessageKind(enum.StrEnum):
     APPROVAL_CARD = "approval_card"  # an approver's card with buttons
     NOTE = "note"  # a short text to one person
     REFRESH = "refresh"  # re-render every card already sent for the request
+    WEBHOOK = "webhook"  # a signed POST of a request event (bot/webhooks.py)
 
 
 @dataclass(slots=True)
@@ -107,8 +108,8 @@ class BudgetRepository(Protocol):
 
 
 class EventLog(Protocol):
-    def append(self, event: Event) -> None:
-        """Add an audit event; there is no update or delete."""
+    def append(self, event: Event) -> int:
+        """Add an audit event (there is no update or delete); its id."""
 
     def for_request(self, request_id: int) -> list[Event]:
         """Oldest first."""
@@ -278,6 +279,11 @@ class DigestQueries(Protocol):
 
     def weekly_spend(self, *, starts: Sequence[datetime]) -> list[tuple[datetime, list[Tally]]]:
         """Approved spend by category for each week starting at `starts` (7 days each)."""
+
+
+# Called by the unit of work for each audit event it appends (with the event's id): the
+# outbox messages the event implies beyond the use case's own (webhooks), in the same commit.
+EventListener = Callable[[PurchaseRequest, Event, int], list[OutboxMessage]]
 
 
 class UnitOfWork(Protocol):

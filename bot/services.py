@@ -675,7 +675,10 @@ class Procurement:
                 request,
                 actor=actor,
                 po_number=po_number,
-                purchasers=self.policy.purchasers,
+                # An API key acts for procurement: an operator issued it to the ERP.
+                purchasers=[*self.policy.purchasers, actor]
+                if channel is Channel.API
+                else self.policy.purchasers,
                 now=now,
                 channel=channel,
             )
@@ -698,7 +701,13 @@ class Procurement:
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             workflow.mark_received(
-                request, actor=actor, purchasers=self.policy.purchasers, now=now, channel=channel
+                request,
+                actor=actor,
+                purchasers=[*self.policy.purchasers, actor]  # an API key acts for procurement
+                if channel is Channel.API
+                else self.policy.purchasers,
+                now=now,
+                channel=channel,
             )
             self._queue(uow, MessageKind.REFRESH, request, None)
 

@@ -12,10 +12,11 @@ from storage._base import Repository
 class SqlEventLog(Repository):
     """The audit log: append and read; the database refuses updates and deletes."""
 
-    def append(self, event: Event) -> None:
-        """Add an audit event."""
-        self._conn.execute(
-            insert(t.events).values(
+    def append(self, event: Event) -> int:
+        """Add an audit event; its id."""
+        inserted = self._conn.execute(
+            insert(t.events)
+            .values(
                 request_id=event.request_id,
                 action=event.action,
                 actor=event.actor,
@@ -26,7 +27,9 @@ class SqlEventLog(Repository):
                 comment=event.comment,
                 at=event.at,
             )
+            .returning(t.events.c.id)
         )
+        return int(inserted.scalar_one())
 
     def for_request(self, request_id: int) -> list[Event]:
         """Oldest first (in the order they were appended)."""

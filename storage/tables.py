@@ -332,3 +332,17 @@ job_runs = Table(
     Column("claimed_by", String(200), nullable=False),
     UniqueConstraint("job", "period"),
 )
+
+# Keys of the REST API (/api/v1): a SHA-256 hash of each, never the key itself.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    _created(),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("name"),
+    UniqueConstraint("key_hash"),
+)

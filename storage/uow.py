@@ -16,6 +16,7 @@ from bot.ports import (
     BudgetRepository,
     Clock,
     DigestQueries,
+    EventListener,
     EventLog,
     IdempotencyKeys,
     JobRuns,
@@ -51,8 +52,10 @@ class SqlUnitOfWork:
         *,
         clock: Clock | None = None,
         serial: threading.Semaphore | None = None,
+        on_event: EventListener | None = None,
     ) -> None:
         self._engine = engine
+        self._on_event = on_event
         self._clock: Clock = clock or SystemClock()
         self._serial = serial
         self._connection: Connection | None = None
@@ -140,7 +143,9 @@ class SqlUnitOfWork:
         touched = list(self._touched)
         for request in touched:
             for event in request.pending_events:
-                self.events.append(replace(event, request_id=request.id))
+                event_id = self.events.append(replace(event, request_id=request.id))
+                for message in self._on_event(request, event, event_id) if self._on_event else []:
+                    self.outbox.add(message)
         self.connection.commit()
         # Cleared only once written: a failed commit leaves them for the caller's retry.
         for request in touched:
@@ -156,9 +161,12 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Makes a fresh SqlUnitOfWork per use case."""
 
-    def __init__(self, engine: Engine, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock | None = None, on_event: EventListener | None = None
+    ) -> None:
         self.engine = engine
         self._clock = clock
+        self._on_event = on_event  # bot.webhooks: the webhook rows an event implies
         # SQLite runs one write transaction at a time (BEGIN IMMEDIATE), and its busy handler
         # waits by sleeping 1 ms ... 100 ms between tries, so threads of one process queueing
         # for the lock lose most of their time asleep (p99 of a submission at 20 concurrent
@@ -170,7 +178,9 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         """A new unit of work on the shared engine."""
-        return SqlUnitOfWork(self.engine, clock=self._clock, serial=self._serial)
+        return SqlUnitOfWork(
+            self.engine, clock=self._clock, serial=self._serial, on_event=self._on_event
+        )
 
 
 if TYPE_CHECKING:

@@ -150,6 +150,15 @@ FORM = {
     "Company data it will touch": "Internal data",
     "Business justification": "Three designers join in December and need Figma.",
 }
+# A catalogue item IT may buy at once: approved at submit.
+MACBOOK = {
+    **FORM,
+    "What do you need?": "MacBook Pro 14",
+    "Category": "Hardware",
+    "Vendor": "Apple",
+    "Price per unit": "2399",
+    "Quantity": "1",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -178,11 +187,10 @@ async def running_harness(kind: str, tmp_path: Path, **settings: Any) -> AsyncIt
         core = build_core(
             Settings(
                 DATABASE_URL=url,
-                PROCUREBOT_POLICY=EXAMPLE_POLICY,
                 SLACK_BOT_TOKEN=SecretStr(TOKEN),
                 SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
                 SLACK_API_URL=api_url,
-                **settings,
+                **{"PROCUREBOT_POLICY": EXAMPLE_POLICY, **settings},
             )
         )
         app = create_app(core, background=False)
