@@ -37,6 +37,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
+from bot.questionnaire import Question, check_questionnaire
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -182,6 +183,10 @@ class Digest(_Strict):
 class Vendors(_Strict):
     review_valid_months: int = Field(default=12, ge=1)
     allow_rejected_exception: bool = False
+    qualification_groups: list[str] = Field(
+        default_factory=list, description="Groups that qualify a proposed vendor, in parallel."
+    )
+    questionnaire: list[Question] = Field(default_factory=list)
 
 
 class BudgetItem(_Strict):
@@ -516,6 +521,9 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
                 "exception; without one a rejected vendor would skip vendor review"
             ),
         )
+    yield from check_questionnaire(
+        policy.vendors.questionnaire, groups, policy.vendors.qualification_groups
+    )
     if policy.reminders.escalate_to is not None and policy.reminders.escalate_to not in groups:
         yield ("reminders", "escalate_to"), unknown(policy.reminders.escalate_to)
     if policy.reminders.escalate_after_hours <= policy.reminders.remind_after_hours:

@@ -8,10 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
+
+if TYPE_CHECKING:
+    from bot.vendor_reviews import VendorReviewRepository
 
 
 class MessageKind(enum.StrEnum):
@@ -19,6 +22,7 @@ class MessageKind(enum.StrEnum):
     APPROVAL_CARD = "approval_card"  # an approver's card with buttons
     NOTE = "note"  # a short text to one person
     REFRESH = "refresh"  # re-render every card already sent for the request
+    VENDOR_CARD = "vendor_card"  # a vendor review's card (data: {"review": id})
 
 
 @dataclass(slots=True)
@@ -292,6 +296,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyKeys
     jobs: JobRuns
     digest: DigestQueries
+    vendor_reviews: VendorReviewRepository
 
     def __enter__(self) -> Self: ...
 

@@ -69,8 +69,10 @@ from bot.ports import (
     VendorHistory,
     VendorRepository,
 )
+from bot.vendor_reviews import VendorReviewRepository
 from storage import tables as t
 from storage.analytics import SqlDigestQueries
+from storage.vendor_reviews import SqlVendorReviews
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -1008,6 +1010,7 @@ class SqlUnitOfWork:
         self.idempotency: IdempotencyKeys = SqlIdempotencyKeys(self)
         self.jobs: JobRuns = SqlJobRuns(self)
         self.digest: DigestQueries = SqlDigestQueries(self)
+        self.vendor_reviews: VendorReviewRepository = SqlVendorReviews(self)
 
     @property
     def connection(self) -> Connection:

@@ -1,0 +1,356 @@
+"""Use cases of vendor qualification: propose, approve, reject, ask, answer, and the cards.
+
+Each call is one unit of work: the review, the vendor, the audit events and the messages it
+implies (cards to reviewers, notes to the proposer) are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import lookalikes
+from bot import vendors as vendor_rules
+from bot.errors import InvalidInput, NotFound
+from bot.model import Category, Channel, Event, Vendor, VendorStatus, vendor_key
+from bot.policy import Policy
+from bot.ports import Clock, MessageKind, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from bot.questionnaire import check_answers
+from bot.vendor_reviews import (
+    MAX_PURPOSE,
+    MAX_WEBSITE,
+    Outcome,
+    ReviewAction,
+    ReviewDecision,
+    ReviewStatus,
+    VendorCard,
+    VendorReview,
+    build_card,
+    check_allowed,
+    group_name,
+    refusal,
+    reviewers,
+)
+
+# Form fields that are not questionnaire answers (their problems are keyed by these names).
+WEBSITE, CATEGORY, PURPOSE = "website", "category", "purpose"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What the proposer typed in the form, unchecked."""
+
+    vendor: str
+    website: str
+    category: str
+    purpose: str
+    answers: Mapping[str, str | None]
+
+
+class VendorReviews:
+    """Vendor qualification ahead of any purchase."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, policy: Policy, clock: Clock) -> None:
+        self._uow = uow
+        self.policy = policy
+        self.clock = clock
+
+    def check_proposal(self, *, vendor: str) -> None:
+        """Raise NotAllowed-style InvalidInput when the vendor cannot be proposed now."""
+        name = " ".join(vendor.split())
+        if not vendor_key(name):
+            raise InvalidInput({"vendor": "Which vendor? Type `/buy vendor Acme`."})
+        if not self.policy.vendors.qualification_groups:
+            raise InvalidInput(
+                {"vendor": "The policy names no vendors.qualification_groups; ask IT to add them."}
+            )
+        with self._uow() as uow:
+            found = uow.vendors.get(vendor_key(name))
+            review = uow.vendor_reviews.latest(found.id) if found and found.id else None
+            why = refusal(found, review=review, now=self.clock.now(), policy=self.policy)
+        if why:
+            raise InvalidInput({"vendor": why})
+
+    def propose(self, *, proposal: Proposal, proposer: str, channel: Channel) -> VendorReview:
+        """Put a vendor under review and send every qualification group its card."""
+        problems, category = self._check_form(proposal)
+        answers, answer_problems = check_answers(
+            self.policy.vendors.questionnaire, proposal.answers
+        )
+        problems.update(answer_problems)
+        if problems:
+            raise InvalidInput(problems)
+        self.check_proposal(vendor=proposal.vendor)
+        now = self.clock.now()
+        name = " ".join(proposal.vendor.split())
+        with self._uow() as uow:
+            vendor = uow.vendors.get(vendor_key(name))
+            if vendor is None:
+                vendor = uow.vendors.add(Vendor(name=name))
+            else:  # a new or expired vendor: re-checked inside this transaction
+                review = uow.vendor_reviews.latest(vendor.id or 0)
+                why = refusal(vendor, review=review, now=now, policy=self.policy)
+                if why:
+                    raise InvalidInput({"vendor": why})
+            vendor.status = VendorStatus.UNDER_REVIEW
+            vendor.website = _website(proposal.website) or vendor.website
+            vendor.category = category or vendor.category
+            vendor.owner = vendor.owner or proposer
+            uow.vendors.save(vendor)
+            assert vendor.id is not None
+            review = uow.vendor_reviews.add(
+                VendorReview(
+                    vendor_id=vendor.id,
+                    vendor_name=vendor.name,
+                    proposer=proposer,
+                    groups=list(self.policy.vendors.qualification_groups),
+                    answers=answers,
+                    purpose=" ".join(proposal.purpose.split()),
+                    created_at=now,
+                )
+            )
+            self._event(uow, "Vendor proposed", proposer, channel, review, review.purpose)
+            sent: set[str] = set()
+            for group in review.groups:
+                for email in reviewers(self.policy, group, proposer=proposer):
+                    if email not in sent:
+                        sent.add(email)
+                        self._card(uow, review, email)
+            waiting = " and ".join(group_name(self.policy, g) for g in review.groups)
+            self._note(
+                uow,
+                proposer,
+                f"Thanks: {waiting} are reviewing {vendor.name}. I'll tell you here when "
+                "they decide; they may ask you a question first.",
+            )
+            uow.commit()
+        return review
+
+    def approve(self, *, review_id: int, actor: str, group: str, channel: Channel) -> VendorReview:
+        """The group approves; the last group's approval approves the vendor."""
+        return self._decide(review_id, actor, group, ReviewAction.APPROVE, "", channel)
+
+    def reject(
+        self, *, review_id: int, actor: str, group: str, reason: str, channel: Channel
+    ) -> VendorReview:
+        """The group rejects: the vendor is rejected with the reason."""
+        return self._decide(review_id, actor, group, ReviewAction.REJECT, reason, channel)
+
+    def ask(
+        self, *, review_id: int, actor: str, group: str, question: str, channel: Channel
+    ) -> VendorReview:
+        """A reviewer asks the proposer a question; the proposer gets a card to answer on."""
+        text = _required(question, "question")
+        with self._uow() as uow:
+            review = self._locked(uow, review_id)
+            check_allowed(
+                review, actor=actor, group=group, action=ReviewAction.ASK, policy=self.policy
+            )
+            self._record(uow, review, group, Outcome.ASKED, actor, text, channel)
+            self._card(uow, review, review.proposer)
+            uow.commit()
+        return review
+
+    def answer(self, *, review_id: int, actor: str, text: str, channel: Channel) -> VendorReview:
+        """The proposer answers the open question; the asker is told the answer."""
+        text = _required(text, "answer")
+        with self._uow() as uow:
+            review = self._locked(uow, review_id)
+            check_allowed(
+                review, actor=actor, group=None, action=ReviewAction.ANSWER, policy=self.policy
+            )
+            question = review.open_question
+            assert question is not None
+            self._record(uow, review, question.group, Outcome.ANSWERED, actor, text, channel)
+            self._card(uow, review, question.actor)
+            uow.commit()
+        return review
+
+    def card(self, *, review_id: int, viewer: str) -> VendorCard:
+        """The review as `viewer` sees it now."""
+        with self._uow() as uow:
+            return vendor_card(uow, self.policy, review_id=review_id, viewer=viewer)
+
+    def latest(self, *, vendor: Vendor) -> VendorReview | None:
+        """The vendor's latest review, if it was ever proposed."""
+        if vendor.id is None:
+            return None
+        with self._uow() as uow:
+            return uow.vendor_reviews.latest(vendor.id)
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_form(self, proposal: Proposal) -> tuple[dict[str, str], Category | None]:
+        problems: dict[str, str] = {}
+        if len(proposal.website.strip()) > MAX_WEBSITE:
+            problems[WEBSITE] = f"Keep the address under {MAX_WEBSITE} characters."
+        purpose = " ".join(proposal.purpose.split())
+        if not purpose:
+            problems[PURPOSE] = "Say what the company would use it for."
+        elif len(purpose) > MAX_PURPOSE:
+            problems[PURPOSE] = f"Keep it under {MAX_PURPOSE} characters."
+        category = None
+        if proposal.category:
+            try:
+                category = Category(proposal.category)
+            except ValueError:
+                problems[CATEGORY] = "Pick a category from the list."
+        return problems, category
+
+    def _decide(
+        self,
+        review_id: int,
+        actor: str,
+        group: str,
+        action: ReviewAction,
+        reason: str,
+        channel: Channel,
+    ) -> VendorReview:
+        if action is ReviewAction.REJECT:
+            reason = _required(reason, "reason")
+        now = self.clock.now()
+        with self._uow() as uow:
+            review = self._locked(uow, review_id)
+            check_allowed(review, actor=actor, group=group, action=action, policy=self.policy)
+            outcome = Outcome.APPROVED if action is ReviewAction.APPROVE else Outcome.REJECTED
+            self._record(uow, review, group, outcome, actor, reason, channel)
+            if outcome is Outcome.REJECTED or not review.waiting_on:
+                self._finish(uow, review, outcome, actor, reason, now)
+            uow.commit()
+        return review
+
+    def _finish(
+        self,
+        uow: UnitOfWork,
+        review: VendorReview,
+        outcome: Outcome,
+        actor: str,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        vendor = uow.vendors.get(vendor_key(review.vendor_name))
+        assert vendor is not None
+        review.status = ReviewStatus(outcome.value)
+        review.decided_at = now
+        uow.vendor_reviews.finish(review)
+        deciders = [d.actor for d in review.decisions if d.outcome is Outcome.APPROVED]
+        vendor.reviewed_at = now
+        vendor.reviewed_by = actor
+        if outcome is Outcome.APPROVED:
+            vendor.status = VendorStatus.APPROVED
+            vendor.review_outcome = f"Qualified by {', '.join(deciders)} (review {review.id})"
+            until = vendor_rules.review_valid_until(
+                vendor, months=self.policy.vendors.review_valid_months
+            )
+            assert until is not None
+            text = (
+                f"{vendor.name} is now an approved vendor until {until:%-d %b %Y}: you can "
+                "/buy from it without a security review."
+            )
+        else:
+            vendor.status = VendorStatus.REJECTED
+            vendor.review_outcome = reason
+            text = (
+                f"{vendor.name} was not approved: {actor} rejected it ({reason}). Ask them "
+                "what would change their mind, or pick an approved vendor."
+            )
+        uow.vendors.save(vendor)
+        self._note(uow, review.proposer, text)
+
+    def _locked(self, uow: UnitOfWork, review_id: int) -> VendorReview:
+        review = uow.vendor_reviews.get(review_id, lock=True)
+        if review is None:
+            raise NotFound(f"There is no vendor review {review_id}.")
+        return review
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        review: VendorReview,
+        group: str,
+        outcome: Outcome,
+        actor: str,
+        text: str,
+        channel: Channel,
+    ) -> None:
+        decision = ReviewDecision(
+            group=group, outcome=outcome, actor=actor, text=text, at=self.clock.now()
+        )
+        assert review.id is not None
+        uow.vendor_reviews.add_decision(review.id, decision)
+        review.decisions.append(decision)
+        self._event(uow, f"Vendor {outcome.value}", actor, channel, review, text)
+
+    def _event(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        actor: str,
+        channel: Channel,
+        review: VendorReview,
+        text: str,
+    ) -> None:
+        # Vendor events belong to no request: the comment names the vendor and the review.
+        comment = f"{review.vendor_name} (vendor review {review.id})" + (
+            f": {text}" if text else ""
+        )
+        uow.events.append(
+            Event(action=action, actor=actor, at=self.clock.now(), channel=channel, comment=comment)
+        )
+
+    def _card(self, uow: UnitOfWork, review: VendorReview, recipient: str) -> None:
+        uow.outbox.add(
+            OutboxMessage(
+                kind=MessageKind.VENDOR_CARD,
+                recipient=recipient,
+                request_id=None,
+                data={"review": review.id},
+                next_attempt_at=self.clock.now(),
+            )
+        )
+
+    def _note(self, uow: UnitOfWork, recipient: str, text: str) -> None:
+        uow.outbox.add(
+            OutboxMessage(
+                kind=MessageKind.NOTE,
+                recipient=recipient,
+                request_id=None,
+                text=text,
+                next_attempt_at=self.clock.now(),
+            )
+        )
+
+
+def vendor_card(uow: UnitOfWork, policy: Policy, *, review_id: int, viewer: str) -> VendorCard:
+    """Build a review's card for `viewer` inside an open unit of work (the outbox uses it)."""
+    review = uow.vendor_reviews.get(review_id)
+    if review is None:
+        raise NotFound(f"There is no vendor review {review_id}.")
+    vendor = uow.vendors.get(vendor_key(review.vendor_name))
+    assert vendor is not None
+    rejected = [v for v in uow.vendors.list(status=VendorStatus.REJECTED) if v.key != vendor.key]
+    found = lookalikes.find(vendor.name, rejected)
+    return build_card(
+        review,
+        vendor=vendor,
+        viewer=viewer,
+        policy=policy,
+        lookalike=found.warning(vendor.name) if found else None,
+    )
+
+
+def _required(text: str, what: str) -> str:
+    clean = " ".join((text or "").split())
+    if not clean:
+        raise InvalidInput({what: "This can't be empty."})
+    if len(clean) > MAX_PURPOSE:
+        raise InvalidInput({what: f"Keep it under {MAX_PURPOSE} characters."})
+    return clean
+
+
+def _website(text: str) -> str:
+    text = text.strip()
+    if text and not text.startswith(("http://", "https://")):
+        return f"https://{text}"
+    return text
