@@ -6,7 +6,7 @@ implies (cards to reviewers, notes to the proposer) are written together or not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,7 +68,9 @@ class VendorReviews:
         with self._uow() as uow:
             found = uow.vendors.get(vendor_key(name))
             review = uow.vendor_reviews.latest(found.id) if found and found.id else None
-            why = refusal(found, review=review, now=self.clock.now(), policy=self.policy)
+            why = refusal(
+                found, review=review, now=self.clock.now(), policy=self.policy, name=_names(uow)
+            )
         if why:
             raise InvalidInput({"vendor": why})
 
@@ -90,7 +92,7 @@ class VendorReviews:
                 vendor = uow.vendors.add(Vendor(name=name))
             else:  # a new or expired vendor: re-checked inside this transaction
                 review = uow.vendor_reviews.latest(vendor.id or 0)
-                why = refusal(vendor, review=review, now=now, policy=self.policy)
+                why = refusal(vendor, review=review, now=now, policy=self.policy, name=_names(uow))
                 if why:
                     raise InvalidInput({"vendor": why})
             vendor.status = VendorStatus.UNDER_REVIEW
@@ -145,7 +147,12 @@ class VendorReviews:
         with self._uow() as uow:
             review = self._locked(uow, review_id)
             check_allowed(
-                review, actor=actor, group=group, action=ReviewAction.ASK, policy=self.policy
+                review,
+                actor=actor,
+                group=group,
+                action=ReviewAction.ASK,
+                policy=self.policy,
+                names=_names(uow),
             )
             self._record(uow, review, group, Outcome.ASKED, actor, text, channel)
             self._card(uow, review, review.proposer)
@@ -158,7 +165,12 @@ class VendorReviews:
         with self._uow() as uow:
             review = self._locked(uow, review_id)
             check_allowed(
-                review, actor=actor, group=None, action=ReviewAction.ANSWER, policy=self.policy
+                review,
+                actor=actor,
+                group=None,
+                action=ReviewAction.ANSWER,
+                policy=self.policy,
+                names=_names(uow),
             )
             question = review.open_question
             assert question is not None
@@ -212,7 +224,14 @@ class VendorReviews:
         now = self.clock.now()
         with self._uow() as uow:
             review = self._locked(uow, review_id)
-            check_allowed(review, actor=actor, group=group, action=action, policy=self.policy)
+            check_allowed(
+                review,
+                actor=actor,
+                group=group,
+                action=action,
+                policy=self.policy,
+                names=_names(uow),
+            )
             outcome = Outcome.APPROVED if action is ReviewAction.APPROVE else Outcome.REJECTED
             self._record(uow, review, group, outcome, actor, reason, channel)
             if outcome is Outcome.REJECTED or not review.waiting_on:
@@ -234,7 +253,7 @@ class VendorReviews:
         review.status = ReviewStatus(outcome.value)
         review.decided_at = now
         uow.vendor_reviews.finish(review)
-        deciders = [d.actor for d in review.decisions if d.outcome is Outcome.APPROVED]
+        deciders = [_names(uow)(d.actor) for d in review.decisions if d.outcome is Outcome.APPROVED]
         vendor.reviewed_at = now
         vendor.reviewed_by = actor
         if outcome is Outcome.APPROVED:
@@ -252,8 +271,8 @@ class VendorReviews:
             vendor.status = VendorStatus.REJECTED
             vendor.review_outcome = reason
             text = (
-                f"{vendor.name} was not approved: {actor} rejected it ({reason}). Ask them "
-                "what would change their mind, or pick an approved vendor."
+                f"{vendor.name} was not approved: {_names(uow)(actor)} rejected it ({reason}). "
+                "Ask them what would change their mind, or pick an approved vendor."
             )
         uow.vendors.save(vendor)
         self._note(uow, review.proposer, text)
@@ -337,6 +356,7 @@ def vendor_card(uow: UnitOfWork, policy: Policy, *, review_id: int, viewer: str)
         viewer=viewer,
         policy=policy,
         lookalike=found.warning(vendor.name) if found else None,
+        name=_names(uow),
     )
 
 
@@ -354,3 +374,13 @@ def _website(text: str) -> str:
     if text and not text.startswith(("http://", "https://")):
         return f"https://{text}"
     return text
+
+
+def _names(uow: UnitOfWork) -> Callable[[str], str]:
+    """People's names as the bot knows them (from Slack or Teams), else their email."""
+
+    def name(email: str) -> str:
+        person = uow.people.get(email)
+        return person.name if person is not None and person.name else email
+
+    return name

@@ -8,7 +8,7 @@ one rejects: the vendor is rejected with the reason.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -115,7 +115,12 @@ def group_name(policy: Policy, group: str) -> str:
 
 
 def refusal(
-    vendor: Vendor | None, *, review: VendorReview | None, now: datetime, policy: Policy
+    vendor: Vendor | None,
+    *,
+    review: VendorReview | None,
+    now: datetime,
+    policy: Policy,
+    name: Callable[[str], str] = str,
 ) -> str | None:
     """Why this vendor cannot be proposed now, in words for the proposer; None when it can."""
     if vendor is None:
@@ -136,7 +141,7 @@ def refusal(
     if review is not None and review.status is ReviewStatus.PENDING:
         waiting = ", ".join(group_name(policy, g) for g in review.waiting_on)
         return (
-            f"{vendor.name} is already under review (proposed by {review.proposer} on "
+            f"{vendor.name} is already under review (proposed by {name(review.proposer)} on "
             f"{review.created_at:%-d %b %Y}), waiting on {waiting}."
         )
     if status is VendorStatus.UNDER_REVIEW:
@@ -165,7 +170,13 @@ def allowed(
 
 
 def check_allowed(
-    review: VendorReview, *, actor: str, group: str | None, action: ReviewAction, policy: Policy
+    review: VendorReview,
+    *,
+    actor: str,
+    group: str | None,
+    action: ReviewAction,
+    policy: Policy,
+    names: Callable[[str], str] = str,
 ) -> None:
     """Raise a clear error unless `actor` may take `action` now."""
     if action in allowed(review, viewer=actor, group=group, policy=policy):
@@ -175,7 +186,7 @@ def check_allowed(
         raise AlreadyDecided(f"{name} was already {review.status.value}; nothing to do.")
     if action is ReviewAction.ANSWER:
         if actor != review.proposer:
-            raise NotAllowed(f"Only {review.proposer}, who proposed {name}, can answer.")
+            raise NotAllowed(f"Only {names(review.proposer)}, who proposed {name}, can answer.")
         raise AlreadyDecided(f"There is no open question on {name}.")
     if group is None or group not in review.groups:
         raise NotAllowed(f"That card is not for you: {name} is not waiting on that group.")
@@ -188,7 +199,9 @@ def check_allowed(
     verdict = review.verdict(group)
     if verdict is not None:
         who = group_name(policy, group)
-        raise AlreadyDecided(f"{verdict.actor} already {verdict.outcome.value} {name} for {who}.")
+        raise AlreadyDecided(
+            f"{names(verdict.actor)} already {verdict.outcome.value} {name} for {who}."
+        )
     raise AlreadyDecided(f"{name} already has an open question; wait for the answer.")
 
 
@@ -219,6 +232,7 @@ def build_card(
     viewer: str,
     policy: Policy,
     lookalike: str | None,
+    name: Callable[[str], str] = str,
 ) -> VendorCard:
     """The review as `viewer` sees it: the vendor, proposer, answers and what they may do."""
     group = next(
@@ -231,21 +245,23 @@ def build_card(
     )
     category = vendor.category.label if isinstance(vendor.category, Category) else "Not given"
     facts = [
-        ("Proposed by", review.proposer),
+        ("Proposed by", name(review.proposer)),
         ("Website", vendor.website or "Not given"),
         ("Category", category),
         ("What it's for", review.purpose),
     ]
     thread = []
     for d in review.decisions:
-        who = group_name(policy, d.group) if d.group else "proposer"
-        thread.append(f"{d.actor} ({who}) {d.outcome.value}" + (f": {d.text}" if d.text else ""))
+        who = "proposer" if d.outcome is Outcome.ANSWERED else group_name(policy, d.group)
+        thread.append(
+            f"{name(d.actor)} ({who}) {d.outcome.value}" + (f": {d.text}" if d.text else "")
+        )
     question = review.open_question
     return VendorCard(
         review_id=review.id or 0,
         vendor=review.vendor_name,
         status=review.status,
-        status_text=_status_text(review, policy),
+        status_text=_status_text(review, policy, name),
         facts=facts,
         answers=answer_lines(policy.vendors.questionnaire, review.answers),
         thread=thread,
@@ -258,15 +274,15 @@ def build_card(
     )
 
 
-def _status_text(review: VendorReview, policy: Policy) -> str:
+def _status_text(review: VendorReview, policy: Policy, name: Callable[[str], str]) -> str:
     if review.status is ReviewStatus.APPROVED:
         return "Approved by " + ", ".join(group_name(policy, g) for g in review.groups)
     if review.status is ReviewStatus.REJECTED:
         rejected = next(d for d in review.decisions if d.outcome is Outcome.REJECTED)
-        return f"Rejected by {rejected.actor}: {rejected.text}"
+        return f"Rejected by {name(rejected.actor)}: {rejected.text}"
     waiting = ", ".join(group_name(policy, g) for g in review.waiting_on)
     if review.open_question is not None:
-        return f"Waiting for {review.proposer} to answer a question; then {waiting}"
+        return f"Waiting for {name(review.proposer)} to answer a question; then {waiting}"
     return f"Waiting on {waiting}"
 
 
