@@ -186,7 +186,7 @@ class Vendors(_Strict):
     qualification_groups: list[str] = Field(
         default_factory=list, description="Groups that qualify a proposed vendor, in parallel."
     )
-    questionnaire: list[Question] = Field(default_factory=list)
+    questionnaire: list[Question] = Field(default_factory=list, max_length=40)
 
 
 class BudgetItem(_Strict):
@@ -621,4 +621,10 @@ def summary(policy: Policy) -> str:
     out.append(f"{len(budgets.items)} budgets; a request over budget {action}.")
     digest = policy.digest
     out.append(f"Digest every {digest.day} at {digest.time:%H:%M} {digest.timezone}.")
+    vendors = policy.vendors
+    if vendors.qualification_groups:
+        out.append(
+            f"Vendors are qualified by {', '.join(vendors.qualification_groups)} with "
+            f"{len(vendors.questionnaire)} questions."
+        )
     return "\n".join(out)
