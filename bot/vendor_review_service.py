@@ -76,13 +76,11 @@ class VendorReviews:
 
     def propose(self, *, proposal: Proposal, proposer: str, channel: Channel) -> VendorReview:
         """Put a vendor under review and send every qualification group its card."""
-        problems, category = self._check_form(proposal)
-        answers, answer_problems = check_answers(
-            self.policy.vendors.questionnaire, proposal.answers
-        )
-        problems.update(answer_problems)
+        problems = self.check_form(proposal)
         if problems:
             raise InvalidInput(problems)
+        category = Category(proposal.category) if proposal.category else None
+        answers, _ = check_answers(self.policy.vendors.questionnaire, proposal.answers)
         self.check_proposal(vendor=proposal.vendor)
         now = self.clock.now()
         name = " ".join(proposal.vendor.split())
@@ -193,7 +191,9 @@ class VendorReviews:
 
     # ------------------------------------------------------------------ internals
 
-    def _check_form(self, proposal: Proposal) -> tuple[dict[str, str], Category | None]:
+    def check_form(self, proposal: Proposal) -> dict[str, str]:
+        """What is wrong with the form, by field or question id (no I/O: adapters call it
+        before they acknowledge a submission)."""
         problems: dict[str, str] = {}
         if len(proposal.website.strip()) > MAX_WEBSITE:
             problems[WEBSITE] = f"Keep the address under {MAX_WEBSITE} characters."
@@ -202,13 +202,10 @@ class VendorReviews:
             problems[PURPOSE] = "Say what the company would use it for."
         elif len(purpose) > MAX_PURPOSE:
             problems[PURPOSE] = f"Keep it under {MAX_PURPOSE} characters."
-        category = None
-        if proposal.category:
-            try:
-                category = Category(proposal.category)
-            except ValueError:
-                problems[CATEGORY] = "Pick a category from the list."
-        return problems, category
+        if proposal.category and proposal.category not in set(Category):
+            problems[CATEGORY] = "Pick a category from the list."
+        _, answer_problems = check_answers(self.policy.vendors.questionnaire, proposal.answers)
+        return {**problems, **answer_problems}
 
     def _decide(
         self,

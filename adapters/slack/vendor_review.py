@@ -81,6 +81,15 @@ class SlackVendorReviews:
             purpose=values.get(PURPOSE, ""),
             answers=values,
         )
+        problems = self.reviews.check_form(proposal)
+        if problems:
+            shown = {b.get("block_id") for b in view.get("blocks", [])}
+            errors = {block_of(k): v for k, v in problems.items() if block_of(k) in shown}
+            await ack(response_action="errors", errors=errors or {PURPOSE: "Check the form."})
+            return
+        # The form is right: close it within Slack's 3 s, then save (a vendor proposed by
+        # someone else meanwhile is said in a DM).
+        await ack()
         try:
             person = await self.bot.person(body["user"]["id"])
             await asyncio.to_thread(
@@ -90,16 +99,11 @@ class SlackVendorReviews:
                 channel=Channel.SLACK,
             )
         except InvalidInput as error:
-            shown = {b.get("block_id") for b in view.get("blocks", [])}
-            errors = {block_of(k): v for k, v in error.fields.items() if block_of(k) in shown}
-            if not errors:  # e.g. the vendor was proposed by someone else meanwhile
-                errors = {PURPOSE: " ".join(error.fields.values())}
-            await ack(response_action="errors", errors=errors)
+            await self.bot._dm(body, " ".join(error.fields.values()))
             return
         except DomainError as error:
-            await ack(response_action="errors", errors={PURPOSE: str(error)})
+            await self.bot._dm(body, str(error))
             return
-        await ack()
         self.bot._on_change()
 
     async def on_card_action(

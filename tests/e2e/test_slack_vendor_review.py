@@ -152,9 +152,20 @@ async def test_proposing_needs_a_name_and_the_proposer_cannot_qualify_it(harness
     with h.core.uow() as uow:
         uow.vendors.add(Vendor(name="Old Tool", status=VendorStatus.NEW))
         uow.commit()
-    await propose(h, IT[0], "Old Tool", ANSWERS)
+    # Two people fill in the form for the same vendor: the second is told it is taken.
+    await h.command(IT[0], "vendor Old Tool")
+    await h.command(PROCUREMENT, "vendor old tool")
+    await h.submit(IT[0], ANSWERS)
+    late = await h.submit(PROCUREMENT, ANSWERS)
+    assert "response_action" not in (late.json or {})  # the modal closes; a DM says why
+    assert "Old Tool is already under review (proposed by Ines IT" in h.texts(PROCUREMENT)[-1]
     assert not [m for m in h.dms(IT[0]) if "Vendor review: Old Tool" in str(m.blocks)]
     assert review_card(h, IT[1], "Old Tool")
+    with h.core.uow() as uow:
+        vendor = uow.vendors.get("oldtool")
+        assert vendor is not None and vendor.id is not None
+        review = uow.vendor_reviews.latest(vendor.id)
+    assert review is not None and review.proposer == IT[0]
 
 
 def _vendor_events(uow: Any) -> list[Any]:

@@ -217,3 +217,25 @@ def test_a_review_is_finished_once(
         latest = uow.vendor_reviews.latest(review.vendor_id)
     assert latest is not None and latest.status is ReviewStatus.APPROVED
     assert [d.actor for d in latest.decisions] == [IT[0]]
+
+
+def test_the_vendor_review_tables_migrate_down_and_up(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.engine import make_engine
+    from storage.migrate import config, upgrade
+
+    def tables() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    upgrade(db_url)
+    assert {"vendor_reviews", "vendor_review_decisions"} <= tables()
+    command.downgrade(config(db_url), "0007")
+    assert not {"vendor_reviews", "vendor_review_decisions"} & tables()
+    upgrade(db_url)
+    assert {"vendor_reviews", "vendor_review_decisions"} <= tables()
