@@ -57,7 +57,7 @@ class VendorReviews:
         self.clock = clock
 
     def check_proposal(self, *, vendor: str) -> None:
-        """Raise NotAllowed-style InvalidInput when the vendor cannot be proposed now."""
+        """Raise InvalidInput saying why, when the vendor cannot be proposed now."""
         name = " ".join(vendor.split())
         if not vendor_key(name):
             raise InvalidInput({"vendor": "Which vendor? Type `/buy vendor Acme`."})
@@ -71,6 +71,12 @@ class VendorReviews:
             why = refusal(
                 found, review=review, now=self.clock.now(), policy=self.policy, name=_names(uow)
             )
+            if found is None:
+                # 'Ѕketchy Ltd' with a Cyrillic Ѕ is Sketchy Ltd: refused as intake refuses it.
+                rejected = uow.vendors.list(status=VendorStatus.REJECTED)
+                same = lookalikes.find(name, rejected)
+                if same is not None and same.same:
+                    why = f"{same.warning(name)}. Ask IT before proposing it."
         if why:
             raise InvalidInput({"vendor": why})
 

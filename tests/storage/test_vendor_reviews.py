@@ -196,6 +196,11 @@ def test_ask_answer_and_reject(reviews: VendorReviews, uow_factory: SqlUnitOfWor
         reviews.approve(review_id=review.id, actor=IT[0], group="it", channel=Channel.SLACK)
     with pytest.raises(InvalidInput, match="was rejected on 23 Nov 2026: No DPA"):
         reviews.check_proposal(vendor="acme analytics")
+    # The same name in lookalike letters (a Cyrillic А and с) is the rejected vendor.
+    with pytest.raises(InvalidInput, match="looks like rejected vendor Acme Analytics"):
+        reviews.propose(
+            proposal=proposal("\u0410\u0441me Analytics"), proposer=IT[0], channel=Channel.SLACK
+        )
 
 
 def test_a_review_is_finished_once(
