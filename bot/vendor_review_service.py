@@ -279,6 +279,20 @@ class VendorReviews:
             )
         uow.vendors.save(vendor)
         self._note(uow, review.proposer, text)
+        # The other reviewers' cards still show buttons: say it is settled (a click on them
+        # would only be told so).
+        who = _names(uow)(actor)
+        settled = (
+            f"{vendor.name} is now an approved vendor (qualified by {', '.join(deciders)})."
+            if outcome is Outcome.APPROVED
+            else f"{vendor.name} was rejected by {who}: {reason}. Nothing more to review."
+        )
+        told = {actor, review.proposer}
+        for group in review.groups:
+            for email in reviewers(self.policy, group, proposer=review.proposer):
+                if email not in told:
+                    told.add(email)
+                    self._note(uow, email, settled)
 
     def _locked(self, uow: UnitOfWork, review_id: int) -> VendorReview:
         review = uow.vendor_reviews.get(review_id, lock=True)

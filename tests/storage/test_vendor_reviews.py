@@ -136,6 +136,8 @@ def test_all_groups_approve_then_a_purchase_skips_qualification(
         "Acme Analytics is now an approved vendor until 23 Nov 2027: you can /buy from it "
         "without a security review."
     ) in [text for _, r, text in outbox(uow_factory) if r == REQUESTER]
+    settled = "Acme Analytics is now an approved vendor (qualified by ines.it@acme.example, "
+    assert [r for _, r, text in outbox(uow_factory) if text.startswith(settled)] == [IT[0], IT[1]]
 
     # Routing treats the approved, unexpired vendor as approved: no vendor qualification.
     small = draft(vendor="acme analytics", unit_price=Decimal("10.00"))
