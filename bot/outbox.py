@@ -36,7 +36,7 @@ from bot.ports import (
 )
 from bot.services import Procurement
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
-from bot.vendor_review_service import vendor_card
+from bot.vendor_review_effects import vendor_card
 from bot.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)

@@ -6,16 +6,15 @@ implies (cards to reviewers, notes to the proposer) are written together or not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot import lookalikes
-from bot import vendors as vendor_rules
+from bot import vendor_review_effects as effects
 from bot.errors import InvalidInput, NotFound
-from bot.model import Category, Channel, Event, Vendor, VendorStatus, vendor_key
+from bot.model import Category, Channel, Vendor, VendorStatus, vendor_key
 from bot.policy import Policy
-from bot.ports import Clock, MessageKind, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.questionnaire import check_answers
 from bot.vendor_reviews import (
     MAX_PURPOSE,
@@ -23,10 +22,8 @@ from bot.vendor_reviews import (
     Outcome,
     ReviewAction,
     ReviewDecision,
-    ReviewStatus,
     VendorCard,
     VendorReview,
-    build_card,
     check_allowed,
     group_name,
     refusal,
@@ -69,7 +66,11 @@ class VendorReviews:
             found = uow.vendors.get(vendor_key(name))
             review = uow.vendor_reviews.latest(found.id) if found and found.id else None
             why = refusal(
-                found, review=review, now=self.clock.now(), policy=self.policy, name=_names(uow)
+                found,
+                review=review,
+                now=self.clock.now(),
+                policy=self.policy,
+                name=effects.names(uow),
             )
             if found is None:
                 # 'Ѕketchy Ltd' with a Cyrillic Ѕ is Sketchy Ltd: refused as intake refuses it.
@@ -96,7 +97,9 @@ class VendorReviews:
                 vendor = uow.vendors.add(Vendor(name=name))
             else:  # a new or expired vendor: re-checked inside this transaction
                 review = uow.vendor_reviews.latest(vendor.id or 0)
-                why = refusal(vendor, review=review, now=now, policy=self.policy, name=_names(uow))
+                why = refusal(
+                    vendor, review=review, now=now, policy=self.policy, name=effects.names(uow)
+                )
                 if why:
                     raise InvalidInput({"vendor": why})
             vendor.status = VendorStatus.UNDER_REVIEW
@@ -156,7 +159,7 @@ class VendorReviews:
                 group=group,
                 action=ReviewAction.ASK,
                 policy=self.policy,
-                names=_names(uow),
+                names=effects.names(uow),
             )
             self._record(uow, review, group, Outcome.ASKED, actor, text, channel)
             self._card(uow, review, review.proposer)
@@ -174,7 +177,7 @@ class VendorReviews:
                 group=None,
                 action=ReviewAction.ANSWER,
                 policy=self.policy,
-                names=_names(uow),
+                names=effects.names(uow),
             )
             question = review.open_question
             assert question is not None
@@ -186,7 +189,7 @@ class VendorReviews:
     def card(self, *, review_id: int, viewer: str) -> VendorCard:
         """The review as `viewer` sees it now."""
         with self._uow() as uow:
-            return vendor_card(uow, self.policy, review_id=review_id, viewer=viewer)
+            return effects.vendor_card(uow, self.policy, review_id=review_id, viewer=viewer)
 
     def latest(self, *, vendor: Vendor) -> VendorReview | None:
         """The vendor's latest review, if it was ever proposed."""
@@ -233,66 +236,16 @@ class VendorReviews:
                 group=group,
                 action=action,
                 policy=self.policy,
-                names=_names(uow),
+                names=effects.names(uow),
             )
             outcome = Outcome.APPROVED if action is ReviewAction.APPROVE else Outcome.REJECTED
             self._record(uow, review, group, outcome, actor, reason, channel)
             if outcome is Outcome.REJECTED or not review.waiting_on:
-                self._finish(uow, review, outcome, actor, reason, now)
+                effects.settle(
+                    uow, self.policy, review, outcome=outcome, actor=actor, reason=reason, now=now
+                )
             uow.commit()
         return review
-
-    def _finish(
-        self,
-        uow: UnitOfWork,
-        review: VendorReview,
-        outcome: Outcome,
-        actor: str,
-        reason: str,
-        now: datetime,
-    ) -> None:
-        vendor = uow.vendors.get(vendor_key(review.vendor_name))
-        assert vendor is not None
-        review.status = ReviewStatus(outcome.value)
-        review.decided_at = now
-        uow.vendor_reviews.finish(review)
-        deciders = [_names(uow)(d.actor) for d in review.decisions if d.outcome is Outcome.APPROVED]
-        vendor.reviewed_at = now
-        vendor.reviewed_by = actor
-        if outcome is Outcome.APPROVED:
-            vendor.status = VendorStatus.APPROVED
-            vendor.review_outcome = f"Qualified by {', '.join(deciders)} (review {review.id})"
-            until = vendor_rules.review_valid_until(
-                vendor, months=self.policy.vendors.review_valid_months
-            )
-            assert until is not None
-            text = (
-                f"{vendor.name} is now an approved vendor until {until:%-d %b %Y}: you can "
-                "/buy from it without a security review."
-            )
-        else:
-            vendor.status = VendorStatus.REJECTED
-            vendor.review_outcome = reason
-            text = (
-                f"{vendor.name} was not approved: {_names(uow)(actor)} rejected it ({reason}). "
-                "Ask them what would change their mind, or pick an approved vendor."
-            )
-        uow.vendors.save(vendor)
-        self._note(uow, review.proposer, text)
-        # The other reviewers' cards still show buttons: say it is settled (a click on them
-        # would only be told so).
-        who = _names(uow)(actor)
-        settled = (
-            f"{vendor.name} is now an approved vendor (qualified by {', '.join(deciders)})."
-            if outcome is Outcome.APPROVED
-            else f"{vendor.name} was rejected by {who}: {reason}. Nothing more to review."
-        )
-        told = {actor, review.proposer}
-        for group in review.groups:
-            for email in reviewers(self.policy, group, proposer=review.proposer):
-                if email not in told:
-                    told.add(email)
-                    self._note(uow, email, settled)
 
     def _locked(self, uow: UnitOfWork, review_id: int) -> VendorReview:
         review = uow.vendor_reviews.get(review_id, lock=True)
@@ -327,54 +280,21 @@ class VendorReviews:
         review: VendorReview,
         text: str,
     ) -> None:
-        # Vendor events belong to no request: the comment names the vendor and the review.
-        comment = f"{review.vendor_name} (vendor review {review.id})" + (
-            f": {text}" if text else ""
-        )
-        uow.events.append(
-            Event(action=action, actor=actor, at=self.clock.now(), channel=channel, comment=comment)
+        effects.event(
+            uow,
+            action=action,
+            actor=actor,
+            channel=channel,
+            review=review,
+            text=text,
+            at=self.clock.now(),
         )
 
     def _card(self, uow: UnitOfWork, review: VendorReview, recipient: str) -> None:
-        uow.outbox.add(
-            OutboxMessage(
-                kind=MessageKind.VENDOR_CARD,
-                recipient=recipient,
-                request_id=None,
-                data={"review": review.id},
-                next_attempt_at=self.clock.now(),
-            )
-        )
+        effects.send_card(uow, review, recipient, at=self.clock.now())
 
     def _note(self, uow: UnitOfWork, recipient: str, text: str) -> None:
-        uow.outbox.add(
-            OutboxMessage(
-                kind=MessageKind.NOTE,
-                recipient=recipient,
-                request_id=None,
-                text=text,
-                next_attempt_at=self.clock.now(),
-            )
-        )
-
-
-def vendor_card(uow: UnitOfWork, policy: Policy, *, review_id: int, viewer: str) -> VendorCard:
-    """Build a review's card for `viewer` inside an open unit of work (the outbox uses it)."""
-    review = uow.vendor_reviews.get(review_id)
-    if review is None:
-        raise NotFound(f"There is no vendor review {review_id}.")
-    vendor = uow.vendors.get(vendor_key(review.vendor_name))
-    assert vendor is not None
-    rejected = [v for v in uow.vendors.list(status=VendorStatus.REJECTED) if v.key != vendor.key]
-    found = lookalikes.find(vendor.name, rejected)
-    return build_card(
-        review,
-        vendor=vendor,
-        viewer=viewer,
-        policy=policy,
-        lookalike=found.warning(vendor.name) if found else None,
-        name=_names(uow),
-    )
+        effects.send_note(uow, recipient, text, at=self.clock.now())
 
 
 def _required(text: str, what: str) -> str:
@@ -391,13 +311,3 @@ def _website(text: str) -> str:
     if text and not text.startswith(("http://", "https://")):
         return f"https://{text}"
     return text
-
-
-def _names(uow: UnitOfWork) -> Callable[[str], str]:
-    """People's names as the bot knows them (from Slack or Teams), else their email."""
-
-    def name(email: str) -> str:
-        person = uow.people.get(email)
-        return person.name if person is not None and person.name else email
-
-    return name
