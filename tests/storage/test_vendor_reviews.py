@@ -246,3 +246,40 @@ def test_the_vendor_review_tables_migrate_down_and_up(db_url: str) -> None:
     assert not {"vendor_reviews", "vendor_review_decisions"} & tables()
     upgrade(db_url)
     assert {"vendor_reviews", "vendor_review_decisions"} <= tables()
+
+
+def test_decisions_on_one_review_wait_for_each_other(
+    reviews: VendorReviews, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """The last two groups approving at once: the second waits for the first's row lock,
+    then sees its vote and approves the vendor (neither may miss the other)."""
+    import threading
+
+    review = reviews.propose(proposal=proposal(), proposer=REQUESTER, channel=Channel.SLACK)
+    assert review.id is not None
+    review_id = review.id
+    done = threading.Event()
+
+    def procurement() -> None:
+        reviews.approve(
+            review_id=review_id, actor=PROCUREMENT, group="procurement", channel=Channel.SLACK
+        )
+        done.set()
+
+    with uow_factory() as held:
+        assert held.vendor_reviews.get(review_id, lock=True) is not None
+        worker = threading.Thread(target=procurement)
+        worker.start()
+        assert not done.wait(0.5)  # blocked behind the lock
+        held.vendor_reviews.add_decision(
+            review_id,
+            ReviewDecision(group="it", outcome=Outcome.APPROVED, actor=IT[0], text="", at=START),
+        )
+        held.commit()
+    worker.join(10)
+    assert done.is_set()
+    with uow_factory() as uow:
+        final = uow.vendor_reviews.get(review_id)
+        vendor = uow.vendors.get("acmeanalytics")
+    assert final is not None and final.status is ReviewStatus.APPROVED
+    assert vendor is not None and vendor.status is VendorStatus.APPROVED
