@@ -207,3 +207,20 @@ def test_the_card_shows_the_thread_and_the_open_question() -> None:
         and seen.notice == "X looks. Make sure it is another company."
     )
     assert QuestionKind.CHOICE in {q.kind for q in QUESTIONS}
+
+
+def test_without_qualification_groups_proposing_says_what_to_set() -> None:
+    from bot.errors import InvalidInput
+    from bot.vendor_review_service import VendorReviews
+
+    vendors = POLICY.vendors.model_copy(update={"qualification_groups": []})
+    policy = POLICY.model_copy(update={"vendors": vendors})
+
+    def no_storage() -> object:
+        raise AssertionError("refused before any storage")
+
+    reviews = VendorReviews(uow=no_storage, policy=policy, clock=None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=r"names no vendors\.qualification_groups"):
+        reviews.check_proposal(vendor="Acme")
+    with pytest.raises(InvalidInput, match=r"Which vendor\?"):
+        reviews.check_proposal(vendor="  ")
