@@ -11,6 +11,7 @@ import typer
 
 from bot import budgets as budget_rules
 from bot import vendors as vendor_rules
+from bot.cli_vendor_review import qualification_json, qualification_lines
 from bot.errors import DomainError, PolicyError
 from bot.formatting import money, short_amount
 from bot.model import Vendor
@@ -115,6 +116,7 @@ def vendors_show(
     if as_json:
         data = vendor_json(vendor, report.status_text)
         data["approved_spend_per_year"] = str(report.approved_spend)
+        data.update(qualification_json(service, vendor))
         data["base_currency"] = report.base_currency
         data["requests"] = [
             {
@@ -143,6 +145,7 @@ def vendors_show(
             if vendor.reviewed_at
             else ""
         ),
+        *qualification_lines(service, vendor),
         f"  spend      {spend} a year approved",
         f"  requests   {len(report.requests) or 'none'}",
     ]

@@ -37,6 +37,8 @@ from bot.ports import (
 )
 from bot.services import Procurement
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
+from bot.vendor_review_effects import vendor_card
+from bot.vendor_reviews import VendorCard
 from bot.webhooks import WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -263,7 +265,11 @@ class Dispatcher:
     async def _send(self, message: OutboxMessage) -> None:
         assert message.recipient is not None
         person, card = await self._storage(self._prepare, message)
-        if message.kind is MessageKind.APPROVAL_CARD and card is not None and not card.actions:
+        if (
+            message.kind is MessageKind.APPROVAL_CARD
+            and isinstance(card, Card)
+            and not card.actions
+        ):
             return  # decided or withdrawn before we got to it: nothing to ask any more
         before = replace(person)
         last_error: RecipientUnreachable | None = None
@@ -282,9 +288,14 @@ class Dispatcher:
             "in Teams"
         )
 
-    def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | None]:
+    def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | VendorCard | None]:
         assert message.recipient is not None
         person = self._service.person(message.recipient)
+        if message.kind is MessageKind.VENDOR_CARD:
+            with self._uow() as uow:
+                review = int(message.data["review"])
+                policy = self._service.policy
+                return person, vendor_card(uow, policy, review_id=review, viewer=person.email)
         card = None
         if message.kind is not MessageKind.NOTE and message.request_id is not None:
             card = self._service.card_for(request_id=message.request_id, viewer=person.email)

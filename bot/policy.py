@@ -37,6 +37,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
+from bot.questionnaire import Question, check_questionnaire
 from bot.webhooks import Webhook, unique_names
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -183,6 +184,10 @@ class Digest(_Strict):
 class Vendors(_Strict):
     review_valid_months: int = Field(default=12, ge=1)
     allow_rejected_exception: bool = False
+    qualification_groups: list[str] = Field(
+        default_factory=list, description="Groups that qualify a proposed vendor, in parallel."
+    )
+    questionnaire: list[Question] = Field(default_factory=list, max_length=40)
 
 
 class BudgetItem(_Strict):
@@ -520,6 +525,9 @@ def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
                 "exception; without one a rejected vendor would skip vendor review"
             ),
         )
+    yield from check_questionnaire(
+        policy.vendors.questionnaire, groups, policy.vendors.qualification_groups
+    )
     if policy.reminders.escalate_to is not None and policy.reminders.escalate_to not in groups:
         yield ("reminders", "escalate_to"), unknown(policy.reminders.escalate_to)
     if policy.reminders.escalate_after_hours <= policy.reminders.remind_after_hours:
@@ -617,4 +625,10 @@ def summary(policy: Policy) -> str:
     out.append(f"{len(budgets.items)} budgets; a request over budget {action}.")
     digest = policy.digest
     out.append(f"Digest every {digest.day} at {digest.time:%H:%M} {digest.timezone}.")
+    vendors = policy.vendors
+    if vendors.qualification_groups:
+        out.append(
+            f"Vendors are qualified by {', '.join(vendors.qualification_groups)} with "
+            f"{len(vendors.questionnaire)} questions."
+        )
     return "\n".join(out)

@@ -8,10 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
+
+if TYPE_CHECKING:
+    from bot.vendor_reviews import VendorReviewRepository
 
 
 class MessageKind(enum.StrEnum):
@@ -20,6 +23,7 @@ class MessageKind(enum.StrEnum):
     NOTE = "note"  # a short text to one person
     REFRESH = "refresh"  # re-render every card already sent for the request
     WEBHOOK = "webhook"  # a signed POST of a request event (bot/webhooks.py)
+    VENDOR_CARD = "vendor_card"  # a vendor review's card (data: {"review": id})
 
 
 @dataclass(slots=True)
@@ -297,6 +301,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     idempotency: IdempotencyKeys
     jobs: JobRuns
+    vendor_reviews: VendorReviewRepository
 
     @property
     def digest(self) -> DigestQueries:

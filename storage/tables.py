@@ -346,3 +346,31 @@ api_keys = Table(
     UniqueConstraint("name"),
     UniqueConstraint("key_hash"),
 )
+
+# Vendor qualification ahead of a purchase (bot/vendor_reviews.py): one row per proposal.
+vendor_reviews = Table(
+    "vendor_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vendor_id", Integer, ForeignKey("vendors.id"), nullable=False, index=True),
+    Column("proposer", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("groups", JSON, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("purpose", Text, nullable=False),
+    _created(),
+    Column("decided_at", UtcDateTime(), nullable=True),
+)
+
+# Each group's vote, and the questions and answers, in the order they came.
+vendor_review_decisions = Table(
+    "vendor_review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("review_id", Integer, ForeignKey("vendor_reviews.id"), nullable=False, index=True),
+    Column("group", String(100), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)

@@ -25,6 +25,7 @@ from bot.ports import (
     RequestRepository,
     VendorRepository,
 )
+from bot.vendor_reviews import VendorReviewRepository
 from storage._base import SystemClock
 from storage.analytics import SqlDigestQueries
 from storage.budgets import SqlBudgetRepository
@@ -34,6 +35,7 @@ from storage.job_runs import SqlJobRuns
 from storage.outbox import SqlOutbox
 from storage.people import SqlPeopleRepository
 from storage.requests import SqlRequestRepository
+from storage.vendor_reviews import SqlVendorReviews
 from storage.vendors import SqlVendorRepository
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.outbox: Outbox = SqlOutbox(self)
         self.idempotency: IdempotencyKeys = SqlIdempotencyKeys(self)
         self.jobs: JobRuns = SqlJobRuns(self)
+        self.vendor_reviews: VendorReviewRepository = SqlVendorReviews(self)
 
     @property
     def digest(self) -> DigestQueries:

@@ -41,6 +41,8 @@ from adapters.slack.render import (
     render_card,
     vendor_options,
 )
+from adapters.slack.vendor_review import WORD as VENDOR_WORD
+from adapters.slack.vendor_review import SlackVendorReviews
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM, LIST_MAX, LIST_PAGE, STATUS, Card, Page, page_of
 from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
@@ -242,6 +244,8 @@ class SlackBot:
         app.action(ids.HOME_MORE)(track(self.on_home_more))
         app.event("app_home_opened")(track(self.on_home_opened))
         app.event("message")(track(self.on_message))
+        self.vendor_reviews = SlackVendorReviews(self)
+        self.vendor_reviews.register(app)
 
     async def on_buy(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """/buy, /buy <one-line request>, /buy list | status N | cancel N | help."""
@@ -257,6 +261,8 @@ class SlackBot:
                 await self._list(user, respond)
             elif word in ("status", "cancel"):
                 await self._status_or_cancel(word, rest, user, respond)
+            elif word == VENDOR_WORD:
+                await self.vendor_reviews.open_form(body, rest, respond)
             elif _SUBCOMMAND_ATTEMPT.match(text):
                 await respond(
                     text=f"I don't know `{ids.COMMAND} {word}`. Try `{ids.COMMAND} "

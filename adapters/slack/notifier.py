@@ -12,9 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.render import card_text, note_blocks, note_text, render_card
+from adapters.slack.vendor_review_render import card_blocks as vendor_card_blocks
+from adapters.slack.vendor_review_render import card_text as vendor_card_text
 from bot.cards import Card
 from bot.model import Person
 from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +57,17 @@ class SlackNotifier:
         """Anyone may be in the workspace; send() finds out by email."""
         return True
 
-    async def send(self, *, person: Person, card: Card | None, text: str) -> MessageRef | None:
+    async def send(
+        self, *, person: Person, card: Card | VendorCard | None, text: str
+    ) -> MessageRef | None:
         """DM the card (or a note) to the person; return the card's reference."""
         user_id = person.slack_user_id or await self.lookup(person)
+        if isinstance(card, VendorCard):  # updated in place by the clicker only: no reference
+            blocks, text = vendor_card_blocks(card), vendor_card_text(card)
+            await self.call(
+                self._client.chat_postMessage, channel=user_id, blocks=blocks, text=text
+            )
+            return None
         blocks = render_card(card) if card is not None else note_blocks(text)
         fallback = card_text(card) if card is not None else note_text(text)
         response = await self.call(

@@ -656,5 +656,6 @@ HELP = (
     f"• `{ids.COMMAND} list` shows your requests\n"
     f"• `{ids.COMMAND} status PR-1042` shows one request\n"
     f"• `{ids.COMMAND} cancel PR-1042` withdraws a request that is not yet approved\n"
+    f"• `{ids.COMMAND} vendor Acme` proposes a vendor for IT and procurement to qualify\n"
     "Approvers get a card in this DM; the Home tab lists what waits for you."
 )

@@ -38,11 +38,15 @@ from adapters.teams.render import (
     parse_action_data,
     render_card,
 )
+from adapters.teams.vendor_review import PREFIX as VENDOR_PREFIX
+from adapters.teams.vendor_review import WORD as VENDOR_WORD
+from adapters.teams.vendor_review import TeamsVendorReviews
 from bot import intake
 from bot.cards import ACTIONS_WITH_FORM, STATUS
 from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
 from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
 from bot.services import Procurement
+from bot.vendor_review_service import VendorReviews
 from bot.workflow import Action
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,8 @@ class TeamsBot(TeamsActivityHandler):
         super().__init__()
         self.service = service
         self._on_change = on_change
+        reviews = VendorReviews(uow=service._uow, policy=service.policy, clock=service.clock)
+        self.vendor_reviews = TeamsVendorReviews(reviews)
 
     # ------------------------------------------------------------------ helpers
 
@@ -179,6 +185,9 @@ class TeamsBot(TeamsActivityHandler):
             await self._say(context, help_text())
         elif word == ids.BUY:
             await self._open_intake(context, rest)
+        elif word == VENDOR_WORD:
+            card = await self.vendor_reviews.form(rest)
+            await context.send_activity(card_activity(card, summary="Propose a vendor"))
         elif word == ids.LIST and not rest:
             # Teams has no App Home: the list also shows what waits for this approver.
             card = await self._run(list_page, service=self.service, person=person)
@@ -352,6 +361,10 @@ class TeamsBot(TeamsActivityHandler):
             return await self._edit_submit(person, data, key)
         if kind == ids.KEEP:
             return note_card("OK, nothing changed.")
+        if str(kind).startswith(VENDOR_PREFIX):
+            card = await self.vendor_reviews.act(person, data)
+            self._on_change()
+            return card
         if kind == ids.LIST_MORE:
             waiting, mine = list_offsets(data)
             return await self._run(

@@ -22,9 +22,11 @@ from adapters.teams.app import card_activity
 from adapters.teams.ids import PLATFORM
 from adapters.teams.references import load_reference
 from adapters.teams.render import card_text, render_card
+from adapters.teams.vendor_review import review_card, review_text
 from bot.cards import Card
 from bot.model import Person
 from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,16 @@ class TeamsNotifier:
         """Only people whose conversation reference we hold."""
         return bool(person.teams_reference)
 
-    async def send(self, *, person: Person, card: Card | None, text: str) -> MessageRef | None:
+    async def send(
+        self, *, person: Person, card: Card | VendorCard | None, text: str
+    ) -> MessageRef | None:
         """Post the card (or a note) into the person's chat; return the card's reference."""
         if not person.teams_reference:
             raise RecipientUnreachable(f"{person.email} has not talked to procurebot in Teams")
         reference = load_reference(person.teams_reference)
-        if card is not None:
+        if isinstance(card, VendorCard):  # updated in place by the clicker only: no reference
+            activity = card_activity(review_card(card), summary=review_text(card))
+        elif card is not None:
             activity = card_activity(render_card(card), summary=card_text(card))
         else:
             activity = MessageFactory.text(text)
@@ -72,7 +78,7 @@ class TeamsNotifier:
             return await connector.conversations.send_to_conversation(ref.conversation.id, activity)
 
         response: ResourceResponse = await self._call(reference, post)
-        if card is None:
+        if not isinstance(card, Card):
             return None
         return MessageRef(
             request_id=card.request_id,

@@ -371,7 +371,8 @@ def help_text() -> str:
         f"- `{ids.BUY} 3 Figma Professional seats $45/mo` opens it prefilled\n"
         f"- `{ids.LIST}` shows your requests\n"
         f"- `{ids.STATUS} PR-1042` shows one request\n"
-        f"- `{ids.CANCEL} PR-1042` withdraws a request that is not yet approved\n\n"
+        f"- `{ids.CANCEL} PR-1042` withdraws a request that is not yet approved\n"
+        "- `vendor Acme` proposes a vendor for IT and procurement to qualify\n\n"
         "Approvers get a card in this chat with Approve, Reject and Ask a question."
     )
 

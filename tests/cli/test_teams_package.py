@@ -40,7 +40,7 @@ def test_package_holds_the_manifest_with_the_app_id_and_both_icons(tmp_path: Pat
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team"]
     commands = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert commands == ["buy", "status", "list", "help"]
+    assert commands == ["buy", "status", "list", "vendor", "help"]
     assert manifest["validDomains"] == ["bot.acme.example"]
     assert "{{" not in json.dumps(manifest)
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
