@@ -19,6 +19,7 @@ from adapters.slack.acks import Replies
 from adapters.slack.listeners import events
 from adapters.slack.listeners.actions import Actions
 from adapters.slack.listeners.commands import Commands
+from adapters.slack.listeners.context import Context
 from adapters.slack.listeners.home import Home
 from adapters.slack.listeners.views import Views
 from adapters.slack.middleware import Tracker, skip_retried_events
@@ -46,20 +47,17 @@ class SlackBot:
         )
         self.tracker = Tracker()
         self.people = People(service=service, client=client)
-        replies = Replies(client=client, on_change=on_change)
-        self.home = Home(service=service, client=client, people=self.people)
-        self.commands = Commands(service=service, client=client, people=self.people, home=self.home)
-        self.actions = Actions(
+        context = Context(
             service=service,
             client=client,
             people=self.people,
-            replies=replies,
-            home=self.home,
+            replies=Replies(client=client, on_change=on_change),
             on_change=on_change,
         )
-        self.views = Views(
-            service=service, client=client, people=self.people, replies=replies, home=self.home
-        )
+        self.home = Home(context)
+        self.commands = Commands(context, home=self.home)
+        self.actions = Actions(context, home=self.home)
+        self.views = Views(context, home=self.home)
         self._register()
 
     @property

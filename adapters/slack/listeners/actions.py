@@ -5,44 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import ids
-from adapters.slack.acks import Replies
+from adapters.slack.listeners.context import Context, Surface
 from adapters.slack.listeners.home import Home
-from adapters.slack.people import People
 from adapters.slack.render import intake_modal, parse_action_value, reason_modal
 from bot import intake
 from bot.app.commands import TEXT_ACTIONS, EditForm, RenewalForm, for_action, handle
 from bot.errors import DomainError
 from bot.model import Channel, Person
-from bot.services import Procurement
 from bot.workflow import Action
 
 
-class Actions:
+class Actions(Surface):
     """Listeners for the buttons on request cards (in DMs, App Home or ephemeral replies)."""
 
-    def __init__(
-        self,
-        *,
-        service: Procurement,
-        client: AsyncWebClient,
-        people: People,
-        replies: Replies,
-        home: Home,
-        on_change: Callable[[], None],
-    ) -> None:
-        self._service = service
-        self._client = client
-        self._people = people
-        self._replies = replies
+    def __init__(self, context: Context, *, home: Home) -> None:
+        super().__init__(context)
         self._home = home
-        self._on_change = on_change
 
     async def on_card_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]

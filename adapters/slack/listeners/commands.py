@@ -9,11 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import ids
+from adapters.slack.listeners.context import Context, Surface
 from adapters.slack.listeners.home import Home
-from adapters.slack.people import People
 from adapters.slack.render import (
     HELP,
     cancel_confirmation,
@@ -36,18 +35,13 @@ from bot.app.commands import (
 )
 from bot.cards import LIST_MAX, STATUS
 from bot.errors import DomainError
-from bot.services import Procurement
 
 
-class Commands:
+class Commands(Surface):
     """Listeners for /buy and for the "Show more" under its list."""
 
-    def __init__(
-        self, *, service: Procurement, client: AsyncWebClient, people: People, home: Home
-    ) -> None:
-        self._service = service
-        self._client = client
-        self._people = people
+    def __init__(self, context: Context, *, home: Home) -> None:
+        super().__init__(context)
         self._home = home
 
     async def on_buy(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -6,24 +6,17 @@ import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.people import People
+from adapters.slack.listeners.context import Surface
 from adapters.slack.render import home_view, parse_more_value
 from bot.cards import LIST_MAX, LIST_PAGE, Card, Page, page_of
 from bot.model import Person, PurchaseRequest
-from bot.services import Procurement
 
 _HOME_CARDS = 4  # full cards of "Waiting for you" per page of App Home
 
 
-class Home:
+class Home(Surface):
     """Publishes App Home, and pages the lists that /buy list and App Home show."""
-
-    def __init__(self, *, service: Procurement, client: AsyncWebClient, people: People) -> None:
-        self._service = service
-        self._client = client
-        self._people = people
 
     async def publish(
         self, user_id: str, person: Person | None = None, *, waiting: int = 0, mine: int = 0

@@ -8,18 +8,15 @@ import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import acks, ids
-from adapters.slack.acks import Replies
+from adapters.slack.listeners.context import Context, Surface
 from adapters.slack.listeners.home import Home
-from adapters.slack.people import People
 from adapters.slack.render import form_values, intake_modal, vendor_options
 from bot import intake
 from bot.app.commands import Resubmit, Submit, for_action, handle
 from bot.errors import InvalidInput, StorageUnavailable
 from bot.model import Channel, Person, RequestDraft, format_number
-from bot.services import Procurement
 from bot.workflow import Action
 
 _NOTICE_MARGIN_SECONDS = 0.3
@@ -32,22 +29,11 @@ _REASON_ACTIONS = {  # the modals with one text field, and what a late refusal c
 }
 
 
-class Views:
+class Views(Surface):
     """Listeners for our modals' submissions and for the controls inside them."""
 
-    def __init__(
-        self,
-        *,
-        service: Procurement,
-        client: AsyncWebClient,
-        people: People,
-        replies: Replies,
-        home: Home,
-    ) -> None:
-        self._service = service
-        self._client = client
-        self._people = people
-        self._replies = replies
+    def __init__(self, context: Context, *, home: Home) -> None:
+        super().__init__(context)
         self._home = home
 
     @property
