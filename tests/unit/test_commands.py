@@ -3,7 +3,9 @@ typed lines parse to the same commands in Slack's and Teams' dialects."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -39,6 +41,21 @@ from tests.fakes import REQUESTER, draft
 RITA = Person(email=REQUESTER)
 OTHER = Person(email="ines.it@acme.example")
 DONE = object()  # what the fake service's use cases return
+ADAPTERS = Path(__file__).resolve().parent.parent.parent / "adapters"
+# The use cases behind the table: the chat adapters reach them only through handle().
+USE_CASES = {
+    "approve",
+    "reject",
+    "ask",
+    "answer",
+    "cancel",
+    "record_po",
+    "mark_received",
+    "let_lapse",
+    "edit",
+    "submit",
+    "renewal_draft",
+}
 
 
 class FakeService:
@@ -250,3 +267,21 @@ def test_a_mistyped_subcommand_is_not_taken_for_a_request() -> None:
         "`help` for what I understand."
     )
     assert parse_text("laptops 2", dialect=SLACK) == Buy(text="laptops 2")  # too short a number
+
+
+@pytest.mark.parametrize("adapter", ["slack", "teams"])
+def test_the_chat_adapters_reach_the_use_cases_only_through_the_table(adapter: str) -> None:
+    files = sorted((ADAPTERS / adapter).rglob("*.py"))
+    assert files, f"adapters/{adapter} is missing"
+    direct = [
+        f"{path.relative_to(ADAPTERS)}:{node.lineno} {node.attr}"
+        for path in files
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr in USE_CASES
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr in ("service", "_service")
+    ]
+    assert not direct
+    users = [p for p in files if "bot.app.commands" in p.read_text(encoding="utf-8")]
+    assert users, f"adapters/{adapter} does not use the command table"
