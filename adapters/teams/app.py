@@ -33,18 +33,8 @@ from adapters.teams.render import (
     help_text,
     render_card,
 )
-from bot.app.commands import (
-    TEAMS,
-    Buy,
-    ConfirmCancel,
-    Help,
-    ListMine,
-    Shown,
-    Status,
-    Usage,
-    handle,
-    parse_text,
-)
+from bot.app.commands import Shown, handle
+from bot.app.typed import TEAMS, Buy, ConfirmCancel, Help, ListMine, Status, Usage, parse_text
 from bot.cards import STATUS
 from bot.errors import DomainError
 from bot.model import Channel, Person

@@ -14,22 +14,25 @@ import pytest
 from bot.app import commands
 from bot.app.commands import (
     BY_ACTION,
+    Changed,
+    EditForm,
+    IntakeForm,
+    RenewalForm,
+    Shown,
+    Submit,
+    for_action,
+    handle,
+)
+from bot.app.typed import (
     SLACK,
     TEAMS,
     Buy,
-    Changed,
     ConfirmCancel,
-    EditForm,
     Help,
-    IntakeForm,
     ListMine,
-    RenewalForm,
-    Shown,
     Status,
-    Submit,
+    TextCommand,
     Usage,
-    for_action,
-    handle,
     parse_text,
 )
 from bot.errors import IllegalTransition, NotAllowed
@@ -235,7 +238,7 @@ def test_a_status_without_its_actor_or_a_command_without_a_use_case_is_a_bug() -
     ],
 )
 def test_typed_lines_parse_in_both_dialects(
-    line: str, slack: commands.TextCommand, teams: commands.TextCommand | None
+    line: str, slack: TextCommand, teams: TextCommand | None
 ) -> None:
     assert parse_text(line, dialect=SLACK) == slack
     parsed = parse_text(line, dialect=TEAMS)

@@ -22,17 +22,8 @@ from adapters.slack.render import (
     parse_more_value,
     render_card,
 )
-from bot.app.commands import (
-    SLACK,
-    Buy,
-    ConfirmCancel,
-    Help,
-    ListMine,
-    Status,
-    Usage,
-    handle,
-    parse_text,
-)
+from bot.app.commands import handle
+from bot.app.typed import SLACK, Buy, ConfirmCancel, Help, ListMine, Status, Usage, parse_text
 from bot.cards import LIST_MAX, STATUS
 from bot.errors import DomainError
 
