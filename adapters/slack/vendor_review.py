@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.listeners.context import Context, Surface
+from adapters.slack.middleware import Tracker
 from adapters.slack.vendor_review_render import (
     ACTION_PREFIX,
     PROPOSE,
@@ -32,23 +34,20 @@ from bot.model import Channel
 from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
 from bot.vendor_reviews import ReviewAction
 
-if TYPE_CHECKING:
-    from adapters.slack.app import SlackBot
-
 WORD = "vendor"  # /buy vendor Acme
 
 
-class SlackVendorReviews:
+class SlackVendorReviews(Surface):
     """The vendor review listeners of one SlackBot."""
 
-    def __init__(self, bot: SlackBot) -> None:
-        self.bot = bot
-        service = bot.service
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        service = context.service
         self.reviews = VendorReviews(uow=service._uow, policy=service.policy, clock=service.clock)
 
-    def register(self, app: AsyncApp) -> None:
+    def register(self, app: AsyncApp, tracker: Tracker) -> None:
         """Add the listeners to the Bolt app."""
-        track = self.bot._tracked
+        track = tracker.tracked
         app.view(PROPOSE)(track(self.on_propose_submit))
         app.view(REASON)(track(self.on_reason_submit))
         app.action(re.compile(f"^{ACTION_PREFIX}(approve|reject|ask|answer)$"))(
@@ -63,7 +62,7 @@ class SlackVendorReviews:
         except InvalidInput as error:
             await respond(text=" ".join(error.fields.values()), response_type="ephemeral")
             return
-        await self.bot.client.views_open(
+        await self._client.views_open(
             trigger_id=body["trigger_id"],
             view=proposal_modal(vendor=name, questions=self.reviews.policy.vendors.questionnaire),
         )
@@ -91,7 +90,7 @@ class SlackVendorReviews:
         # someone else meanwhile is said in a DM).
         await ack()
         try:
-            person = await self.bot.person(body["user"]["id"])
+            person = await self._people.person(body["user"]["id"])
             await asyncio.to_thread(
                 self.reviews.propose,
                 proposal=proposal,
@@ -99,12 +98,12 @@ class SlackVendorReviews:
                 channel=Channel.SLACK,
             )
         except InvalidInput as error:
-            await self.bot._dm(body, " ".join(error.fields.values()))
+            await self._replies.dm(body, " ".join(error.fields.values()))
             return
         except DomainError as error:
-            await self.bot._dm(body, str(error))
+            await self._replies.dm(body, str(error))
             return
-        self.bot._on_change()
+        self._on_change()
 
     async def on_card_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
@@ -119,7 +118,7 @@ class SlackVendorReviews:
         container = body.get("container") or {}
         where = {"c": container.get("channel_id"), "ts": container.get("message_ts")}
         try:
-            person = await self.bot.person(body["user"]["id"])
+            person = await self._people.person(body["user"]["id"])
             if kind is ReviewAction.APPROVE:
                 await asyncio.to_thread(
                     self.reviews.approve,
@@ -128,22 +127,24 @@ class SlackVendorReviews:
                     group=group or "",
                     channel=Channel.SLACK,
                 )
-                self.bot._on_change()
+                self._on_change()
                 await self._redraw(where, review_id, person.email)
                 return
             card = await asyncio.to_thread(
                 self.reviews.card, review_id=review_id, viewer=person.email
             )
             if kind not in card.actions:
-                await self.bot._tell(body, f"{card.vendor}: {card.status_text}. Nothing to do now.")
+                await self._replies.tell(
+                    body, f"{card.vendor}: {card.status_text}. Nothing to do now."
+                )
                 return
             metadata = json.dumps({"v": review_id, "g": group, "a": kind.value, **where})
-            await self.bot.client.views_open(
+            await self._client.views_open(
                 trigger_id=body["trigger_id"],
                 view=reason_modal(action=kind, vendor=card.vendor, metadata=metadata),
             )
         except DomainError as error:
-            await self.bot._tell(body, str(error))
+            await self._replies.tell(body, str(error))
 
     async def on_reason_submit(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
@@ -164,7 +165,7 @@ class SlackVendorReviews:
             return
         review_id, group = target
         try:
-            person = await self.bot.person(body["user"]["id"])
+            person = await self._people.person(body["user"]["id"])
             common: dict[str, Any] = {
                 "review_id": review_id,
                 "actor": person.email,
@@ -181,7 +182,7 @@ class SlackVendorReviews:
             await ack(response_action="errors", errors={REASON_BLOCK: str(error)})
             return
         await ack()
-        self.bot._on_change()
+        self._on_change()
         await self._redraw(metadata, review_id, person.email)
 
     async def _redraw(self, where: dict[str, Any], review_id: int, viewer: str) -> None:
@@ -192,7 +193,7 @@ class SlackVendorReviews:
         card = await asyncio.to_thread(self.reviews.card, review_id=review_id, viewer=viewer)
         # The card may be gone meanwhile: the decision stands and the outbox told people.
         with contextlib.suppress(SlackApiError):
-            await self.bot.client.chat_update(
+            await self._client.chat_update(
                 channel=channel, ts=ts, blocks=card_blocks(card), text=card_text(card)
             )
 

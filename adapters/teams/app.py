@@ -12,58 +12,48 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from http import HTTPStatus
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, ChannelAccount
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
-from msrest.exceptions import HttpOperationError
 
 from adapters.teams import ids
-from adapters.teams.pages import approved_vendors, list_page, vendor_search
-from adapters.teams.references import is_personal, reference_of, tenant_of
+from adapters.teams.forms import INTAKE_TITLE, Forms
+from adapters.teams.invokes import Buttons
+from adapters.teams.pages import list_page, vendor_search
+from adapters.teams.people import People
+from adapters.teams.references import is_personal, tenant_of
 from adapters.teams.render import (
     cancel_confirmation,
     card_text,
     channel_text,
-    form_values,
     help_text,
-    intake_card,
-    list_offsets,
-    note_card,
-    parse_action_data,
     render_card,
 )
-from adapters.teams.vendor_review import PREFIX as VENDOR_PREFIX
-from adapters.teams.vendor_review import WORD as VENDOR_WORD
 from adapters.teams.vendor_review import TeamsVendorReviews
-from bot import intake
-from bot.cards import ACTIONS_WITH_FORM, STATUS
-from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
+from bot.app.commands import Shown, handle
+from bot.app.typed import (
+    TEAMS,
+    Buy,
+    ConfirmCancel,
+    Help,
+    ListMine,
+    ProposeVendor,
+    Status,
+    Usage,
+    parse_text,
+)
+from bot.cards import STATUS
+from bot.errors import DomainError
+from bot.model import Channel, Person
 from bot.services import Procurement
 from bot.vendor_review_service import VendorReviews
-from bot.workflow import Action
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-_INTAKE_TITLE = "New purchase request"
-_RENEWAL_TITLE = "Renew a subscription"
-_WHO_ARE_YOU = (
-    "I can't tell which organisation this message comes from, so I can't tell who you are. "
-    "Ask IT to check that procurebot is installed for your organisation."
-)
-_EMPTY_REASON = {
-    Action.REJECT: "Write why you reject it first.",
-    Action.ASK: "Write your question first.",
-    Action.ANSWER: "Write your answer first.",
-    Action.RECORD_PO: "Enter the purchase order number first.",
-}
 
 
 def card_activity(card: dict[str, Any], *, summary: str = "") -> Activity:
@@ -82,78 +72,24 @@ class TeamsBot(TeamsActivityHandler):
     ) -> None:
         super().__init__()
         self.service = service
-        self._on_change = on_change
+        self.people = People(service=service)
+        self.forms = Forms(service=service, on_change=on_change)
         reviews = VendorReviews(uow=service._uow, policy=service.policy, clock=service.clock)
         self.vendor_reviews = TeamsVendorReviews(reviews)
-
-    # ------------------------------------------------------------------ helpers
+        self.buttons = Buttons(
+            service=service,
+            people=self.people,
+            forms=self.forms,
+            vendor_reviews=self.vendor_reviews,
+            on_change=on_change,
+        )
 
     async def _run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, **kwargs)
 
     async def person(self, context: TurnContext, user: ChannelAccount | None = None) -> Person:
-        """The person behind a Teams user, known by tenant and Microsoft Entra object id; the
-        first time, Teams tells their user principal name, which links them to the policy's
-        email (and to Slack).
-
-        Also keeps their conversation reference (so cards can reach them later), their time
-        zone and Teams as the channel they last used.
-        """
-        activity = context.activity
-        user = user or activity.from_property
-        tenant = tenant_of(activity)
-        if not tenant:
-            raise NotAllowed(_WHO_ARE_YOU)
-        person = None
-        if user.aad_object_id:
-            person = await self._run(
-                self.service.person_by_teams_identity,
-                tenant_id=tenant,
-                aad_object_id=user.aad_object_id,
-            )
-        if person is None:
-            aad_object_id, email, name = await self._member(context, user)
-            person = await self._run(
-                self.service.link_teams_identity,
-                email=email,
-                tenant_id=tenant,
-                aad_object_id=aad_object_id,
-            )
-            person.name = person.name or name
-        before = replace(person)
-        if is_personal(activity):
-            person.teams_reference = reference_of(activity)
-            if user.id != activity.from_property.id:  # a member added by someone else
-                person.teams_reference["user"] = {"id": user.id, "name": user.name or ""}
-        person.tz = _zone(activity.local_timezone) or person.tz
-        person.preferred_channel = Channel.TEAMS
-        if person != before:
-            await self._run(self.service.remember_person, person=person)
-        return person
-
-    async def _member(self, context: TurnContext, user: ChannelAccount) -> tuple[str, str, str]:
-        """(object id, email, name) of a Teams user, from the connector's members endpoint
-        (activities carry no email). The user principal name comes first: the `email`
-        attribute is whatever a user or an admin typed."""
-        try:
-            member = await TeamsInfo.get_member(context, user.id)
-        except HttpOperationError as error:
-            if getattr(error.response, "status_code", None) not in (403, 404):
-                raise  # Teams is having trouble: the turn error handler says so
-            log.warning("teams: member %s not found: %s", user.id, error)
-            member = None
-        email = (member.user_principal_name or member.email or "") if member else ""
-        aad_object_id = (member.aad_object_id if member else None) or user.aad_object_id
-        if "@" not in email or not aad_object_id:
-            raise NotAllowed(
-                "I can't see your email address in Teams, so I can't tell who you are. "
-                "Ask IT to check that procurebot is installed for your organisation."
-            )
-        name = member.name if member and member.name else user.name or ""
-        return aad_object_id, email.lower(), name
-
-    def _today(self, person: Person) -> date:
-        return self.service.clock.now().astimezone(ZoneInfo(person.tz or "UTC")).date()
+        """The person behind a Teams user (see adapters.teams.people)."""
+        return await self.people.person(context, user)
 
     async def _say(self, context: TurnContext, text: str) -> None:
         await context.send_activity(MessageFactory.text(text))
@@ -179,62 +115,27 @@ class TeamsBot(TeamsActivityHandler):
             await self._say(context, str(error))
 
     async def _on_text(self, context: TurnContext, person: Person, text: str) -> None:
-        word, _, rest = text.partition(" ")
-        word = word.lower()
-        if word in ("", ids.HELP, "hi", "hello"):
-            await self._say(context, help_text())
-        elif word == ids.BUY:
-            await self._open_intake(context, rest)
-        elif word == VENDOR_WORD:
-            card = await self.vendor_reviews.form(rest)
-            await context.send_activity(card_activity(card, summary="Propose a vendor"))
-        elif word == ids.LIST and not rest:
-            # Teams has no App Home: the list also shows what waits for this approver.
-            card = await self._run(list_page, service=self.service, person=person)
-            await context.send_activity(card_activity(card))
-        elif word in (ids.STATUS, ids.CANCEL):
-            await self._status_or_cancel(context, person, word, rest)
-        else:
-            await self._say(
-                context,
-                f"I don't know “{text[:60]}”. Type `{ids.BUY}` to ask for something, or "
-                f"`{ids.HELP}` for what I understand.",
-            )
-
-    async def _open_intake(self, context: TurnContext, text: str) -> None:
-        known = await self._run(self.service.known_vendors)
-        values = intake.parse_text(text, known_vendors=known).values if text else {}
-        vendors = await self._run(
-            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
-        )
-        card = intake_card(
-            values=values, currencies=self.service.policy.currencies, vendors=vendors
-        )
-        await context.send_activity(card_activity(card, summary="New purchase request"))
-
-    async def _status_or_cancel(
-        self, context: TurnContext, person: Person, word: str, rest: str
-    ) -> None:
-        request_id = parse_number(rest)
-        if request_id is None:
-            await self._say(context, f"Which request? Type `{word} PR-1042`.")
-            return
-        card = await self._run(
-            self.service.card_for, request_id=request_id, viewer=person.email, check_visible=True
-        )
-        if word == ids.STATUS:
-            await context.send_activity(
-                card_activity(render_card(card, detail=STATUS), summary=card_text(card))
-            )
-        elif Action.CANCEL in {a.action for a in card.actions}:
-            await context.send_activity(card_activity(cancel_confirmation(card)))
-        elif card.viewer_role != "requester":
-            await self._say(context, f"Only the requester can cancel {card.number}.")
-        else:
-            await self._say(
-                context,
-                f"{card.number} is {card.status.label.lower()} and can no longer be cancelled.",
-            )
+        command = parse_text(text, dialect=TEAMS)
+        match command:
+            case Help():
+                await self._say(context, help_text())
+            case Buy():
+                card = await self.forms.intake(command)
+                await context.send_activity(card_activity(card, summary=INTAKE_TITLE))
+            case ListMine():
+                # Teams has no App Home: the list also shows what waits for this approver.
+                card = await self._run(list_page, service=self.service, person=person)
+                await context.send_activity(card_activity(card))
+            case Status() | ConfirmCancel():
+                shown = await asyncio.to_thread(
+                    handle, self.service, replace(command, actor=person)
+                )
+                await context.send_activity(_shown(shown))
+            case ProposeVendor():
+                card = await self.vendor_reviews.form(command.name)
+                await context.send_activity(card_activity(card, summary="Propose a vendor"))
+            case Usage():
+                await self._say(context, command.message)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """The app was installed for someone: remember how to reach them, and say hello; in
@@ -315,7 +216,7 @@ class TeamsBot(TeamsActivityHandler):
         data = dict(action.get("data") or {})
         if action.get("verb"):
             data[ids.KIND] = action["verb"]
-        card = await self._act(turn_context, data)
+        card = await self.buttons.act(turn_context, data)
         # Answer with the response model, not a serialised dict: botbuilder 4.17.1 serialises
         # InvokeResponse bodies a second time and a pre-serialised body fails with a 500.
         return InvokeResponse(
@@ -326,7 +227,7 @@ class TeamsBot(TeamsActivityHandler):
         )
 
     async def _on_submit(self, context: TurnContext, person: Person, data: dict) -> None:
-        card = await self._act(context, data, person=person)
+        card = await self.buttons.act(context, data, person=person)
         activity = card_activity(card)
         clicked = context.activity.reply_to_id
         if clicked:
@@ -343,288 +244,6 @@ class TeamsBot(TeamsActivityHandler):
             "failing, tell IT."
         )
 
-    # ------------------------------------------------------------------ card buttons
-
-    async def _act(
-        self, context: TurnContext, data: dict[str, Any], *, person: Person | None = None
-    ) -> dict[str, Any]:
-        """Do what a button asks; return the card to show in its place."""
-        try:
-            person = person or await self.person(context)
-        except DomainError as error:
-            return note_card(str(error))
-        key = f"teams:{context.activity.from_property.id}:{context.activity.id}"
-        kind = data.get(ids.KIND)
-        if kind == ids.INTAKE_SUBMIT:
-            return await self._intake_submit(person, data, key)
-        if kind == ids.EDIT_SUBMIT:
-            return await self._edit_submit(person, data, key)
-        if kind == ids.KEEP:
-            return note_card("OK, nothing changed.")
-        if str(kind).startswith(VENDOR_PREFIX):
-            card = await self.vendor_reviews.act(person, data)
-            self._on_change()
-            return card
-        if kind == ids.LIST_MORE:
-            waiting, mine = list_offsets(data)
-            return await self._run(
-                list_page, service=self.service, person=person, waiting=waiting, mine=mine
-            )
-        target = parse_action_data(data)
-        if target is None:
-            return note_card(f"I don't know that button any more. Type `{ids.HELP}`.")
-        action, request_id, step = target
-        try:
-            if action is Action.EDIT:
-                return await self._edit_form(person, request_id)
-            if action is Action.RENEW:
-                return await self._renewal_form(person, request_id)
-            if action in ACTIONS_WITH_FORM:
-                text = str(data.get(ids.reason_input(action)) or "").strip()
-                if not text:
-                    return await self._current_card(request_id, person, _EMPTY_REASON[action])
-                await self._with_text(action, request_id, step, person, text, key)
-            else:
-                await self._without_text(action, request_id, step, person, key)
-        except DomainError as error:
-            return await self._current_card(request_id, person, str(error))
-        self._on_change()
-        return await self._current_card(request_id, person)
-
-    async def _with_text(
-        self, action: Action, request_id: int, step: str | None, person: Person, text: str, key: str
-    ) -> PurchaseRequest:
-        common: dict[str, Any] = {
-            "request_id": request_id,
-            "actor": person.email,
-            "channel": Channel.TEAMS,
-            "idempotency_key": key,
-        }
-        if action is Action.REJECT:
-            return await self._run(self.service.reject, reason=text, step=step, **common)
-        if action is Action.ASK:
-            return await self._run(self.service.ask, question=text, step=step, **common)
-        if action is Action.ANSWER:
-            return await self._run(self.service.answer, text=text, **common)
-        return await self._run(self.service.record_po, po_number=text, **common)
-
-    async def _without_text(
-        self, action: Action, request_id: int, step: str | None, person: Person, key: str
-    ) -> PurchaseRequest:
-        common: dict[str, Any] = {
-            "request_id": request_id,
-            "actor": person.email,
-            "channel": Channel.TEAMS,
-            "idempotency_key": key,
-        }
-        if action is Action.APPROVE:
-            return await self._run(self.service.approve, step=step, **common)
-        if action is Action.CANCEL:
-            return await self._run(self.service.cancel, **common)
-        if action is Action.LET_LAPSE:
-            return await self._run(self.service.let_lapse, **common)
-        return await self._run(self.service.mark_received, **common)
-
-    async def _current_card(
-        self, request_id: int, person: Person, notice: str | None = None
-    ) -> dict[str, Any]:
-        """The request as this person may see it now, with a one-off notice on top."""
-        try:
-            card = await self._run(
-                self.service.card_for,
-                request_id=request_id,
-                viewer=person.email,
-                check_visible=True,
-            )
-        except DomainError as hidden:
-            return note_card(notice or str(hidden))
-        return render_card(card, notice=notice)
-
-    # ------------------------------------------------------------------ the form
-
-    async def _intake_submit(self, person: Person, data: dict[str, Any], key: str) -> dict:
-        values = form_values(data)
-        vendors = await self._run(
-            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
-        )
-        renews = _request_id(data.get(ids.RENEWS))
-        form = _FormAgain(
-            values,
-            self.service.policy.currencies,
-            vendors,
-            data={ids.RENEWS: renews} if renews else None,
-            title=_RENEWAL_TITLE if renews else _INTAKE_TITLE,
-        )
-        try:
-            draft = intake.parse_form(
-                values, currencies=self.service.policy.currencies, today=self._today(person)
-            )
-        except InvalidInput as invalid:
-            return form.card(errors=invalid.fields, confirmed=bool(data.get(ids.CONFIRMED)))
-        try:
-            if not data.get(ids.CONFIRMED):
-                notice = await self._preview_notice(person, draft, renews=renews)
-                if notice:
-                    return form.card(notice=f"ℹ️ {notice}", confirmed=True, submit="Submit anyway")
-            request = await self._run(
-                self.service.submit,
-                requester=person.email,
-                draft=draft,
-                channel=Channel.TEAMS,
-                idempotency_key=key,
-                renews=renews,
-            )
-        except DomainError as error:
-            return form.card(errors={intake.field_for(error): str(error)}, confirmed=True)
-        self._on_change()
-        if renews:
-            # The form replaced the renewal card: show that card again, now without its
-            # buttons; the new request's own card arrives in the chat as any request's does.
-            return await self._current_card(renews, person)
-        card = await self._run(self.service.card_for, request_id=request.id, viewer=person.email)
-        return note_card(
-            f"{card.number} · {card.title} is in: {card.status_text}. "
-            "I'll tell you here at each step."
-        )
-
-    async def _preview_notice(
-        self, person: Person, draft: RequestDraft, *, renews: int | None = None
-    ) -> str | None:
-        """What the requester should read before the request is saved (existing purchases,
-        an overrun of the budget), or None to submit at once."""
-        try:
-            preview = await asyncio.wait_for(
-                self._run(self.service.preview, requester=person.email, draft=draft, renews=renews),
-                1.0,
-            )
-        except TimeoutError:
-            return None  # a slow database must not cost the requester their form
-        return preview.to_confirm
-
-    async def _edit_form(self, person: Person, request_id: int) -> dict[str, Any]:
-        request = await self._run(self.service.get, request_id=request_id)
-        if request.requester != person.email:
-            raise NotAllowed(f"Only the requester can edit {request.number}.")
-        vendors = await self._run(approved_vendors, service=self.service, chosen=request.vendor)
-        question = request.open_question
-        return intake_card(
-            values=intake.draft_values(request.as_draft()),
-            currencies=self.service.policy.currencies,
-            vendors=vendors,
-            verb=ids.EDIT_SUBMIT,
-            data={ids.REQUEST: request_id},
-            title=f"Edit {request.number}",
-            submit="Resubmit",
-            notice=f"“{question.text}”" if question else None,
-        )
-
-    async def _renewal_form(self, person: Person, request_id: int) -> dict[str, Any]:
-        """Renew: the request form prefilled from the subscription, remembering what it
-        renews (refused, with the reason, to anyone but its owner and procurement)."""
-        draft = await self._run(
-            self.service.renewal_draft, request_id=request_id, actor=person.email
-        )
-        vendors = await self._run(approved_vendors, service=self.service, chosen=draft.vendor)
-        return intake_card(
-            values=intake.draft_values(draft),
-            currencies=self.service.policy.currencies,
-            vendors=vendors,
-            data={ids.RENEWS: request_id},
-            title=_RENEWAL_TITLE,
-        )
-
-    async def _edit_submit(self, person: Person, data: dict[str, Any], key: str) -> dict:
-        try:
-            request_id = int(data[ids.REQUEST])
-        except (KeyError, TypeError, ValueError):
-            return note_card("I lost track of which request this form edits. Open it again.")
-        values = form_values(data)
-        vendors = await self._run(
-            approved_vendors, service=self.service, chosen=values.get(intake.VENDOR, "")
-        )
-        form = _FormAgain(
-            values,
-            self.service.policy.currencies,
-            vendors,
-            verb=ids.EDIT_SUBMIT,
-            data={ids.REQUEST: request_id},
-            title="Edit request",
-            submit="Resubmit",
-        )
-        try:
-            draft = intake.parse_form(
-                values, currencies=self.service.policy.currencies, today=self._today(person)
-            )
-            await self._run(
-                self.service.edit,
-                request_id=request_id,
-                actor=person.email,
-                draft=draft,
-                channel=Channel.TEAMS,
-                idempotency_key=key,
-            )
-        except InvalidInput as invalid:
-            return form.card(errors=invalid.fields)
-        except (VendorRefused, BudgetExceeded) as refused:
-            return form.card(errors={intake.field_for(refused): str(refused)})
-        except DomainError as error:
-            return await self._current_card(request_id, person, str(error))
-        self._on_change()
-        return await self._current_card(request_id, person)
-
-
-class _FormAgain:
-    """The form as the person filled it, to show again with errors or a notice."""
-
-    def __init__(
-        self,
-        values: dict[str, str],
-        currencies: list[str],
-        vendors: list[str],
-        *,
-        verb: str = ids.INTAKE_SUBMIT,
-        data: dict[str, Any] | None = None,
-        title: str = _INTAKE_TITLE,
-        submit: str = "Submit",
-    ) -> None:
-        self._values = values
-        self._currencies = currencies
-        self._vendors = vendors
-        self._verb = verb
-        self._data = data or {}
-        self._title = title
-        self._submit = submit
-
-    def card(
-        self,
-        *,
-        errors: dict[str, str] | None = None,
-        notice: str | None = None,
-        confirmed: bool = False,
-        submit: str | None = None,
-    ) -> dict[str, Any]:
-        data = {**self._data, **({ids.CONFIRMED: True} if confirmed else {})}
-        return intake_card(
-            values=self._values,
-            currencies=self._currencies,
-            vendors=self._vendors,
-            errors=errors,
-            notice=notice,
-            verb=self._verb,
-            data=data,
-            title=self._title,
-            submit=submit or self._submit,
-        )
-
-
-def _request_id(value: object) -> int | None:
-    """A request id carried in a form's data, or None (absent or not a number)."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        return None
-    return number if number > 0 else None
-
 
 def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:
     return InvokeResponse(
@@ -637,11 +256,9 @@ def _invoke_error(status: HTTPStatus, message: str) -> InvokeResponse:
     )
 
 
-def _zone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+def _shown(shown: Shown) -> Activity:
+    """`status N`: the request in full; `cancel N`: the offer to cancel it."""
+    card = shown.card
+    if shown.confirm_cancel:
+        return card_activity(cancel_confirmation(card))
+    return card_activity(render_card(card, detail=STATUS), summary=card_text(card))

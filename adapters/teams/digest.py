@@ -33,7 +33,7 @@ from adapters.teams.ids import PLATFORM
 from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.notifier import TRANSPORT_ERRORS, call_connector, translate
 from adapters.teams.references import load_reference
-from adapters.teams.render import _card, _text
+from adapters.teams.render import adaptive_card, text_block
 from bot.digest import (
     RENEWAL_DAYS,
     Digest,
@@ -60,7 +60,7 @@ def digest_text(digest: Digest) -> str:
 
 
 def _heading(text: str) -> dict[str, Any]:
-    return _text(text, weight="Bolder", spacing="Medium")
+    return text_block(text, weight="Bolder", spacing="Medium")
 
 
 def _spend(
@@ -69,7 +69,7 @@ def _spend(
     """A heading and one fact per label: this week's amount (count), the week before."""
     items = [_heading(title)]
     if not lines:
-        items.append(_text("_nothing approved this week_", isSubtle=True, spacing="Small"))
+        items.append(text_block("_nothing approved this week_", isSubtle=True, spacing="Small"))
         return items
     facts = []
     for line in lines:
@@ -90,7 +90,7 @@ def _lines(rows: Sequence[str], limit: int, *, more: int = 0, empty: str = "") -
     text = clip_markdown(text, limit)
     if more > 0:
         text += f"\n\n_… and {more} more_"  # a paragraph of its own, not a list item
-    return _text(text, spacing="Small")
+    return text_block(text, spacing="Small")
 
 
 def render_digest(digest: Digest) -> dict[str, Any]:
@@ -109,8 +109,8 @@ _SECTIONS = (limits.TEXT_BLOCK, 1000, 400)  # characters of each list of the dig
 def _digest_card(digest: Digest, limit: int) -> dict[str, Any]:
     cur = digest.currency
     body: list[dict[str, Any]] = [
-        _text(clip_markdown(markdown(digest.title)), size="Medium", weight="Bolder"),
-        _text(
+        text_block(clip_markdown(markdown(digest.title)), size="Medium", weight="Bolder"),
+        text_block(
             f"Last 7 days against the 7 before · money in {cur}, yearly amounts",
             isSubtle=True,
             size="Small",
@@ -188,14 +188,14 @@ def _digest_card(digest: Digest, limit: int) -> dict[str, Any]:
         )
     )
     body.append(
-        _text(
+        text_block(
             "📊 The chart of the last 8 weeks is in the replies.",
             isSubtle=True,
             size="Small",
             spacing="Medium",
         )
     )
-    return _card(body)
+    return adaptive_card(body)
 
 
 def chart_activity(*, data: bytes, filename: str, title: str) -> Activity:

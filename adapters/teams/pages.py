@@ -1,4 +1,5 @@
-"""What the Teams bot looks up to answer with a list page or the vendor typeahead's results.
+"""What the Teams bot looks up to answer with a list page, a request's current card or the
+vendor typeahead's results.
 
 Kept apart from the activity handler: plain functions over the services, run in a worker
 thread by the handler.
@@ -10,9 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.teams import ids, limits
-from adapters.teams.render import list_card, vendor_search_results
+from adapters.teams.render import list_card, note_card, render_card, vendor_search_results
 from bot import intake
 from bot.cards import LIST_MAX, Card, Page, page_of
+from bot.errors import DomainError
 from bot.model import Person, PurchaseRequest, vendor_key
 from bot.services import Procurement
 
@@ -70,3 +72,14 @@ def _cards(
     page = page_of(requests, offset=offset)
     cards = service.cards_for(list(page.items), viewer=person.email)
     return Page(items=cards, offset=page.offset, total=page.total)
+
+
+def current_card(
+    *, service: Procurement, request_id: int, person: Person, notice: str | None = None
+) -> dict[str, Any]:
+    """The request as this person may see it now, with a one-off notice on top."""
+    try:
+        card = service.card_for(request_id=request_id, viewer=person.email, check_visible=True)
+    except DomainError as hidden:
+        return note_card(notice or str(hidden))
+    return render_card(card, notice=notice)

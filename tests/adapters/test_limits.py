@@ -17,6 +17,7 @@ from adapters.teams import limits as teams_limits
 from adapters.teams import render as teams
 from adapters.teams.digest import render_digest as teams_digest
 from adapters.teams.package import manifest
+from adapters.teams.render import cards as teams_cards
 from bot import intake
 from bot.cards import CARD, HOME, STATUS, Card, Detail, page_of
 from bot.digest import Digest, Line
@@ -90,7 +91,10 @@ def test_the_longest_card_is_cut_with_notice_on_both_platforms() -> None:
 def test_teams_shrinks_a_card_to_its_budget_and_says_so() -> None:
     card = longest.card(RequestStatus.RECEIVED, longest.VIEWERS["requester"])
     wide = Detail(route=40, timeline=40, text=3000, points_to_status=False)
-    assert teams_limits.card_bytes(teams._request_card(card, wide, None)) > teams_limits.CARD_BYTES
+    assert (
+        teams_limits.card_bytes(teams_cards._request_card(card, wide, None))
+        > teams_limits.CARD_BYTES
+    )
     fitted = teams.render_card(card, detail=wide)
     assert teams_limits.fits(fitted)
     assert "more steps" in str(fitted) and "earlier events" in str(fitted)

@@ -56,12 +56,13 @@ def png(width: int, height: int, pixels: list[list[tuple[int, int, int, int]]]) 
 
 def color_icon(size: int = 192) -> bytes:
     """White check mark on the brand blue, full-bleed."""
-    rows = []
+    rows: list[list[tuple[int, int, int, int]]] = []
     for y in range(size):
-        row = []
+        row: list[tuple[int, int, int, int]] = []
         for x in range(size):
             a = _coverage(size, x, y, 0.11)
-            row.append((*(round(b + (w - b) * a) for b, w in zip(BLUE, WHITE, strict=True)), 255))
+            r, g, b = (round(c + (w - c) * a) for c, w in zip(BLUE, WHITE, strict=True))
+            row.append((r, g, b, 255))
         rows.append(row)
     return png(size, size, rows)
 
