@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "xoxb-procurebot-demo"
 DEMO_SIGNING_SECRET = "procurebot-demo-signing-secret"
-DEFAULT_DATABASE = "sqlite:///procurebot-demo.db"
+# The CLI's own default (DATABASE_URL unset), so that `procurebot vendors list` and the other
+# commands read the demo's data instead of creating an empty procurebot.db beside it.
+DEFAULT_DATABASE = str(Settings.model_fields["database_url"].default)
 SHUTDOWN_TIMEOUT = 1.0
 
 
@@ -104,6 +106,12 @@ def demo_settings(database_url: str, *, api_url: str, policy_path: Path | None =
         "SLACK_SIGNING_SECRET": SecretStr(DEMO_SIGNING_SECRET),
         "SLACK_API_URL": api_url,
         "SLACK_APP_TOKEN": None,  # never Socket Mode: the workspace posts to /slack/events
+        # Never Teams: the demo is a Slack workspace, and a shell's (or .env's) Teams settings
+        # would open /api/messages, even without authentication.
+        "MICROSOFT_APP_ID": "",
+        "MICROSOFT_APP_PASSWORD": SecretStr(""),
+        "MICROSOFT_APP_TENANT_ID": "",
+        "PROCUREBOT_TEAMS_DEV_INSECURE": False,
     }
     return Settings(**options)  # type: ignore[arg-type]
 

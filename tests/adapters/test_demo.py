@@ -116,3 +116,23 @@ def test_demo_settings_ignore_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == DEMO_TOKEN
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+async def test_demo_never_runs_teams_whatever_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A developer's shell (or .env) may ask for Teams without authentication: not the demo's.
+    monkeypatch.setenv("PROCUREBOT_TEAMS_DEV_INSECURE", "1")
+    caplog.set_level(logging.INFO)
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0, seed=False)
+    try:
+        teams_url = demo.bot_url.replace("/slack/events", "/api/messages")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(teams_url, json={"type": "message"}) as teams,
+        ):
+            assert teams.status == 404
+    finally:
+        await demo.stop()
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in warnings if "authentication" in w or "Teams" in w], warnings
