@@ -193,6 +193,7 @@ const BlockKit = (() => {
         class: `bk-button${element.style ? " bk-" + element.style : ""}`,
         dataset: { ...ids, value: element.value || "" },
         onclick: async () => {
+          if (!(await confirmed(element.confirm, ctx))) return;
           const target = element.url && Mrkdwn.safeHref(element.url);
           if (target) window.open(target, "_blank", "noopener");
           node.disabled = true;
@@ -208,10 +209,50 @@ const BlockKit = (() => {
     return node;
   }
 
+  // Slack's confirm dialog: nothing reaches the app unless the person confirms.
+  function confirmed(confirm, ctx) {
+    if (!confirm) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const previous = document.activeElement;
+      const done = (answer) => {
+        overlay.remove();
+        document.removeEventListener("keydown", onKey, true);
+        if (previous && previous.focus) previous.focus({ preventScroll: true });
+        resolve(answer);
+      };
+      const onKey = (event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          done(false);
+        }
+      };
+      const label = (obj, fallback) => (obj ? text(obj, ctx) : fallback);
+      const deny = el("button", { type: "button", class: "bk-button bk-confirm-deny", onclick: () => done(false), html: label(confirm.deny, "Cancel") });
+      const yes = el("button", {
+        type: "button",
+        class: `bk-button bk-confirm-yes ${confirm.style === "danger" ? "bk-danger" : "bk-primary"}`,
+        onclick: () => done(true),
+        html: label(confirm.confirm, "Yes"),
+      });
+      const dialog = el(
+        "div",
+        { class: "bk-confirm", role: "alertdialog", "aria-modal": "true", "aria-label": confirm.title ? confirm.title.text : "Are you sure?" },
+        el("div", { class: "bk-confirm-title", html: label(confirm.title, "Are you sure?") }),
+        el("div", { class: "bk-confirm-text", html: label(confirm.text, "") }),
+        el("div", { class: "bk-confirm-foot" }, deny, yes),
+      );
+      const overlay = el("div", { class: "overlay bk-confirm-overlay" }, dialog);
+      document.addEventListener("keydown", onKey, true);
+      document.body.append(overlay);
+      yes.focus();
+    });
+  }
+
   // A change in an input block's element goes to the bot only with dispatch_action.
-  function changed(element, block, ctx, value, opts) {
+  async function changed(element, block, ctx, value, opts) {
     ctx.setDraft(block.block_id, element.action_id, value);
     if (!opts.inInput || block.dispatch_action) {
+      if (!(await confirmed(element.confirm, ctx))) return;
       ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value });
     }
   }
@@ -301,9 +342,12 @@ const BlockKit = (() => {
         class: "bk-overflow",
         "aria-label": "More actions",
         dataset: ids,
-        onchange: () => {
-          if (node.value) ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value: node.value });
+        onchange: async () => {
+          const value = node.value;
           node.value = "";
+          if (value && (await confirmed(element.confirm, ctx))) {
+            ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value });
+          }
         },
       },
       el("option", { value: "" }, "⋮"),
