@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Running
-from tests.browser.test_demo import TIMEOUT, card, open_as
+from tests.browser.test_demo import TIMEOUT, card, field, open_as
 from tests.fakes import REQUESTER
 
 pytestmark = pytest.mark.browser
@@ -38,4 +38,33 @@ def test_cancel_asks_first_as_slack_does(page: Any, demo: Running) -> None:
     page.get_by_role("alertdialog").get_by_role("button", name="Cancel it").click()
     expect(wacom).to_contain_text("Cancelled", timeout=TIMEOUT)
     assert _status(demo, "Wacom Intuos Pro tablet") == "cancelled"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_reloaded_form_shows_what_it_will_submit(page: Any, demo: Running) -> None:
+    open_as(page, demo, REQUESTER)
+    page.fill("#composer-input", "/buy")
+    page.keyboard.press("Enter")
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    field(page, "Price per unit").fill("40")
+    field(page, "Cost centre").fill("Narnia")
+    # Submitting sends what was typed to the workspace, which refuses the empty fields.
+    modal.locator(".modal-submit").click()
+    expect(modal.locator(".bk-error").first).to_be_visible(timeout=TIMEOUT)
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    # The workspace would submit $40 and Narnia: the form shows them, nothing hidden.
+    expect(field(page, "Price per unit")).to_have_value("40")
+    expect(field(page, "Cost centre")).to_have_value("Narnia")
+    # What is typed after the reload is what the workspace holds.
+    field(page, "Cost centre").fill("Design")
+    before = modal.get_attribute("data-hash")
+    field(page, "Category").select_option(label="Software licence")
+    expect(modal).not_to_have_attribute("data-hash", before or "", timeout=TIMEOUT)
+    view = demo.demo.workspace.current_modal(REQUESTER)
+    assert view is not None
+    assert view.edits["cost_centre"]["cost_centre"]["value"] == "Design"
+    assert view.edits["unit_price"]["unit_price"]["value"] == "40"
     assert page.errors == []  # type: ignore[attr-defined]
