@@ -281,9 +281,6 @@ def intake_modal(
         )
 
     blocks: list[Block] = []
-    if notice:
-        # The notice quotes other people's request titles: escaped so they cannot link or ping.
-        blocks.append(_section(mrkdwn(notice)))
     blocks += [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
         InputBlock(
@@ -393,6 +390,10 @@ def intake_modal(
                 hint="For subscriptions: when it renews, so we remind you in time.",
             )
         )
+    if notice:
+        # Last, just above Submit (which now says "Submit anyway"), where the person looks.
+        # It quotes other people's request titles: escaped so they cannot link or ping.
+        blocks.append(_section(mrkdwn(notice)))
     view = View(
         type="modal",
         callback_id=callback_id,

@@ -451,9 +451,6 @@ def _intake_card(
 ) -> dict[str, Any]:
     errors = dict(errors)
     body: list[dict[str, Any]] = [_text(_escaped(title), size="Medium", weight="Bolder")]
-    if notice:
-        # The notice quotes other people's request titles: shown as typed.
-        body.append({"type": "Container", "style": "emphasis", "items": [_text(_escaped(notice))]})
     if errors:
         body.append(_text("Please fix the fields marked below.", color="Attention"))
     values = _prefill(values)
@@ -553,6 +550,10 @@ def _intake_card(
         intake.RENEWAL_DATE,
         hint="For subscriptions: when it renews, so we remind you in time.",
     )
+    if notice:
+        # Last, next to the "Submit anyway" button, where the person looks. It quotes other
+        # people's request titles: shown as typed.
+        body.append({"type": "Container", "style": "emphasis", "items": [_text(_escaped(notice))]})
     payload = {ids.KIND: verb, **(data or {})}
     return _card(body, [_execute(submit, payload, style="positive")])
 

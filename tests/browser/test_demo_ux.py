@@ -68,3 +68,26 @@ def test_a_reloaded_form_shows_what_it_will_submit(page: Any, demo: Running) -> 
     assert view.edits["cost_centre"]["cost_centre"]["value"] == "Design"
     assert view.edits["unit_price"]["unit_price"]["value"] == "40"
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def _inside(inner: Any, outer: Any) -> bool:
+    a, b = inner.bounding_box(), outer.bounding_box()
+    return bool(a and b and a["y"] >= b["y"] - 1 and a["y"] + a["height"] <= b["y"] + b["height"] + 1)
+
+
+def test_a_notice_after_submit_is_where_the_person_looks(page: Any, demo: Running) -> None:
+    open_as(page, demo, REQUESTER)
+    page.fill("#composer-input", "/buy 3 Figma Professional seats $45/mo")
+    page.keyboard.press("Enter")
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    field(page, "Cost centre").fill("Design")
+    field(page, "Business justification").fill("Three designers share one seat; reviews wait.")
+    modal.locator(".modal-submit").click()
+    # Acme already pays Figma: the bot tells before saving, and Submit becomes "Submit anyway".
+    expect(modal.locator(".modal-submit")).to_have_text("Submit anyway", timeout=TIMEOUT)
+    notice = modal.locator(".bk-section", has_text="Figma").last
+    expect(notice).to_be_visible()
+    assert _inside(notice, modal.locator(".modal-body")), "the notice is scrolled out of view"
+    assert _inside(notice, page.locator("body"))
+    assert page.errors == []  # type: ignore[attr-defined]

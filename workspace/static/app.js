@@ -11,6 +11,7 @@
     pane: { type: "app", tab: "messages" },
     drafts: {}, // view id -> block id -> action id -> value as typed
     modalKey: null,
+    submitted: null, // {id, hash} of the form last submitted, until the bot's answer is drawn
     paneKey: null,
     fetching: null,
     again: false,
@@ -388,6 +389,7 @@
       if (submitting.busy) return;
       submitting.busy = true;
       try {
+        S.submitted = { id: view.id, hash: view.hash };
         await act("submit", { view_id: view.id, values: collectValues(view) });
       } finally {
         submitting.busy = false;
@@ -418,6 +420,13 @@
     if (focused) refocus(root, focused);
     const firstError = modal.querySelector(".has-error");
     if (firstError && !focused) firstError.scrollIntoView({ block: "center" });
+    // A form the bot sent back after Submit (response_action "update", with a notice) has the
+    // notice last, by the button: show the end of the form, where the person's eyes are.
+    const sent = S.submitted;
+    if (sent && sent.id === view.id && (sent.hash !== view.hash || firstError)) {
+      S.submitted = null;
+      if (!firstError) body.scrollTop = body.scrollHeight;
+    }
   }
 
   // The view's state (what the workspace will submit) as the page's drafts, input by input.
