@@ -440,7 +440,7 @@ class SlackBot:
                 currencies=self.service.policy.currencies,
                 metadata=json.dumps({"confirmed": True, "renews": renews}),
                 submit="Submit anyway",
-                notice=f":information_source: {notice}",
+                notice=notice,
             )
 
         # The save comes after the ack: the checks that can refuse a valid form (a rejected

@@ -392,8 +392,9 @@ def intake_modal(
         )
     if notice:
         # Last, just above Submit (which now says "Submit anyway"), where the person looks.
-        # It quotes other people's request titles: escaped so they cannot link or ping.
-        blocks.append(_section(mrkdwn(notice)))
+        # It quotes other people's request titles: escaped so they cannot link or ping (the
+        # emoji outside the escape, which would turn its underscore into a lookalike).
+        blocks.append(_section(f":information_source: {mrkdwn(notice)}"))
     view = View(
         type="modal",
         callback_id=callback_id,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,4 +92,56 @@ def test_a_notice_after_submit_is_where_the_person_looks(page: Any, demo: Runnin
     expect(notice).to_be_visible()
     assert _inside(notice, modal.locator(".modal-body")), "the notice is scrolled out of view"
     assert _inside(notice, page.locator("body"))
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# A shortcode in the bot's messages: ":name:" inside a string literal (not "a:b:c" code).
+SHORTCODE = re.compile(r"""["' ]:([a-z][a-z0-9_]*):[ "']""")
+
+
+def _shortcodes() -> set[str]:
+    found: set[str] = set()
+    for folder in ("bot", "adapters/slack"):
+        for path in (ROOT / folder).rglob("*.py"):
+            found.update(SHORTCODE.findall(path.read_text()))
+    return found
+
+
+def test_every_emoji_the_bot_writes_is_drawn(page: Any, demo: Running) -> None:
+    names = _shortcodes()
+    assert {"bar_chart", "information_source", "white_check_mark"} <= names
+    open_as(page, demo, REQUESTER)
+    for name in sorted(names):
+        html = page.evaluate("text => Mrkdwn.toHtml(text)", f"before :{name}: after")
+        assert f":{name}:" not in html.replace(f'title=":{name}:"', ""), name
+    # The digest in #it-leadership: its chart line shows an emoji, not ":bar_chart:".
+    page.locator("[data-nav=channel-it-leadership] button").click()
+    digest = page.locator(".message", has_text="The chart of the last 8 weeks")
+    expect(digest).to_be_visible(timeout=TIMEOUT)
+    assert ":bar_chart:" not in digest.inner_text()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def test_no_sideways_scroll_on_a_phone(page: Any, demo: Running) -> None:
+    page.set_viewport_size({"width": 414, "height": 860})
+    open_as(page, demo, REQUESTER)
+    expect(card(page, "Wacom Intuos Pro tablet")).to_be_visible(timeout=TIMEOUT)
+    _no_sideways_scroll(page)
+    page.locator("[data-nav=channel-it-leadership] button").click()
+    digest = page.locator(".message", has_text="Procurement digest").first
+    expect(digest).to_be_visible(timeout=TIMEOUT)
+    _no_sideways_scroll(page)
+    page.locator("[data-nav=dm-procurebot] button").click()
+    page.fill("#composer-input", "/buy 3 Figma Professional seats $45/mo")
+    page.keyboard.press("Enter")
+    expect(page.locator(".modal")).to_be_visible(timeout=TIMEOUT)
+    _no_sideways_scroll(page)
     assert page.errors == []  # type: ignore[attr-defined]
