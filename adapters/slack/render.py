@@ -297,7 +297,8 @@ def intake_modal(
         InputBlock(
             block_id=intake.VENDOR,
             label=intake.LABELS[intake.VENDOR],
-            hint="Type to search the vendor registry, or add a new vendor.",
+            # Slack keeps no typed text in an external select: only a picked option counts.
+            hint='Type to search the vendor registry; for a new vendor pick "New vendor: …".',
             element=ExternalDataSelectElement(
                 action_id=ids.VENDOR_SUGGEST,
                 placeholder="e.g. Figma",

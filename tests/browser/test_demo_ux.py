@@ -145,3 +145,26 @@ def test_no_sideways_scroll_on_a_phone(page: Any, demo: Running) -> None:
     expect(page.locator(".modal")).to_be_visible(timeout=TIMEOUT)
     _no_sideways_scroll(page)
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_typed_but_unpicked_vendor_says_what_to_do(page: Any, demo: Running) -> None:
+    open_as(page, demo, REQUESTER)
+    page.fill("#composer-input", "/buy 2 Miro seats $10/mo")
+    page.keyboard.press("Enter")
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    vendor = modal.locator('.bk-input[data-label="Vendor"]')
+    expect(vendor.locator(".bk-hint")).to_contain_text('pick "New vendor: …"')
+    vendor.locator("input").fill("Miro")
+    field(page, "Cost centre").fill("Design")
+    field(page, "Business justification").fill("Workshops with the whole team on one board.")
+    modal.locator(".modal-submit").click()
+    error = vendor.locator(".bk-error")
+    expect(error).to_have_text(
+        "Pick an option from the list for “Miro”: typing alone picks nothing.", timeout=TIMEOUT
+    )
+    # What was typed is still there, and the list offers it as a new vendor.
+    expect(vendor.locator("input")).to_have_value("Miro")
+    vendor.locator("input").focus()
+    expect(vendor.get_by_role("option", name="New vendor: Miro")).to_be_visible(timeout=TIMEOUT)
+    assert page.errors == []  # type: ignore[attr-defined]

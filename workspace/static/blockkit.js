@@ -40,6 +40,8 @@ const BlockKit = (() => {
     return option && option.text ? option.text.text : "";
   }
 
+  const TYPED = "\u0000typed"; // the draft key of an external select's unpicked text
+
   // ---- blocks ---------------------------------------------------------------------------------
 
   function renderBlocks(blocks, ctx) {
@@ -147,9 +149,17 @@ const BlockKit = (() => {
       ),
       renderElement(block.element, block, ctx, { inInput: true, label }),
     );
-    if (error) node.append(el("div", { class: "bk-error", role: "alert" }, error));
+    if (error) node.append(el("div", { class: "bk-error", role: "alert" }, unpicked(block, ctx) || error));
     if (block.hint) node.append(el("div", { class: "bk-hint", html: text(block.hint, ctx) }));
     return node;
+  }
+
+  // Slack's external select keeps no typed text: say so, naming what was typed.
+  function unpicked(block, ctx) {
+    const element = block.element || {};
+    if (element.type !== "external_select" || ctx.draft(block.block_id, element.action_id)) return null;
+    const typed = ctx.draft(block.block_id, `${element.action_id}${TYPED}`);
+    return typed ? `Pick an option from the list for “${typed}”: typing alone picks nothing.` : null;
   }
 
   // ---- elements -------------------------------------------------------------------------------
@@ -287,12 +297,14 @@ const BlockKit = (() => {
   // Slack asks the app for options as the person types (block_suggestion).
   function externalSelect(element, block, ctx, ids, opts) {
     const picked = current(element, block, ctx, element.initial_option ? { type: "external_select", selected_option: element.initial_option } : null);
+    // What was typed without picking stays on screen (it is never submitted).
+    const typed = picked ? "" : ctx.draft(block.block_id, `${element.action_id}${TYPED}`) || "";
     const field = el("input", {
       type: "text",
       class: "bk-text",
       "aria-label": opts.label || ids.actionId,
       placeholder: element.placeholder ? element.placeholder.text : "Type to search",
-      value: picked && picked.selected_option ? optionLabel(picked.selected_option) : "",
+      value: picked && picked.selected_option ? optionLabel(picked.selected_option) : typed,
       dataset: ids,
     });
     const list = el("ul", { class: "bk-suggestions", hidden: true, role: "listbox" });
@@ -328,6 +340,7 @@ const BlockKit = (() => {
     };
     field.addEventListener("input", () => {
       ctx.setDraft(block.block_id, element.action_id, null);
+      ctx.setDraft(block.block_id, `${element.action_id}${TYPED}`, field.value);
       ask();
     });
     field.addEventListener("focus", ask);
