@@ -49,6 +49,7 @@ from bot.ports import (
     VendorHistory,
 )
 from bot.registry import OPEN, SPENT, Registry, check_budget
+from bot.wording import clause, full_stop
 
 log = logging.getLogger(__name__)
 _RETRIES = 5
@@ -328,7 +329,7 @@ class Procurement:
                 if alternatives
                 else " Ask IT for an approved alternative."
             )
-            reason = f" ({vendor.review_outcome})" if vendor.review_outcome else ""
+            reason = f" ({clause(vendor.review_outcome)})" if vendor.review_outcome else ""
             raise VendorRefused(f"{vendor.name} was rejected in vendor review{reason}.{hint}")
         # An approved vendor whose review expired is qualified again like a new one.
         return vendor_rules.effective_status(
@@ -435,7 +436,8 @@ class Procurement:
                 request,
                 request.requester,
                 f"{request.number} · {request.title} · {short_amount(request)} was "
-                f"rejected by {self._name(uow, actor)} at {rejected.name}: “{reason}”. "
+                f"rejected by {self._name(uow, actor)} at {rejected.name}: "
+                f"{full_stop(f'“{reason}”')} "
                 "If you can address it, submit a new request with the changes.",
             )
 

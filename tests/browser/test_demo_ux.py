@@ -74,7 +74,9 @@ def test_a_reloaded_form_shows_what_it_will_submit(page: Any, demo: Running) -> 
 
 def _inside(inner: Any, outer: Any) -> bool:
     a, b = inner.bounding_box(), outer.bounding_box()
-    return bool(a and b and a["y"] >= b["y"] - 1 and a["y"] + a["height"] <= b["y"] + b["height"] + 1)
+    if not a or not b:
+        return False
+    return bool(a["y"] >= b["y"] - 1 and a["y"] + a["height"] <= b["y"] + b["height"] + 1)
 
 
 def test_a_notice_after_submit_is_where_the_person_looks(page: Any, demo: Running) -> None:
@@ -167,4 +169,29 @@ def test_a_typed_but_unpicked_vendor_says_what_to_do(page: Any, demo: Running) -
     expect(vendor.locator("input")).to_have_value("Miro")
     vendor.locator("input").focus()
     expect(vendor.get_by_role("option", name="New vendor: Miro")).to_be_visible(timeout=TIMEOUT)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+DOUBLED = re.compile(r"[.!?…][”’\"')\]]+[.]")
+
+
+def test_messages_end_their_sentences_once(page: Any, demo: Running) -> None:
+    # Rita's Loom and Max's Jasper were rejected with reasons ending in a full stop.
+    for person in (REQUESTER, "max.mkt@acme.example"):
+        open_as(page, demo, person)
+        rejected = page.locator(".message", has_text="was rejected by").first
+        expect(rejected).to_be_visible(timeout=TIMEOUT)
+        text = page.locator("#pane-body").inner_text()
+        assert not DOUBLED.findall(text), DOUBLED.findall(text)
+    # Buying from the rejected vendor says why, once.
+    page.fill("#composer-input", "/buy 5 Jasper seats $99/mo")
+    page.keyboard.press("Enter")
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    field(page, "Cost centre").fill("Marketing")
+    field(page, "Business justification").fill("Campaign copy for the spring launch.")
+    modal.locator(".modal-submit").click()
+    error = modal.locator('.bk-input[data-label="Vendor"] .bk-error')
+    expect(error).to_contain_text("was rejected in vendor review", timeout=TIMEOUT)
+    assert not DOUBLED.findall(error.inner_text()), error.inner_text()
     assert page.errors == []  # type: ignore[attr-defined]
