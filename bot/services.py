@@ -894,6 +894,8 @@ class Procurement:
             if reviewer
             else None
         )
+        if history:  # its notice names the owners of the vendor's other requests
+            names.update((r.requester, self._name(uow, r.requester)) for r in history.recent)
         lookalike = self._lookalike(uow, request.vendor) if reviewer else None
         counted = request.status in SPENT or (
             request.status in OPEN and self.policy.budgets.count_open_requests

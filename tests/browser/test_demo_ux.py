@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Running
 from tests.browser.test_demo import TIMEOUT, card, field, open_as
-from tests.fakes import REQUESTER
+from tests.fakes import PROCUREMENT, REQUESTER
 
 pytestmark = pytest.mark.browser
 
@@ -195,3 +195,14 @@ def test_messages_end_their_sentences_once(page: Any, demo: Running) -> None:
     expect(error).to_contain_text("was rejected in vendor review", timeout=TIMEOUT)
     assert not DOUBLED.findall(error.inner_text()), error.inner_text()
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_people_are_named_not_emailed(page: Any, demo: Running) -> None:
+    # Priya (procurement) decided the Figma requests: their cards list the vendor's other
+    # requests, each with its owner.
+    open_as(page, demo, PROCUREMENT)
+    figma = card(page, "Figma Professional seats")
+    expect(figma).to_contain_text("owner", timeout=TIMEOUT)
+    text = page.locator("#pane-body").inner_text()
+    assert "owner Rita Requester" in text or "owner Max Marketing" in text
+    assert "@acme.example" not in text
