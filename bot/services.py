@@ -897,6 +897,7 @@ class Procurement:
         if history:  # its notice names the owners of the vendor's other requests
             names.update((r.requester, self._name(uow, r.requester)) for r in history.recent)
         lookalike = self._lookalike(uow, request.vendor) if reviewer else None
+        vendor = uow.vendors.get(vendor_key(request.vendor))  # its state now, not at submit
         counted = request.status in SPENT or (
             request.status in OPEN and self.policy.budgets.count_open_requests
         )
@@ -920,6 +921,7 @@ class Procurement:
             budget=budget,
             renewal_due=housekeeping.renewal_pending(request, events),
             lookalike=lookalike,
+            vendor_status=vendor.status if vendor else None,
         )
 
     @staticmethod

@@ -1,6 +1,21 @@
-"""Sentences built around text someone typed: one full stop, never two."""
+"""Words around data: one full stop around typed text, a vendor's state in plain English."""
 
 from __future__ import annotations
+
+from bot.model import VendorStatus
+
+_VENDOR_STATES = {
+    VendorStatus.NEW: "new vendor",
+    VendorStatus.UNDER_REVIEW: "vendor under review",
+    VendorStatus.APPROVED: "approved vendor",
+    VendorStatus.REJECTED: "rejected vendor",
+}
+
+
+def vendor_state(status: VendorStatus) -> str:
+    """'new vendor', 'vendor under review', 'approved vendor' or 'rejected vendor'."""
+    return _VENDOR_STATES[status]
+
 
 _ENDS = ".!?…"
 _CLOSERS = "”’\"')]"

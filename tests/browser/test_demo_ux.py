@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Running
 from tests.browser.test_demo import TIMEOUT, card, field, open_as
-from tests.fakes import PROCUREMENT, REQUESTER
+from tests.fakes import PROCUREMENT, REQUESTER, SECURITY
 
 pytestmark = pytest.mark.browser
 
@@ -206,3 +206,20 @@ def test_people_are_named_not_emailed(page: Any, demo: Running) -> None:
     text = page.locator("#pane-body").inner_text()
     assert "owner Rita Requester" in text or "owner Max Marketing" in text
     assert "@acme.example" not in text
+
+
+def test_vendor_labels_say_the_vendors_state_now(page: Any, demo: Running) -> None:
+    open_as(page, demo, PROCUREMENT)
+    expect(card(page, "Figma Professional seats")).to_contain_text(
+        "Figma (approved vendor)", timeout=TIMEOUT
+    )
+    open_as(page, demo, "max.mkt@acme.example")
+    expect(card(page, "Jasper AI copywriting")).to_contain_text(
+        "Jasper (rejected vendor)", timeout=TIMEOUT
+    )
+    open_as(page, demo, SECURITY)
+    expect(card(page, "Datadog Pro hosts")).to_contain_text(
+        "Datadog (vendor under review)", timeout=TIMEOUT
+    )
+    text = page.locator("#pane-body").inner_text()
+    assert "under review vendor" not in text
