@@ -23,7 +23,7 @@ from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
 from bot import demo_seed
 from bot.bootstrap import Core, build_core
-from bot.digest import build_digest
+from bot.digest import build_digest, last_slot
 from bot.policy import Policy
 from bot.scheduler import publish_digest
 from bot.settings import Settings
@@ -166,11 +166,11 @@ async def start_demo(
 
 
 async def post_digest(core: Core) -> None:
-    """Post the digest of the last seven days to the policy's channel, so that the channel
-    (kept in memory, empty at every start) shows one without waiting for Monday."""
-    report = await asyncio.to_thread(
-        build_digest, uow=core.uow, policy=core.policy, end=datetime.now(UTC)
-    )
+    """Post the last scheduled digest to the policy's channel, so that the channel (kept in
+    memory, empty at every start) shows one without waiting for Monday: the same week, from
+    the policy's day and time in its zone, as the scheduler and `procurebot digest --print`."""
+    end = last_slot(core.policy, datetime.now(UTC))
+    report = await asyncio.to_thread(build_digest, uow=core.uow, policy=core.policy, end=end)
     client = slack_client(core.settings)
     await publish_digest(
         digest=report, service=core.service, publishers=[SlackChannelPublisher(client=client)]

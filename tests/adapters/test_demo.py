@@ -136,3 +136,24 @@ async def test_demo_never_runs_teams_whatever_the_environment_says(
         await demo.stop()
     warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [w for w in warnings if "authentication" in w or "Teams" in w], warnings
+
+
+async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.digest import build_digest, last_slot, render_text
+
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)
+    try:
+        core = demo.core
+        printed = build_digest(
+            uow=core.uow, policy=core.policy, end=last_slot(core.policy, datetime.now(UTC))
+        )
+        channel = next(c for c in demo.workspace.channels.values() if c.name == "it-leadership")
+        posted = demo.workspace.messages_in(channel.id)[0].text
+        # One week everywhere: from Monday (the example policy's day) in the policy's zone.
+        assert printed.title in posted and render_text(printed).startswith(printed.title)
+        assert printed.start.astimezone(ZoneInfo(printed.timezone)).weekday() == 0
+    finally:
+        await demo.stop()
