@@ -254,6 +254,7 @@ def build_card(
     renewal_due: date | None = None,
     lookalike: str | None = None,
     vendor_status: VendorStatus | None = None,
+    cost_centre_warning: str | None = None,
 ) -> Card:
     """The card `viewer` sees of `request` now (`vendor_status`: the registry's, else the one
     at submit); with renewal_due (a reminder went out and
@@ -308,7 +309,10 @@ def build_card(
             if renewal_due is not None
             else _headline(request, name) or _reopened(events, my_step, name)
         ),
-        facts=_facts(request, name, budget, vendor_status or request.vendor_status),
+        facts=_flag_cost_centre(
+            _facts(request, name, budget, vendor_status or request.vendor_status),
+            cost_centre_warning,
+        ),
         route=[
             RouteLine(
                 step=s.name,
@@ -449,6 +453,16 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
         "Received": f"Received, confirmed by {who}",
     }
     return texts.get(event.action, f"{event.action} by {who}{comment}")
+
+
+def _flag_cost_centre(facts: list[Fact], warning: str | None) -> list[Fact]:
+    """The cost centre fact with its warning: 'Desgin · No budget for Desgin — did you mean…'."""
+    if warning is None:
+        return facts
+    return [
+        replace(f, value=f"{f.value} · ⚠ {warning}") if f.label == "Cost centre" else f
+        for f in facts
+    ]
 
 
 def budget_line(budget: BudgetCheck, *, counted: bool = True) -> str:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import edits, housekeeping, limits, lookalikes, workflow
+from bot import cost_centres, edits, housekeeping, limits, lookalikes, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -66,6 +66,7 @@ class Preview:
     existing: str | None = None  # existing purchases of the vendor, owners named
     budget: BudgetCheck | None = None
     lookalike: str | None = None  # 'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (...)'
+    cost_centre: str | None = None  # 'No budget for Desgin — did you mean Design?'
 
     @property
     def existing_notice(self) -> str | None:
@@ -101,13 +102,24 @@ class Preview:
     @property
     def notice(self) -> str | None:
         """Everything the requester should read before submitting, or None."""
-        parts = [p for p in (self.lookalike_notice, self.existing_notice, self.budget_notice) if p]
+        parts = [
+            p
+            for p in (
+                self.cost_centre,
+                self.lookalike_notice,
+                self.existing_notice,
+                self.budget_notice,
+            )
+            if p
+        ]
         return " ".join(parts) or None
 
     @property
     def needs_confirmation(self) -> bool:
         """Whether the requester should see the notice before the request is saved."""
-        return bool(self.existing or self.lookalike) or bool(self.budget and self.budget.over)
+        return bool(self.existing or self.lookalike or self.cost_centre) or bool(
+            self.budget and self.budget.over
+        )
 
     @property
     def to_confirm(self) -> str | None:
@@ -158,6 +170,9 @@ class Procurement:
                 existing=existing_purchases(history, lambda e: self._name(uow, e)),
                 budget=plan.budget,
                 lookalike=plan.lookalike,
+                cost_centre=cost_centres.warning(
+                    draft.cost_centre, cost_centres.budgeted(uow, self.policy)
+                ),
             )
 
     def _plan(
@@ -922,6 +937,9 @@ class Procurement:
             renewal_due=housekeeping.renewal_pending(request, events),
             lookalike=lookalike,
             vendor_status=vendor.status if vendor else None,
+            cost_centre_warning=None
+            if budget
+            else cost_centres.warning(request.cost_centre, cost_centres.budgeted(uow, self.policy)),
         )
 
     @staticmethod
