@@ -17,12 +17,11 @@ def _rows(image: Image.Image, wanted: tuple[int, int, int], min_run: int) -> lis
     """Rows holding at least `min_run` pixels of the colour `wanted`."""
     rgb = image.convert("RGB")
     width, height = rgb.size
-    pixels = rgb.load()
-    assert pixels is not None
+    data = list(rgb.getdata())  # (r, g, b) tuples, row by row
     return [
         y
         for y in range(height)
-        if sum(1 for x in range(width) if pixels[x, y][:3] == wanted) >= min_run
+        if sum(1 for x in range(width) if data[y * width + x] == wanted) >= min_run
     ]
 
 
