@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from adapters.demo_history import deliver_history
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
 from bot import demo_seed
@@ -144,6 +145,8 @@ async def start_demo(
     ws_runner, api_url = await start_workspace(workspace, host=host, port=port, token=DEMO_TOKEN)
     # The bot's settings need the workspace's address, known only once it listens.
     core.settings = demo_settings(database_url, api_url=api_url, policy_path=policy_path)
+    if seeded:
+        await deliver_history(core, workspace)
     bot_runner = web.AppRunner(create_app(core), shutdown_timeout=SHUTDOWN_TIMEOUT)
     await bot_runner.setup()
     await web.TCPSite(bot_runner, "127.0.0.1", 0).start()

@@ -157,3 +157,25 @@ async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -
         assert printed.start.astimezone(ZoneInfo(printed.timezone)).weekday() == 0
     finally:
         await demo.stop()
+
+
+async def test_seeded_messages_carry_the_times_of_their_history(tmp_path: Path) -> None:
+    import time
+
+    from bot.demo_seed import HISTORY_DAYS, RITA
+
+    before = time.time()
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)
+    try:
+        ws = demo.workspace
+        rita = ws.get_user(RITA).id
+        im = ws.im_of(rita)
+        assert im is not None
+        stamps = [float(m.ts) for m in ws.messages_in(im.id, viewer=rita)]
+        # Rita's first request opened the history, weeks ago; her last move was days ago.
+        assert stamps == sorted(stamps)
+        assert before - stamps[0] > (HISTORY_DAYS - 1) * 86400
+        assert stamps[-1] - stamps[0] > 14 * 86400
+        assert max(stamps) < before
+    finally:
+        await demo.stop()
