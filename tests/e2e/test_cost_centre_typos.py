@@ -36,6 +36,8 @@ async def test_teams_flags_a_misspelt_cost_centre(teams_harness: TeamsHarness) -
     await h.buy(REQUESTER, {**FORM, "Cost centre": "Desgin"})
     notice = h.teams.last(REQUESTER)
     assert notice.shows(WARNING)
+    # Next to the "Submit anyway" button: the form's last element before its actions.
+    assert notice.card is not None and WARNING in str(notice.card["body"][-1])
     assert h.core.service.my_requests(requester=REQUESTER) == []
     await h.click(REQUESTER, notice, "Submit anyway")
     assert h.core.service.get(1).cost_centre == "Desgin"
