@@ -19,11 +19,12 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from adapters.demo_history import deliver_history
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
 from bot import demo_seed
 from bot.bootstrap import Core, build_core
-from bot.digest import build_digest
+from bot.digest import build_digest, last_slot
 from bot.policy import Policy
 from bot.scheduler import publish_digest
 from bot.settings import Settings
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "xoxb-procurebot-demo"
 DEMO_SIGNING_SECRET = "procurebot-demo-signing-secret"
-DEFAULT_DATABASE = "sqlite:///procurebot-demo.db"
+# The CLI's own default (DATABASE_URL unset), so that `procurebot vendors list` and the other
+# commands read the demo's data instead of creating an empty procurebot.db beside it.
+DEFAULT_DATABASE = str(Settings.model_fields["database_url"].default)
 SHUTDOWN_TIMEOUT = 1.0
 
 
@@ -104,6 +107,12 @@ def demo_settings(database_url: str, *, api_url: str, policy_path: Path | None =
         "SLACK_SIGNING_SECRET": SecretStr(DEMO_SIGNING_SECRET),
         "SLACK_API_URL": api_url,
         "SLACK_APP_TOKEN": None,  # never Socket Mode: the workspace posts to /slack/events
+        # Never Teams: the demo is a Slack workspace, and a shell's (or .env's) Teams settings
+        # would open /api/messages, even without authentication.
+        "MICROSOFT_APP_ID": "",
+        "MICROSOFT_APP_PASSWORD": SecretStr(""),
+        "MICROSOFT_APP_TENANT_ID": "",
+        "PROCUREBOT_TEAMS_DEV_INSECURE": False,
     }
     return Settings(**options)  # type: ignore[arg-type]
 
@@ -136,6 +145,8 @@ async def start_demo(
     ws_runner, api_url = await start_workspace(workspace, host=host, port=port, token=DEMO_TOKEN)
     # The bot's settings need the workspace's address, known only once it listens.
     core.settings = demo_settings(database_url, api_url=api_url, policy_path=policy_path)
+    if seeded:
+        await deliver_history(core, workspace)
     bot_runner = web.AppRunner(create_app(core), shutdown_timeout=SHUTDOWN_TIMEOUT)
     await bot_runner.setup()
     await web.TCPSite(bot_runner, "127.0.0.1", 0).start()
@@ -158,11 +169,11 @@ async def start_demo(
 
 
 async def post_digest(core: Core) -> None:
-    """Post the digest of the last seven days to the policy's channel, so that the channel
-    (kept in memory, empty at every start) shows one without waiting for Monday."""
-    report = await asyncio.to_thread(
-        build_digest, uow=core.uow, policy=core.policy, end=datetime.now(UTC)
-    )
+    """Post the last scheduled digest to the policy's channel, so that the channel (kept in
+    memory, empty at every start) shows one without waiting for Monday: the same week, from
+    the policy's day and time in its zone, as the scheduler and `procurebot digest --print`."""
+    end = last_slot(core.policy, datetime.now(UTC))
+    report = await asyncio.to_thread(build_digest, uow=core.uow, policy=core.policy, end=end)
     client = slack_client(core.settings)
     await publish_digest(
         digest=report, service=core.service, publishers=[SlackChannelPublisher(client=client)]

@@ -24,8 +24,10 @@ from bot.model import (
     Recurrence,
     RequestStatus,
     StepStatus,
+    VendorStatus,
 )
 from bot.ports import VendorHistory
+from bot.wording import vendor_state
 from bot.workflow import Action
 
 ACTION_LABELS = {
@@ -251,8 +253,11 @@ def build_card(
     budget: BudgetCheck | None = None,
     renewal_due: date | None = None,
     lookalike: str | None = None,
+    vendor_status: VendorStatus | None = None,
+    cost_centre_warning: str | None = None,
 ) -> Card:
-    """The card `viewer` sees of `request` now; with renewal_due (a reminder went out and
+    """The card `viewer` sees of `request` now (`vendor_status`: the registry's, else the one
+    at submit); with renewal_due (a reminder went out and
     nobody chose yet) its owner and procurement may Renew or Let lapse; `lookalike` warns of
     a rejected vendor the vendor's name looks like."""
     assert request.id is not None, "only saved requests have cards"
@@ -304,7 +309,10 @@ def build_card(
             if renewal_due is not None
             else _headline(request, name) or _reopened(events, my_step, name)
         ),
-        facts=_facts(request, name, budget),
+        facts=_flag_cost_centre(
+            _facts(request, name, budget, vendor_status or request.vendor_status),
+            cost_centre_warning,
+        ),
         route=[
             RouteLine(
                 step=s.name,
@@ -382,11 +390,14 @@ def _reopened(events: Sequence[Event], step: str | None, name: Callable[[str], s
 
 
 def _facts(
-    request: PurchaseRequest, name: Callable[[str], str], budget: BudgetCheck | None
+    request: PurchaseRequest,
+    name: Callable[[str], str],
+    budget: BudgetCheck | None,
+    vendor_status: VendorStatus,
 ) -> list[Fact]:
     facts = [
         Fact("Requester", name(request.requester)),
-        Fact("Vendor", f"{request.vendor} ({request.vendor_status.label.lower()} vendor)"),
+        Fact("Vendor", f"{request.vendor} ({vendor_state(vendor_status)})"),
         Fact("Cost", amount_line(request)),
         Fact("Category", Category(request.category).label),
         Fact("Cost centre", request.cost_centre),
@@ -442,6 +453,16 @@ def _event_text(event: Event, name: Callable[[str], str]) -> str:
         "Received": f"Received, confirmed by {who}",
     }
     return texts.get(event.action, f"{event.action} by {who}{comment}")
+
+
+def _flag_cost_centre(facts: list[Fact], warning: str | None) -> list[Fact]:
+    """The cost centre fact with its warning: 'Desgin · No budget for Desgin — did you mean…'."""
+    if warning is None:
+        return facts
+    return [
+        replace(f, value=f"{f.value} · ⚠ {warning}") if f.label == "Cost centre" else f
+        for f in facts
+    ]
 
 
 def budget_line(budget: BudgetCheck, *, counted: bool = True) -> str:

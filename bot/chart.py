@@ -33,6 +33,9 @@ def spend_chart(
             values = [float(amounts.get(category, 0)) for _, amounts in weekly]
             axes.bar(labels, values, bottom=bottom, label=category_label(category))
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        if max(bottom, default=0) > 0:
+            # Headroom: the tallest bar (and the legend above it) stays clear of the frame.
+            axes.set_ylim(0, max(bottom) * 1.25)
         axes.set_title(f"Approved spend by category, last {len(weekly)} weeks ({currency})")
         axes.set_xlabel("Week starting")
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))

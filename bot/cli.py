@@ -35,6 +35,7 @@ from bot.model import (
 )
 from bot.resources import example_policy_path
 from bot.settings import Settings
+from bot.wording import vendor_state
 
 app = typer.Typer(
     help="procurebot: IT purchase intake and approvals in Slack and Teams.",
@@ -211,7 +212,7 @@ def policy_explain(
     per = "a year" if recurrence is not Recurrence.ONE_OFF else "in total"
     typer.echo(
         f"{category.label} from {vendor or 'an unnamed vendor'} "
-        f"({vendor_status.label.lower()} vendor), {money(yearly, loaded.base_currency)} "
+        f"({vendor_state(vendor_status)}), {money(yearly, loaded.base_currency)} "
         f"{per} in {loaded.base_currency}:"
     )
     if entry is not None:

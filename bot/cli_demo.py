@@ -16,8 +16,9 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     reset: Annotated[bool, typer.Option(help="Drop the demo database and seed it again.")] = False,
     database: Annotated[
-        str, typer.Option(help="Database URL (default: a SQLite file here).")
-    ] = "sqlite:///procurebot-demo.db",
+        str,
+        typer.Option(help="Database URL (default: procurebot.db here, the CLI's own default)."),
+    ] = "sqlite:///procurebot.db",
     policy: Annotated[
         Path | None, typer.Option(help="Policy YAML (default: the bundled example).")
     ] = None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from icu import Char, SpoofChecker, UProperty
 
 from bot.model import COMPANY_SUFFIXES, Vendor, key_of, suffix_pattern
+from bot.wording import clause
 
 _CHECKER = SpoofChecker()  # its skeleton is a const call, safe from any thread
 
@@ -70,7 +71,8 @@ class Lookalike:
         """'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (rejected 2026-01-10: No SOC
         2 report)'."""
         when = f" {self.vendor.reviewed_at:%Y-%m-%d}" if self.vendor.reviewed_at else ""
-        why = f": {self.vendor.review_outcome}" if self.vendor.review_outcome else ""
+        # The reason sits inside the brackets: its own full stop would read 'offer.).'
+        why = f": {clause(self.vendor.review_outcome)}" if self.vendor.review_outcome else ""
         return f"{name} looks like rejected vendor {self.vendor.name} (rejected{when}{why})"
 
 

@@ -271,6 +271,8 @@ class Dispatcher:
             and not card.actions
         ):
             return  # decided or withdrawn before we got to it: nothing to ask any more
+        if isinstance(card, Card) and await self._update_live_card(message, card):
+            return
         before = replace(person)
         last_error: RecipientUnreachable | None = None
         for notifier in self._order(person):
@@ -287,6 +289,18 @@ class Dispatcher:
             f"{person.email} has no Slack account we can find and has not talked to the bot "
             "in Teams"
         )
+
+    async def _update_live_card(self, message: OutboxMessage, card: Card) -> bool:
+        """One live card per person per request: a card for someone who already has one of
+        this request (asked, answered, escalated) redraws that one instead of posting another."""
+        assert message.request_id is not None
+        by_platform = {n.platform: n for n in self._notifiers}
+        refs = await self._storage(self._refs, message.request_id)
+        mine = [r for r in refs if r.recipient == message.recipient and r.platform in by_platform]
+        if not mine:
+            return False
+        await by_platform[mine[-1].platform].update(ref=mine[-1], card=card)
+        return True
 
     def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | VendorCard | None]:
         assert message.recipient is not None

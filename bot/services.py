@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import edits, housekeeping, limits, lookalikes, workflow
+from bot import cost_centres, edits, housekeeping, limits, lookalikes, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -49,6 +49,7 @@ from bot.ports import (
     VendorHistory,
 )
 from bot.registry import OPEN, SPENT, Registry, check_budget
+from bot.wording import clause, full_stop
 
 log = logging.getLogger(__name__)
 _RETRIES = 5
@@ -65,6 +66,7 @@ class Preview:
     existing: str | None = None  # existing purchases of the vendor, owners named
     budget: BudgetCheck | None = None
     lookalike: str | None = None  # 'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (...)'
+    cost_centre: str | None = None  # 'No budget for Desgin — did you mean Design?'
 
     @property
     def existing_notice(self) -> str | None:
@@ -100,13 +102,24 @@ class Preview:
     @property
     def notice(self) -> str | None:
         """Everything the requester should read before submitting, or None."""
-        parts = [p for p in (self.lookalike_notice, self.existing_notice, self.budget_notice) if p]
+        parts = [
+            p
+            for p in (
+                self.cost_centre,
+                self.lookalike_notice,
+                self.existing_notice,
+                self.budget_notice,
+            )
+            if p
+        ]
         return " ".join(parts) or None
 
     @property
     def needs_confirmation(self) -> bool:
         """Whether the requester should see the notice before the request is saved."""
-        return bool(self.existing or self.lookalike) or bool(self.budget and self.budget.over)
+        return bool(self.existing or self.lookalike or self.cost_centre) or bool(
+            self.budget and self.budget.over
+        )
 
     @property
     def to_confirm(self) -> str | None:
@@ -157,6 +170,9 @@ class Procurement:
                 existing=existing_purchases(history, lambda e: self._name(uow, e)),
                 budget=plan.budget,
                 lookalike=plan.lookalike,
+                cost_centre=cost_centres.warning(
+                    draft.cost_centre, cost_centres.budgeted(uow, self.policy)
+                ),
             )
 
     def _plan(
@@ -328,7 +344,7 @@ class Procurement:
                 if alternatives
                 else " Ask IT for an approved alternative."
             )
-            reason = f" ({vendor.review_outcome})" if vendor.review_outcome else ""
+            reason = f" ({clause(vendor.review_outcome)})" if vendor.review_outcome else ""
             raise VendorRefused(f"{vendor.name} was rejected in vendor review{reason}.{hint}")
         # An approved vendor whose review expired is qualified again like a new one.
         return vendor_rules.effective_status(
@@ -435,7 +451,8 @@ class Procurement:
                 request,
                 request.requester,
                 f"{request.number} · {request.title} · {short_amount(request)} was "
-                f"rejected by {self._name(uow, actor)} at {rejected.name}: “{reason}”. "
+                f"rejected by {self._name(uow, actor)} at {rejected.name}: "
+                f"{full_stop(f'“{reason}”')} "
                 "If you can address it, submit a new request with the changes.",
             )
 
@@ -901,7 +918,10 @@ class Procurement:
             if reviewer
             else None
         )
+        if history:  # its notice names the owners of the vendor's other requests
+            names.update((r.requester, self._name(uow, r.requester)) for r in history.recent)
         lookalike = self._lookalike(uow, request.vendor) if reviewer else None
+        vendor = uow.vendors.get(vendor_key(request.vendor))  # its state now, not at submit
         counted = request.status in SPENT or (
             request.status in OPEN and self.policy.budgets.count_open_requests
         )
@@ -925,6 +945,10 @@ class Procurement:
             budget=budget,
             renewal_due=housekeeping.renewal_pending(request, events),
             lookalike=lookalike,
+            vendor_status=vendor.status if vendor else None,
+            cost_centre_warning=None
+            if budget
+            else cost_centres.warning(request.cost_centre, cost_centres.budgeted(uow, self.policy)),
         )
 
     @staticmethod

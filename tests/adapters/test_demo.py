@@ -116,3 +116,66 @@ def test_demo_settings_ignore_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == DEMO_TOKEN
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+async def test_demo_never_runs_teams_whatever_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A developer's shell (or .env) may ask for Teams without authentication: not the demo's.
+    monkeypatch.setenv("PROCUREBOT_TEAMS_DEV_INSECURE", "1")
+    caplog.set_level(logging.INFO)
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0, seed=False)
+    try:
+        teams_url = demo.bot_url.replace("/slack/events", "/api/messages")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(teams_url, json={"type": "message"}) as teams,
+        ):
+            assert teams.status == 404
+    finally:
+        await demo.stop()
+    warnings = [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in warnings if "authentication" in w or "Teams" in w], warnings
+
+
+async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.digest import build_digest, last_slot, render_text
+
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)
+    try:
+        core = demo.core
+        printed = build_digest(
+            uow=core.uow, policy=core.policy, end=last_slot(core.policy, datetime.now(UTC))
+        )
+        channel = next(c for c in demo.workspace.channels.values() if c.name == "it-leadership")
+        posted = demo.workspace.messages_in(channel.id)[0].text
+        # One week everywhere: from Monday (the example policy's day) in the policy's zone.
+        assert printed.title in posted and render_text(printed).startswith(printed.title)
+        assert printed.start.astimezone(ZoneInfo(printed.timezone)).weekday() == 0
+    finally:
+        await demo.stop()
+
+
+async def test_seeded_messages_carry_the_times_of_their_history(tmp_path: Path) -> None:
+    import time
+
+    from bot.demo_seed import HISTORY_DAYS, RITA
+
+    before = time.time()
+    demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)
+    try:
+        ws = demo.workspace
+        rita = ws.get_user(RITA).id
+        im = ws.im_of(rita)
+        assert im is not None
+        stamps = [float(m.ts) for m in ws.messages_in(im.id, viewer=rita)]
+        # Rita's first request opened the history, weeks ago; her last move was days ago.
+        assert stamps == sorted(stamps)
+        assert before - stamps[0] > (HISTORY_DAYS - 1) * 86400
+        assert stamps[-1] - stamps[0] > 14 * 86400
+        assert max(stamps) < before
+    finally:
+        await demo.stop()

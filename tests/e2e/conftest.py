@@ -94,8 +94,15 @@ class Harness:
         return self.ws.messages_in(im.id, viewer=self.user(email)) if im else []
 
     def last_card(self, email: str, number: str) -> Message:
-        """The newest message in the person's DM whose blocks mention the request number."""
-        found = [m for m in self.dms(email) if number in str(m.blocks)]
+        """The person's card of the request (the newest, if ever more than one): a message
+        whose header names the request number; else the newest message mentioning it."""
+        mentions = [m for m in self.dms(email) if number in str(m.blocks)]
+        cards = [
+            m
+            for m in mentions
+            if any(b.get("type") == "header" and number in str(b.get("text")) for b in m.blocks)
+        ]
+        found = cards or mentions
         assert found, f"no card for {number} in {email}'s DM: {[m.text for m in self.dms(email)]}"
         return found[-1]
 

@@ -109,4 +109,4 @@ def test_demo_runs_migrated_and_serves_its_page(
     output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "Seeded" in output and "procurebot demo: open" in output
-    assert (installed.cwd / "procurebot-demo.db").is_file()
+    assert (installed.cwd / "procurebot.db").is_file()

@@ -11,6 +11,7 @@
     pane: { type: "app", tab: "messages" },
     drafts: {}, // view id -> block id -> action id -> value as typed
     modalKey: null,
+    submitted: null, // {id, hash} of the form last submitted, until the bot's answer is drawn
     paneKey: null,
     fetching: null,
     again: false,
@@ -376,6 +377,8 @@
       root.replaceChildren();
       return;
     }
+    // After a reload the page knows nothing typed; the workspace does, and submits it: show it.
+    if (!S.drafts[view.id]) S.drafts[view.id] = draftsFromState(view);
     const scroll = root.querySelector(".modal-body");
     const scrollTop = scroll && scroll.dataset.view === view.id ? scroll.scrollTop : 0;
     const focused = scroll && scroll.dataset.view === view.id ? focusOf(root) : null;
@@ -386,6 +389,7 @@
       if (submitting.busy) return;
       submitting.busy = true;
       try {
+        S.submitted = { id: view.id, hash: view.hash };
         await act("submit", { view_id: view.id, values: collectValues(view) });
       } finally {
         submitting.busy = false;
@@ -416,6 +420,40 @@
     if (focused) refocus(root, focused);
     const firstError = modal.querySelector(".has-error");
     if (firstError && !focused) firstError.scrollIntoView({ block: "center" });
+    // A form the bot sent back after Submit (response_action "update", with a notice) has the
+    // notice last, by the button: show the end of the form, where the person's eyes are.
+    const sent = S.submitted;
+    if (sent && sent.id === view.id && (sent.hash !== view.hash || firstError)) {
+      S.submitted = null;
+      if (!firstError) body.scrollTop = body.scrollHeight;
+    }
+  }
+
+  // The view's state (what the workspace will submit) as the page's drafts, input by input.
+  function draftsFromState(view) {
+    const values = (view.state && view.state.values) || {};
+    const drafts = {};
+    for (const block of view.blocks || []) {
+      const element = block.type === "input" ? block.element : null;
+      const entry = element && (values[block.block_id] || {})[element.action_id];
+      const value = entry ? draftOf(element, entry) : undefined;
+      if (value === undefined || value === null || value === "") continue;
+      (drafts[block.block_id] = drafts[block.block_id] || {})[element.action_id] = value;
+    }
+    return drafts;
+  }
+
+  function draftOf(element, entry) {
+    if (element.type === "external_select") {
+      return entry.selected_option ? { type: "external_select", selected_option: entry.selected_option } : null;
+    }
+    if ("value" in entry) return entry.value;
+    if (entry.selected_options) return entry.selected_options.map((o) => o.value);
+    if ("selected_option" in entry) return entry.selected_option ? entry.selected_option.value : null;
+    for (const key of ["selected_date", "selected_user", "selected_conversation", "selected_channel"]) {
+      if (key in entry) return entry[key];
+    }
+    return undefined;
   }
 
   // A views.update while someone types must not take the cursor away from them.

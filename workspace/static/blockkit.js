@@ -40,6 +40,8 @@ const BlockKit = (() => {
     return option && option.text ? option.text.text : "";
   }
 
+  const TYPED = "\u0000typed"; // the draft key of an external select's unpicked text
+
   // ---- blocks ---------------------------------------------------------------------------------
 
   function renderBlocks(blocks, ctx) {
@@ -147,9 +149,17 @@ const BlockKit = (() => {
       ),
       renderElement(block.element, block, ctx, { inInput: true, label }),
     );
-    if (error) node.append(el("div", { class: "bk-error", role: "alert" }, error));
+    if (error) node.append(el("div", { class: "bk-error", role: "alert" }, unpicked(block, ctx) || error));
     if (block.hint) node.append(el("div", { class: "bk-hint", html: text(block.hint, ctx) }));
     return node;
+  }
+
+  // Slack's external select keeps no typed text: say so, naming what was typed.
+  function unpicked(block, ctx) {
+    const element = block.element || {};
+    if (element.type !== "external_select" || ctx.draft(block.block_id, element.action_id)) return null;
+    const typed = ctx.draft(block.block_id, `${element.action_id}${TYPED}`);
+    return typed ? `Pick an option from the list for “${typed}”: typing alone picks nothing.` : null;
   }
 
   // ---- elements -------------------------------------------------------------------------------
@@ -193,6 +203,7 @@ const BlockKit = (() => {
         class: `bk-button${element.style ? " bk-" + element.style : ""}`,
         dataset: { ...ids, value: element.value || "" },
         onclick: async () => {
+          if (!(await confirmed(element.confirm, ctx))) return;
           const target = element.url && Mrkdwn.safeHref(element.url);
           if (target) window.open(target, "_blank", "noopener");
           node.disabled = true;
@@ -208,10 +219,50 @@ const BlockKit = (() => {
     return node;
   }
 
+  // Slack's confirm dialog: nothing reaches the app unless the person confirms.
+  function confirmed(confirm, ctx) {
+    if (!confirm) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const previous = document.activeElement;
+      const done = (answer) => {
+        overlay.remove();
+        document.removeEventListener("keydown", onKey, true);
+        if (previous && previous.focus) previous.focus({ preventScroll: true });
+        resolve(answer);
+      };
+      const onKey = (event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          done(false);
+        }
+      };
+      const label = (obj, fallback) => (obj ? text(obj, ctx) : fallback);
+      const deny = el("button", { type: "button", class: "bk-button bk-confirm-deny", onclick: () => done(false), html: label(confirm.deny, "Cancel") });
+      const yes = el("button", {
+        type: "button",
+        class: `bk-button bk-confirm-yes ${confirm.style === "danger" ? "bk-danger" : "bk-primary"}`,
+        onclick: () => done(true),
+        html: label(confirm.confirm, "Yes"),
+      });
+      const dialog = el(
+        "div",
+        { class: "bk-confirm", role: "alertdialog", "aria-modal": "true", "aria-label": confirm.title ? confirm.title.text : "Are you sure?" },
+        el("div", { class: "bk-confirm-title", html: label(confirm.title, "Are you sure?") }),
+        el("div", { class: "bk-confirm-text", html: label(confirm.text, "") }),
+        el("div", { class: "bk-confirm-foot" }, deny, yes),
+      );
+      const overlay = el("div", { class: "overlay bk-confirm-overlay" }, dialog);
+      document.addEventListener("keydown", onKey, true);
+      document.body.append(overlay);
+      yes.focus();
+    });
+  }
+
   // A change in an input block's element goes to the bot only with dispatch_action.
-  function changed(element, block, ctx, value, opts) {
+  async function changed(element, block, ctx, value, opts) {
     ctx.setDraft(block.block_id, element.action_id, value);
     if (!opts.inInput || block.dispatch_action) {
+      if (!(await confirmed(element.confirm, ctx))) return;
       ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value });
     }
   }
@@ -246,12 +297,14 @@ const BlockKit = (() => {
   // Slack asks the app for options as the person types (block_suggestion).
   function externalSelect(element, block, ctx, ids, opts) {
     const picked = current(element, block, ctx, element.initial_option ? { type: "external_select", selected_option: element.initial_option } : null);
+    // What was typed without picking stays on screen (it is never submitted).
+    const typed = picked ? "" : ctx.draft(block.block_id, `${element.action_id}${TYPED}`) || "";
     const field = el("input", {
       type: "text",
       class: "bk-text",
       "aria-label": opts.label || ids.actionId,
       placeholder: element.placeholder ? element.placeholder.text : "Type to search",
-      value: picked && picked.selected_option ? optionLabel(picked.selected_option) : "",
+      value: picked && picked.selected_option ? optionLabel(picked.selected_option) : typed,
       dataset: ids,
     });
     const list = el("ul", { class: "bk-suggestions", hidden: true, role: "listbox" });
@@ -287,6 +340,7 @@ const BlockKit = (() => {
     };
     field.addEventListener("input", () => {
       ctx.setDraft(block.block_id, element.action_id, null);
+      ctx.setDraft(block.block_id, `${element.action_id}${TYPED}`, field.value);
       ask();
     });
     field.addEventListener("focus", ask);
@@ -301,9 +355,12 @@ const BlockKit = (() => {
         class: "bk-overflow",
         "aria-label": "More actions",
         dataset: ids,
-        onchange: () => {
-          if (node.value) ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value: node.value });
+        onchange: async () => {
+          const value = node.value;
           node.value = "";
+          if (value && (await confirmed(element.confirm, ctx))) {
+            ctx.act("click", { action_id: element.action_id, block_id: block.block_id, value });
+          }
         },
       },
       el("option", { value: "" }, "⋮"),

@@ -14,6 +14,7 @@ const Mrkdwn = (() => {
     mag: ["i", "#1d9bd1"], information_source: ["i", "#1d9bd1"], warning: ["!", "#ecb22e"],
     rotating_light: ["!", "#e01e5a"], bell: ["!", "#ecb22e"], memo: ["✎", "#616061"],
     arrow_right: ["→", null, "#1264a3"], point_right: ["→", null, "#1264a3"], wave: ["☺", "#ecb22e"],
+    bar_chart: ["▥", "#1d9bd1"], chart_with_upwards_trend: ["↗", "#2bac76"], calendar: ["▦", "#616061"],
   };
 
   function emoji(name) {

@@ -76,7 +76,7 @@ class Views(Surface):
                 currencies=self._currencies,
                 metadata=json.dumps({"confirmed": True, "renews": renews}),
                 submit="Submit anyway",
-                notice=f":information_source: {notice}",
+                notice=notice,
             )
 
         # The save comes after the ack: the checks that can refuse a valid form (a rejected

@@ -88,11 +88,7 @@ def intake_modal(
             element=DatePickerElement(action_id=name, initial_date=values.get(name) or None),
         )
 
-    blocks: list[Block] = []
-    if notice:
-        # The notice quotes other people's request titles: escaped so they cannot link or ping.
-        blocks.append(section(mrkdwn(notice)))
-    blocks += [
+    blocks: list[Block] = [
         text_input(intake.TITLE, placeholder="e.g. 3 Figma Professional seats"),
         InputBlock(
             block_id=intake.CATEGORY,
@@ -108,7 +104,8 @@ def intake_modal(
         InputBlock(
             block_id=intake.VENDOR,
             label=intake.LABELS[intake.VENDOR],
-            hint="Type to search the vendor registry, or add a new vendor.",
+            # Slack keeps no typed text in an external select: only a picked option counts.
+            hint='Type to search the vendor registry; for a new vendor pick "New vendor: …".',
             element=ExternalDataSelectElement(
                 action_id=ids.VENDOR_SUGGEST,
                 placeholder="e.g. Figma",
@@ -201,6 +198,11 @@ def intake_modal(
                 hint="For subscriptions: when it renews, so we remind you in time.",
             )
         )
+    if notice:
+        # Last, just above Submit (which now says "Submit anyway"), where the person looks.
+        # It quotes other people's request titles: escaped so they cannot link or ping (the
+        # emoji outside the escape, which would turn its underscore into a lookalike).
+        blocks.append(section(f":information_source: {mrkdwn(notice)}"))
     view = View(
         type="modal",
         callback_id=callback_id,

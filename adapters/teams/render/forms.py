@@ -74,11 +74,6 @@ def _intake_card(
 ) -> dict[str, Any]:
     errors = dict(errors)
     body: list[dict[str, Any]] = [text_block(escaped(title), size="Medium", weight="Bolder")]
-    if notice:
-        # The notice quotes other people's request titles: shown as typed.
-        body.append(
-            {"type": "Container", "style": "emphasis", "items": [text_block(escaped(notice))]}
-        )
     if errors:
         body.append(text_block("Please fix the fields marked below.", color="Attention"))
     values = _prefill(values)
@@ -178,6 +173,12 @@ def _intake_card(
         intake.RENEWAL_DATE,
         hint="For subscriptions: when it renews, so we remind you in time.",
     )
+    if notice:
+        # Last, next to the "Submit anyway" button, where the person looks. It quotes other
+        # people's request titles: shown as typed.
+        body.append(
+            {"type": "Container", "style": "emphasis", "items": [text_block(escaped(notice))]}
+        )
     payload = {ids.KIND: verb, **(data or {})}
     return adaptive_card(body, [execute(submit, payload, style="positive")])
 

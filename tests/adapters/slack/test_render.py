@@ -258,6 +258,13 @@ def test_the_intake_notice_cannot_ping_or_link() -> None:
     modal = intake_modal(
         values={}, currencies=["USD"], notice="Design already has <!channel> & <http://x|Figma>"
     )
-    assert modal["blocks"][0]["text"]["text"] == (
-        "Design already has &lt;!channel&gt; &amp; &lt;http://x|Figma&gt;"
+    assert modal["blocks"][-1]["text"]["text"] == (
+        ":information_source: Design already has &lt;!channel&gt; &amp; &lt;http://x|Figma&gt;"
     )
+
+
+def test_the_intake_notice_sits_right_above_submit() -> None:
+    modal = intake_modal(values={}, currencies=["USD"], notice="Design already has Figma")
+    assert [b["type"] for b in modal["blocks"][-2:]] == ["input", "section"]
+    # The emoji stays an emoji: only the notice's own text is escaped.
+    assert modal["blocks"][-1]["text"]["text"] == ":information_source: Design already has Figma"

@@ -256,3 +256,17 @@ def test_renewal_card_offers_renew_and_a_confirmed_let_lapse() -> None:
     )
     assert "renew" in [a["verb"] for a in walk_actions(card_of(PROCUREMENT)) if "verb" in a]
     assert "actions" not in card_of(IT[0])
+
+
+def test_the_forms_notice_sits_right_above_its_submit_button() -> None:
+    form = intake_card(
+        values={},
+        currencies=["USD"],
+        vendors=["Figma"],
+        notice="Design already has 3 × Figma seats",
+        submit="Submit anyway",
+    )
+    last = form["body"][-1]
+    assert last["type"] == "Container"
+    assert last["items"][0]["text"] == "Design already has 3 × Figma seats"
+    assert [a["title"] for a in form["actions"]] == ["Submit anyway"]
