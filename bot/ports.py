@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
+from bot.benchmarks import PriceBenchmarks
 from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
 
@@ -292,6 +293,10 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyKeys
     jobs: JobRuns
     digest: DigestQueries
+
+    @property
+    def benchmarks(self) -> PriceBenchmarks:
+        """What the company already pays per unit, over this transaction."""
 
     def __enter__(self) -> Self: ...
 

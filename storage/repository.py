@@ -71,6 +71,7 @@ from bot.ports import (
 )
 from storage import tables as t
 from storage.analytics import SqlDigestQueries
+from storage.benchmarks import SqlPriceBenchmarks
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -1008,6 +1009,11 @@ class SqlUnitOfWork:
         self.idempotency: IdempotencyKeys = SqlIdempotencyKeys(self)
         self.jobs: JobRuns = SqlJobRuns(self)
         self.digest: DigestQueries = SqlDigestQueries(self)
+
+    @property
+    def benchmarks(self) -> SqlPriceBenchmarks:
+        """Price benchmarks over this transaction (bot.benchmarks.PriceBenchmarks)."""
+        return SqlPriceBenchmarks(self.connection)
 
     @property
     def connection(self) -> Connection:
