@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from bot.benchmarks import PriceBenchmarks
 from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
+
+if TYPE_CHECKING:
+    from bot.savings import SavingsQueries  # bot.savings uses this module's Renewal
 
 
 class MessageKind(enum.StrEnum):
@@ -297,6 +300,10 @@ class UnitOfWork(Protocol):
     @property
     def benchmarks(self) -> PriceBenchmarks:
         """What the company already pays per unit, over this transaction."""
+
+    @property
+    def savings(self) -> SavingsQueries:
+        """The digest's savings, over this transaction."""
 
     def __enter__(self) -> Self: ...
 

@@ -72,6 +72,7 @@ from bot.ports import (
 from storage import tables as t
 from storage.analytics import SqlDigestQueries
 from storage.benchmarks import SqlPriceBenchmarks
+from storage.savings import SqlSavingsQueries
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -1014,6 +1015,11 @@ class SqlUnitOfWork:
     def benchmarks(self) -> SqlPriceBenchmarks:
         """Price benchmarks over this transaction (bot.benchmarks.PriceBenchmarks)."""
         return SqlPriceBenchmarks(self.connection)
+
+    @property
+    def savings(self) -> SqlSavingsQueries:
+        """The digest's savings over this transaction (bot.savings.SavingsQueries)."""
+        return SqlSavingsQueries(self.connection)
 
     @property
     def connection(self) -> Connection:
