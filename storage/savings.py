@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, case, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,17 +46,17 @@ class SqlSavingsQueries:
         """Subscriptions the company pays for now: approved, ordered or received, recurring,
         and neither let lapse nor replaced by a renewal request."""
         r = t.requests.c
-        closed = (
-            select(t.events.c.id)
-            .where(t.events.c.request_id == r.id, t.events.c.action.in_(RENEWAL_CLOSED))
-            .exists()
+        # The few closed ones, looked up once through ix_events_action_at (SQLite would
+        # otherwise probe the events of every request).
+        closed = select(t.events.c.request_id).where(
+            t.events.c.action.in_(RENEWAL_CLOSED), t.events.c.request_id.is_not(None)
         )
         return (
             select(r.id, r.category, r.vendor_key, r.vendor, r.cost_centre, r.base_amount)
             .where(
                 r.status.in_(SPENT),
                 r.recurrence != Recurrence.ONE_OFF.value,
-                ~closed,
+                r.id.not_in(closed),
             )
             .subquery("running")
         )
@@ -104,7 +104,8 @@ class SqlSavingsQueries:
                 .over(partition_by=(group, key), order_by=(u.base_amount.desc(), u.id))
                 .label("rank"),
             )
-            .where(group.in_(keys))
+            # Only the shares shown: a few vendors' rows, not the whole category's.
+            .where(tuple_(group, key).in_([(row.grp, row.key) for row in shares]))
             .subquery("largest")
         )
         q = largest.c
