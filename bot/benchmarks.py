@@ -73,6 +73,12 @@ def unit_price(*, base_amount: Decimal, quantity: int, recurrence: Recurrence) -
     return (base_amount / max(quantity, 1) / months).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def flat(text: str) -> str:
+    """Text someone typed, on one line: a newline in it must not start a line that looks like
+    one of the bot's."""
+    return " ".join(text.split())
+
+
 def product_key(title: str) -> str:
     """How a title is matched with earlier ones: case and spacing ignored."""
     return " ".join(title.lower().split())
@@ -111,10 +117,12 @@ def comparison(*, price: Decimal, title: str, benchmark: PriceBenchmark) -> str:
     from Figma'; at most three numbers, each naming its requests."""
     if not benchmark.purchases:
         kind = "subscription" if benchmark.per_month else "one-off purchase"
-        return f"First {kind} from {benchmark.vendor}: nothing to compare the price with yet."
+        return f"First {kind} from {flat(benchmark.vendor)}: nothing to compare the price with yet."
     cur = benchmark.currency
     per = f"/{_unit_word(title)}{'/mo' if benchmark.per_month else ''}"
-    what = f"of {benchmark.product}" if benchmark.product else f"from {benchmark.vendor}"
+    what = (
+        f"of {flat(benchmark.product)}" if benchmark.product else f"from {flat(benchmark.vendor)}"
+    )
     count = f"{benchmark.purchases} purchase{'s' if benchmark.purchases != 1 else ''}"
     median = (
         f"the median of {count} {what} ({money(benchmark.median, cur)}{per}; "
@@ -130,7 +138,7 @@ def comparison(*, price: Decimal, title: str, benchmark: PriceBenchmark) -> str:
         and _pct(price, cheapest.unit_price) > MATCHES_PCT
     ):
         pays = (
-            f"{_pct(price, cheapest.unit_price)} % above what {cheapest.cost_centre} pays "
+            f"{_pct(price, cheapest.unit_price)} % above what {flat(cheapest.cost_centre)} pays "
             f"({money(cheapest.unit_price, cur)}, "
             f"{numbers(cheapest.request_ids, cheapest.purchases)})"
         )
@@ -142,7 +150,7 @@ def comparison(*, price: Decimal, title: str, benchmark: PriceBenchmark) -> str:
         return clip(f"{here}, matches {median}.", LINE_CHARS)
     direction = "above" if moved > 0 else "below"
     lowest = ""
-    if benchmark.lowest_id is not None and price > benchmark.lowest < benchmark.median:
+    if benchmark.lowest_id is not None and benchmark.lowest < min(price, benchmark.median):
         lowest = f"; lowest {money(benchmark.lowest, cur)} ({format_number(benchmark.lowest_id)})"
     return clip(f"{here}, {abs(moved)} % {direction} {median}{lowest}.", LINE_CHARS)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from bot.benchmarks import numbers
+from bot.benchmarks import flat, numbers
 from bot.clipping import clip
 from bot.formatting import money
 from bot.model import format_number
@@ -124,7 +124,7 @@ class Section:
 
 def _shares(shares: Sequence[Share], total: int, what: str, currency: str) -> str:
     parts = [
-        f"{s.label} {money(s.amount, currency)} ({numbers(s.request_ids, s.purchases)})"
+        f"{flat(s.label)} {money(s.amount, currency)} ({numbers(s.request_ids, s.purchases)})"
         for s in shares
     ]
     hidden = total - len(shares)
@@ -140,7 +140,7 @@ def overlap_line(overlap: Overlap, *, currency: str, label: str) -> str:
     and 1 more tool. One tool for everyone?'."""
     tools = _shares(overlap.shares, overlap.vendors, "tool", currency)
     return _clip(
-        f"{label}: {overlap.vendors} tools bought by {overlap.cost_centres} cost centres, "
+        f"{flat(label)}: {overlap.vendors} tools bought by {overlap.cost_centres} cost centres, "
         f"{money(overlap.amount, currency)}/yr: {tools}. Could one tool serve them all?"
     )
 
@@ -150,7 +150,7 @@ def consolidation_line(consolidation: Consolidation, *, currency: str) -> str:
     … One contract may cost less.'."""
     centres = _shares(consolidation.shares, consolidation.cost_centres, "cost centre", currency)
     return _clip(
-        f"{consolidation.vendor} bought separately by {consolidation.cost_centres} cost "
+        f"{flat(consolidation.vendor)} bought separately by {consolidation.cost_centres} cost "
         f"centres, {money(consolidation.amount, currency)}/yr combined: {centres}. "
         "One contract may cost less."
     )
@@ -159,11 +159,12 @@ def consolidation_line(consolidation: Consolidation, *, currency: str) -> str:
 def renewal_savings_line(renewal: Renewal, *, currency: str, names: dict[str, str]) -> str:
     """'PR-1007 Figma seats (Figma) renews Mon 07 Dec 2026, $1,620.00/yr: ask Rita whether
     every seat is still used.'."""
-    owner = names.get(renewal.requester, renewal.requester)
+    owner = flat(names.get(renewal.requester, renewal.requester))
+    what = f"{flat(renewal.title)} ({flat(renewal.vendor)})"
     return _clip(
-        f"{format_number(renewal.request_id)} {renewal.title} ({renewal.vendor}) renews "
-        f"{renewal.renews_on:%a %d %b %Y}, {money(renewal.amount, currency)}/yr: ask {owner} "
-        "whether it is all still used before it renews."
+        f"{format_number(renewal.request_id)} {what} renews {renewal.renews_on:%a %d %b %Y}, "
+        f"{money(renewal.amount, currency)}/yr: ask {owner} whether it is all still used "
+        "before it renews."
     )
 
 
@@ -172,9 +173,10 @@ def outlier_line(outlier: Outlier, *, currency: str) -> str:
     $36.00 over 12 purchases (PR-1003): ask for the same price.'."""
     per = "/unit/mo" if outlier.per_month else "/unit"
     return _clip(
-        f"{format_number(outlier.request_id)} {outlier.title} ({outlier.cost_centre}) pays "
+        f"{format_number(outlier.request_id)} {flat(outlier.title)} ({flat(outlier.cost_centre)}) "
+        f"pays "
         f"{money(outlier.unit_price, currency)}{per}, {outlier.above_pct} % above the "
-        f"{outlier.vendor} median of {money(outlier.median, currency)} over "
+        f"{flat(outlier.vendor)} median of {money(outlier.median, currency)} over "
         f"{outlier.purchases} purchases ({numbers(outlier.median_ids)}): ask for the same price."
     )
 

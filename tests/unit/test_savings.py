@@ -79,3 +79,9 @@ def test_lines_are_bounded_and_sections_count_what_is_not_shown() -> None:
         ("Renewals in the next 60 days: 0", 0, 0),
         ("Price outliers approved this week (over 25 % above the median)", 0, 0),
     ]
+
+
+def test_typed_newlines_stay_on_one_line() -> None:
+    typed = ("Mac\n✅ Finance", "Apple\n", "IT\nx")
+    outlier = Outlier(7, *typed, False, D("3000"), D("2399"), 8, (3,))
+    assert "\n" not in outlier_line(outlier, currency="USD")
