@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Float, Numeric, case, func, or_, select, type_coerce
+from sqlalchemy import Float, case, cast, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,13 +25,15 @@ _CENT = Decimal("0.01")
 def unit_price_column(connection: Connection) -> ColumnElement[Any]:
     """A request's price per unit in the base currency, per month for a subscription.
 
-    base_amount is the yearly value (the total of a one-off purchase). SQLite keeps it as
-    integer cents, where integer division would truncate, hence the float there."""
+    base_amount is the yearly value (the total of a one-off purchase). Ranked as a double,
+    cheaper to divide and sort than NUMERIC on PostgreSQL, and rounded to the cent afterwards;
+    SQLite keeps the column as integer cents."""
     r = t.requests.c
     months = case((r.recurrence == Recurrence.ONE_OFF.value, 1), else_=12)
+    amount: ColumnElement[Any] = cast(r.base_amount, Float)
     if connection.dialect.name == "sqlite":
-        return type_coerce(r.base_amount, Float) / 100.0 / (r.quantity * months)
-    return type_coerce(r.base_amount, Numeric(18, 2)) / (r.quantity * months)
+        amount = type_coerce(r.base_amount, Float) / 100.0
+    return amount / (r.quantity * months)
 
 
 def per_month_filter(per_month: bool) -> ColumnElement[bool]:
