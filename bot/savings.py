@@ -7,7 +7,7 @@ view and the wording, which Slack, Teams and the terminal show alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -181,14 +181,15 @@ def outlier_line(outlier: Outlier, *, currency: str) -> str:
     )
 
 
-def sections(savings: Savings, *, currency: str, label: object = str) -> list[Section]:
+def sections(
+    savings: Savings, *, currency: str, label: Callable[[str], str] = str
+) -> list[Section]:
     """The four savings lists in the order the digest shows them; `label` names a category."""
-    name = label if callable(label) else str
     return [
         Section(
             title="Overlapping tools",
             lines=[
-                overlap_line(o, currency=currency, label=str(name(o.category)))
+                overlap_line(o, currency=currency, label=label(o.category))
                 for o in savings.overlaps
             ],
             more=savings.overlaps_total - len(savings.overlaps),
