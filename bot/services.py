@@ -107,8 +107,8 @@ class Preview:
     @property
     def notice(self) -> str | None:
         """Everything the requester should read before submitting, or None."""
-        notices = (self.lookalike_notice, self.existing_notice, self.price_notice)
-        parts = [p for p in (*notices, self.budget_notice) if p]
+        notices = (self.lookalike_notice, self.existing_notice, self.budget_notice)
+        parts = [p for p in (*notices, self.price_notice) if p]
         return " ".join(parts) or None
 
     @property
