@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from bot import limits, workflow
+from bot.benchmarks import PriceBenchmark, comparison, unit_price
 from bot.budgets import BudgetCheck
 from bot.clipping import clip
 from bot.formatting import amount_line, day, money
@@ -255,11 +256,12 @@ def build_card(
     lookalike: str | None = None,
     vendor_status: VendorStatus | None = None,
     cost_centre_warning: str | None = None,
+    benchmark: PriceBenchmark | None = None,
 ) -> Card:
     """The card `viewer` sees of `request` now (`vendor_status`: the registry's, else the one
     at submit); with renewal_due (a reminder went out and
     nobody chose yet) its owner and procurement may Renew or Let lapse; `lookalike` warns of
-    a rejected vendor the vendor's name looks like."""
+    a rejected vendor the vendor's name looks like; `benchmark` adds the price check."""
     assert request.id is not None, "only saved requests have cards"
     events = list(events)
     names = dict(names or {})
@@ -310,7 +312,13 @@ def build_card(
             else _headline(request, name) or _reopened(events, my_step, name)
         ),
         facts=_flag_cost_centre(
-            _facts(request, name, budget, vendor_status or request.vendor_status),
+            _facts(
+                request,
+                name,
+                budget,
+                vendor_status or request.vendor_status,
+                price_check(request, benchmark),
+            ),
             cost_centre_warning,
         ),
         route=[
@@ -389,11 +397,22 @@ def _reopened(events: Sequence[Event], step: str | None, name: Callable[[str], s
     )
 
 
+def price_check(request: PurchaseRequest, benchmark: PriceBenchmark | None) -> str | None:
+    """How the request's unit price compares with what the company already pays, or None."""
+    if benchmark is None:
+        return None
+    price = unit_price(
+        base_amount=request.base_amount, quantity=request.quantity, recurrence=request.recurrence
+    )
+    return comparison(price=price, title=request.title, benchmark=benchmark)
+
+
 def _facts(
     request: PurchaseRequest,
     name: Callable[[str], str],
     budget: BudgetCheck | None,
     vendor_status: VendorStatus,
+    price: str | None = None,
 ) -> list[Fact]:
     facts = [
         Fact("Requester", name(request.requester)),
@@ -412,6 +431,8 @@ def _facts(
                 else money(request.base_amount, request.base_currency),
             )
         )
+    if price is not None:
+        facts.append(Fact("Price check", price))
     if budget is not None:
         facts.append(Fact("Budget", budget_line(budget, counted=bool(budget.request))))
     if request.data_access is not DataAccess.NONE or request.category is not Category.HARDWARE:

@@ -7,7 +7,7 @@ adapters render the resulting Digest (Block Kit, an Adaptive Card, terminal text
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from bot.formatting import money
 from bot.model import Category, format_number
 from bot.policy import Policy
 from bot.ports import BacklogItem, Renewal, StepTiming, UnitOfWorkFactory, WeekCounts
+from bot.savings import Savings, Section, collect, sections
 
 WEEK = timedelta(days=7)
 CHART_WEEKS = 8
@@ -60,6 +61,7 @@ class Digest:
     # (week start, {category: amount}) for the chart, oldest first
     weekly: Sequence[tuple[datetime, dict[str, Decimal]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # email -> display name
+    savings: Savings = field(default_factory=Savings)
 
     @property
     def sla_breaches(self) -> int:
@@ -112,8 +114,11 @@ def build_digest(*, uow: UnitOfWorkFactory, policy: Policy, end: datetime) -> Di
         renewals_total, renewals = q.renewals(
             start=today, end=today + timedelta(days=RENEWAL_DAYS), limit=RENEWALS_SHOWN
         )
+        savings = collect(queries=work.savings, digest=q, start=start, end=end, today=today)
         names = {}
-        people = {e for item in backlog for e in item.waiting_on} | {r.requester for r in renewals}
+        people = {e for item in backlog for e in item.waiting_on} | {
+            r.requester for r in (*renewals, *savings.renewals)
+        }
         for email in people:
             person = work.people.get(email)
             names[email] = person.display if person else email
@@ -140,6 +145,7 @@ def build_digest(*, uow: UnitOfWorkFactory, policy: Policy, end: datetime) -> Di
                 for week, tallies in q.weekly_spend(starts=starts)
             ],
             names=names,
+            savings=replace(savings, names=names),
         )
 
 
@@ -269,7 +275,18 @@ def render_text(digest: Digest) -> str:
         out.append("  " + renewal_line(renewal, currency=cur, names=names))
     if digest.renewals_total > len(digest.renewals):
         out.append(f"  … and {digest.renewals_total - len(digest.renewals)} more")
+    out += ["", "Savings"]
+    for section in savings_sections(digest):
+        out.append(f"  {section.title}")
+        out += [f"    {line}" for line in section.lines] or [f"    {section.empty}"]
+        if section.more > 0:
+            out.append(f"    … and {section.more} more")
     return "\n".join(out) + "\n"
+
+
+def savings_sections(digest: Digest) -> list[Section]:
+    """The digest's savings lists, worded for every renderer."""
+    return sections(digest.savings, currency=digest.currency, label=category_label)
 
 
 def renewal_window(*, today: date, notice_days: int) -> tuple[date, date]:

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from bot.benchmarks import PriceBenchmarks
 from bot.budgets import Budget, Spend
 from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
 
 if TYPE_CHECKING:
+    from bot.savings import SavingsQueries  # bot.savings uses this module's Renewal
     from bot.vendor_reviews import VendorReviewRepository
 
 
@@ -306,6 +308,14 @@ class UnitOfWork(Protocol):
     @property
     def digest(self) -> DigestQueries:
         """The digest's aggregates, in this transaction."""
+
+    @property
+    def benchmarks(self) -> PriceBenchmarks:
+        """What the company already pays per unit, over this transaction."""
+
+    @property
+    def savings(self) -> SavingsQueries:
+        """The digest's savings, over this transaction."""
 
     def __enter__(self) -> Self: ...
 

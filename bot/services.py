@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import cost_centres, edits, housekeeping, limits, lookalikes, workflow
+from bot import benchmarks, cost_centres, edits, housekeeping, limits, lookalikes, workflow
 from bot import vendors as vendor_rules
 from bot.budgets import BudgetCheck, OverBudget
 from bot.cards import Card, budget_line, build_card, existing_purchases
@@ -67,6 +67,13 @@ class Preview:
     budget: BudgetCheck | None = None
     lookalike: str | None = None  # 'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (...)'
     cost_centre: str | None = None  # 'No budget for Desgin — did you mean Design?'
+    price: str | None = None  # the price check: how the unit price compares (bot.benchmarks)
+    price_above: Decimal | None = None  # percent above the median the company pays
+
+    @property
+    def price_notice(self) -> str | None:
+        """'Price check: $45.00/seat/mo, 25 % above what Design pays (...)' or None."""
+        return f"Price check: {self.price}" if self.price else None
 
     @property
     def existing_notice(self) -> str | None:
@@ -102,22 +109,21 @@ class Preview:
     @property
     def notice(self) -> str | None:
         """Everything the requester should read before submitting, or None."""
-        parts = [
-            p
-            for p in (
-                self.cost_centre,
-                self.lookalike_notice,
-                self.existing_notice,
-                self.budget_notice,
-            )
-            if p
-        ]
+        notices = (
+            self.cost_centre,
+            self.lookalike_notice,
+            self.existing_notice,
+            self.budget_notice,
+        )
+        parts = [p for p in (*notices, self.price_notice) if p]
         return " ".join(parts) or None
 
     @property
     def needs_confirmation(self) -> bool:
         """Whether the requester should see the notice before the request is saved."""
-        return bool(self.existing or self.lookalike or self.cost_centre) or bool(
+        # A price well above what the company pays is worth a second look before saving.
+        high = self.price_above is not None and self.price_above >= benchmarks.OUTLIER_PCT
+        return bool(self.existing or self.lookalike or self.cost_centre or high) or bool(
             self.budget and self.budget.over
         )
 
@@ -162,6 +168,20 @@ class Procurement:
         with self._uow() as uow:
             plan = self._plan(uow, draft, requester=requester.lower())
             history = uow.requests.vendor_history(plan.facts.vendor_key, exclude_id=renews)
+            benchmark = benchmarks.load(
+                uow.benchmarks,
+                vendor=draft.vendor,
+                title=draft.title,
+                recurrence=draft.recurrence,
+                currency=self.policy.base_currency,
+                catalogue_entry=plan.catalogue.name if plan.catalogue else None,
+                exclude_id=renews,
+            )
+            price = benchmarks.unit_price(
+                base_amount=plan.facts.annual_base_amount,
+                quantity=draft.quantity,
+                recurrence=draft.recurrence,
+            )
             return Preview(
                 route=plan.route,
                 catalogue=plan.catalogue,
@@ -173,6 +193,8 @@ class Procurement:
                 cost_centre=cost_centres.warning(
                     draft.cost_centre, cost_centres.budgeted(uow, self.policy)
                 ),
+                price=benchmarks.comparison(price=price, title=draft.title, benchmark=benchmark),
+                price_above=benchmarks.above_median(price, benchmark),
             )
 
     def _plan(
@@ -949,6 +971,15 @@ class Procurement:
             cost_centre_warning=None
             if budget
             else cost_centres.warning(request.cost_centre, cost_centres.budgeted(uow, self.policy)),
+            benchmark=benchmarks.load(
+                uow.benchmarks,
+                vendor=request.vendor,
+                title=request.title,
+                recurrence=request.recurrence,
+                currency=request.base_currency,
+                catalogue_entry=request.catalogue_entry,
+                exclude_id=request.id,
+            ),
         )
 
     @staticmethod

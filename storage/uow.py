@@ -28,6 +28,7 @@ from bot.ports import (
 from bot.vendor_reviews import VendorReviewRepository
 from storage._base import SystemClock
 from storage.analytics import SqlDigestQueries
+from storage.benchmarks import SqlPriceBenchmarks
 from storage.budgets import SqlBudgetRepository
 from storage.events import SqlEventLog
 from storage.idempotency import SqlIdempotencyKeys
@@ -35,6 +36,7 @@ from storage.job_runs import SqlJobRuns
 from storage.outbox import SqlOutbox
 from storage.people import SqlPeopleRepository
 from storage.requests import SqlRequestRepository
+from storage.savings import SqlSavingsQueries
 from storage.vendor_reviews import SqlVendorReviews
 from storage.vendors import SqlVendorRepository
 
@@ -77,6 +79,16 @@ class SqlUnitOfWork:
     def digest(self) -> DigestQueries:
         """The digest's aggregates, run on this transaction's connection; only inside `with`."""
         return SqlDigestQueries(self.connection)
+
+    @property
+    def benchmarks(self) -> SqlPriceBenchmarks:
+        """Price benchmarks over this transaction (bot.benchmarks.PriceBenchmarks)."""
+        return SqlPriceBenchmarks(self.connection)
+
+    @property
+    def savings(self) -> SqlSavingsQueries:
+        """The digest's savings over this transaction (bot.savings.SavingsQueries)."""
+        return SqlSavingsQueries(self.connection)
 
     @property
     def connection(self) -> Connection:

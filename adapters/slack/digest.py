@@ -26,6 +26,7 @@ from bot.digest import (
     category_label,
     counts_rows,
     renewal_line,
+    savings_sections,
 )
 from bot.formatting import money
 from bot.model import Person
@@ -143,6 +144,13 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
             text=MarkdownTextObject(text=clip_mrkdwn("\n".join(renewals), limits.SECTION_TEXT))
         )
     )
+    blocks += [DividerBlock(), HeaderBlock(text="Savings")]
+    for section in savings_sections(digest):
+        rows = [f"*{mrkdwn(section.title)}*"]
+        rows += ["• " + mrkdwn(line) for line in section.lines] or [f"_{section.empty}_"]
+        more = f"\n_… and {section.more} more_" if section.more > 0 else ""
+        text = clip_mrkdwn("\n".join(rows), limits.SECTION_TEXT - len(more)) + more
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     blocks.append(
         ContextBlock(
             elements=[

@@ -42,6 +42,7 @@ from bot.digest import (
     category_label,
     counts_rows,
     renewal_line,
+    savings_sections,
 )
 from bot.formatting import money
 from bot.model import Person
@@ -187,6 +188,10 @@ def _digest_card(digest: Digest, limit: int) -> dict[str, Any]:
             empty="none",
         )
     )
+    body.append(text_block("Savings", size="Medium", weight="Bolder", spacing="Large"))
+    for section in savings_sections(digest):
+        body.append(_heading(section.title))
+        body.append(_lines(section.lines, limit, more=section.more, empty=section.empty))
     body.append(
         text_block(
             "📊 The chart of the last 8 weeks is in the replies.",

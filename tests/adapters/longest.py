@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot import intake, limits, workflow
+from bot.benchmarks import CostCentrePrice, PriceBenchmark
 from bot.cards import Card, build_card
 from bot.model import (
     Channel,
@@ -198,6 +199,33 @@ def history(made: PurchaseRequest) -> VendorHistory:
     return VendorHistory(requests=40, approved_spend=Decimal("99999999.99"), recent=earlier)
 
 
+def benchmark(made: PurchaseRequest) -> PriceBenchmark:
+    """What the company pays for the same product, bought by cost centres with the longest
+    names at a fraction of the price (the price check names the most)."""
+    assert made.id is not None
+    centres = [
+        CostCentrePrice(
+            cost_centre=worst_text(FIELD_LIMITS[intake.COST_CENTRE] - 2) + f"{n:02d}",
+            unit_price=Decimal("0.01") * (n + 1),
+            purchases=99999,
+            request_ids=(made.id - 1, made.id - 2, made.id - 3),
+        )
+        for n in range(10)
+    ]
+    return PriceBenchmark(
+        vendor=made.vendor,
+        currency=made.base_currency,
+        per_month=True,
+        product=made.title,
+        purchases=999999,
+        median=Decimal("99999999.99"),
+        lowest=Decimal("0.01"),
+        lowest_id=made.id - 1,
+        request_ids=(made.id - 1, made.id - 2, made.id - 3),
+        by_cost_centre=centres,
+    )
+
+
 VIEWERS = {
     "requester": REQUESTER,
     "approver": approver(0, 1),
@@ -217,6 +245,7 @@ def card(state: RequestStatus, viewer: str) -> Card:
         purchasers=[PURCHASER],
         names=names(),
         history=history(made) if viewer != REQUESTER else None,
+        benchmark=benchmark(made),
         renewal_due=TODAY + timedelta(days=20) if state is RequestStatus.APPROVED else None,
     )
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from adapters.slack.digest import digest_text, render_digest
 from bot.digest import Digest, Line
 from bot.ports import BacklogItem, Renewal, StepTiming, WeekCounts
+from bot.savings import Consolidation, Outlier, Overlap, Savings, Share
 from tests.adapters.slack.test_render import check
 from tests.seed import END, at
 
@@ -44,9 +45,54 @@ def digest(**overrides: object) -> Digest:
             Renewal(1, "Slack Grid", "Slack", "rita@x.example", D("12000"), date(2026, 12, 1))
         ],
         "names": {"p@x.example": "Priya Procurement"},
+        "savings": savings(),
     }
     values.update(overrides)
     return Digest(**values)  # type: ignore[arg-type]
+
+
+def savings(**overrides: object) -> Savings:
+    """One line of each kind, and more of some than are shown."""
+    values: dict[str, object] = {
+        "overlaps": [
+            Overlap(
+                "saas",
+                3,
+                3,
+                D("5670.00"),
+                [
+                    Share("Figma", D("5400.00"), 1, (7,)),
+                    Share("Canva", D("150.00"), 2, (9, 10)),
+                    Share("Sketch", D("120.00"), 1, (8,)),
+                ],
+            )
+        ],
+        "overlaps_total": 1,
+        "consolidations": [
+            Consolidation(
+                "Figma",
+                4,
+                D("8580.00"),
+                [
+                    Share("Design", D("6480.00"), 2, (1, 2)),
+                    Share("Marketing", D("1620.00"), 1, (3,)),
+                    Share("Sales <EU>", D("480.00"), 1, (4,)),
+                ],
+            )
+        ],
+        "consolidations_total": 3,
+        "renewals": [
+            Renewal(1, "Slack Grid", "Slack", "rita@x.example", D("12000"), date(2026, 12, 1))
+        ],
+        "renewals_total": 6,
+        "outliers": [
+            Outlier(42, "Figma seats", "Figma", "Sales", True, D("60"), D("44"), 5, (12,))
+        ],
+        "outliers_total": 1,
+        "names": {"rita@x.example": "Rita"},
+    }
+    values.update(overrides)
+    return Savings(**values)  # type: ignore[arg-type]
 
 
 def test_digest_blocks() -> None:
@@ -57,6 +103,39 @@ def test_digest_blocks() -> None:
     assert "waiting 10d 5h on Priya Procurement" in text
     assert "… and 11 more" in text
     assert "1 over the 48h SLA" in text
+
+
+def test_the_savings_section_names_its_requests() -> None:
+    text = str(render_digest(digest()))
+    assert "Savings" in text
+    assert (
+        "• Figma bought separately by 4 cost centres, $8,580.00/yr combined: Design $6,480.00 "
+        "(PR-1001 and PR-1002), Marketing $1,620.00 (PR-1003), Sales &lt;EU&gt; $480.00 "
+        "(PR-1004) and 1 more cost centre. One contract may cost less." in text
+    )
+    assert "_… and 2 more_" in text  # consolidation candidates beyond the first
+    assert "*Renewals in the next 60 days: 6*" in text
+    assert "PR-1001 Slack Grid (Slack) renews Tue 01 Dec 2026, $12,000.00/yr: ask Rita" in text
+    assert (
+        "PR-1042 Figma seats (Sales) pays $60.00/unit/mo, 36 % above the Figma median of "
+        "$44.00 over 5 purchases (PR-1012): ask for the same price." in text
+    )
+    assert "SaaS subscription: 3 tools bought by 3 cost centres, $5,670.00/yr" in text
+
+
+def test_no_savings_says_so() -> None:
+    text = str(render_digest(digest(savings=Savings())))
+    assert "_no vendor bought separately by several cost centres_" in text
+    assert "*Renewals in the next 60 days: 0*" in text
+
+
+def test_many_long_savings_lines_stay_within_slack_limits() -> None:
+    share = Share("c" * 100, D("1"), 9, (1, 2))
+    many = [Consolidation("v" * 200, 9, D("9"), [share] * 3) for _ in range(5)]
+    blocks = render_digest(digest(savings=savings(consolidations=many, consolidations_total=99)))
+    assert len(blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    assert "_… and 94 more_" in str(blocks)
 
 
 def test_digest_notification_text() -> None:
@@ -80,6 +159,7 @@ def test_an_empty_week_stays_within_slack_limits() -> None:
             step_timings=[],
             renewals=[],
             renewals_total=0,
+            savings=Savings(),
         )
     )
     assert len(blocks) <= 50

@@ -12,7 +12,8 @@ from adapters.slack.digest import render_digest as slack_digest
 from adapters.teams.digest import chart_activity, digest_text, render_digest
 from bot.digest import counts_rows
 from bot.ports import BacklogItem, WeekCounts
-from tests.adapters.slack.test_digest_render import digest
+from bot.savings import Consolidation, Savings, Share
+from tests.adapters.slack.test_digest_render import digest, savings
 from tests.adapters.teams.test_render import check, valid_card
 from tests.seed import at
 
@@ -56,6 +57,16 @@ def test_the_same_numbers_as_slack() -> None:
         "Vendors approved",
         "Renewals in the next 30 days: 4",
         "PR-1001 Slack Grid (Slack) renews Tue 01 Dec 2026",
+        "Savings",
+        "Overlapping tools",
+        "Consolidation candidates",
+        "Renewals in the next 60 days: 6",
+        "Price outliers approved this week",
+        "Figma bought separately by 4 cost centres, $8,580.00/yr combined",
+        "(PR-1001 and PR-1002)",
+        "PR-1042 Figma seats (Sales) pays $60.00/unit/mo, 36 % above the Figma median",
+        "… and 2 more",
+        "… and 5 more",
     ):
         assert section in teams and section in slack, section
 
@@ -81,12 +92,21 @@ def test_an_empty_week() -> None:
             step_timings=[],
             renewals=[],
             renewals_total=0,
+            savings=Savings(),
         )
     )
     valid_card(card)
     text = shown(card)
     assert "_nothing approved this week_" in text and "_no step decided this week_" in text
     assert "more_" not in text
+
+
+def test_many_long_savings_lines_stay_within_teams_limits() -> None:
+    share = Share("c" * 100, D("1"), 9, (1, 2))
+    many = [Consolidation("v" * 200, 9, D("9"), [share] * 3) for _ in range(5)]
+    card = render_digest(digest(savings=savings(consolidations=many, consolidations_total=99)))
+    valid_card(card)  # under 28 KB
+    assert "… and 94 more" in shown(card)
 
 
 def test_a_huge_backlog_stays_within_teams_limits() -> None:

@@ -1,0 +1,110 @@
+"""The savings section of `procurebot digest --print | --send`, over a seeded database plus
+purchases that make each kind of savings line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.clock import FixedClock
+from bot.model import format_number
+from bot.services import Procurement
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWorkFactory
+from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
+from tests.fakes import EXAMPLE_POLICY, example_policy
+from tests.seed import END, seed
+from tests.storage.purchases import bought
+from workspace import Workspace, start_workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], int]:
+    """The digest seed (Figma for Design at $45 a seat a month), and Figma for Marketing at
+    $60 approved this week: an outlier and a consolidation candidate."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PROCUREBOT_POLICY", str(EXAMPLE_POLICY))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    upgrade(url)
+    clock = FixedClock(END)
+    engine = make_engine(url)
+    factory = SqlUnitOfWorkFactory(engine)
+    ids = seed(Procurement(uow=factory, policy=example_policy(), clock=clock), clock)
+    marketing = bought(
+        factory,
+        cost_centre="Marketing",
+        unit="60",
+        quantity=3,
+        approved_at=END - timedelta(days=2),
+    )
+    engine.dispose()
+    return ids, marketing
+
+
+def test_print_shows_the_savings(seeded: tuple[dict[str, int], int]) -> None:
+    ids, marketing = seeded
+    result = runner.invoke(app, ["digest", "--print", "--end", END.isoformat()])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "\nSavings\n" in out
+    design = f"{format_number(ids['figma2'])} and {format_number(ids['figma1'])}"
+    assert (
+        "Figma bought separately by 2 cost centres, $9,180.00/yr combined: Design $7,020.00 "
+        f"({design}) and Marketing $2,160.00 ({format_number(marketing)})." in out
+    )
+    assert (
+        f"{format_number(marketing)} Figma seats (Marketing) pays $60.00/unit/mo, 33 % above "
+        "the Figma median of $45.00 over 3 purchases" in out
+    )
+    assert "Renewals in the next 60 days:" in out
+    assert "Overlapping tools" in out
+
+
+async def test_send_posts_the_savings_to_slack(seeded: tuple[dict[str, int], int]) -> None:
+    _, marketing = seeded
+    workspace = Workspace.seed(
+        users=[{"name": e.split("@")[0], "real_name": n, "email": e} for e, n in PEOPLE.items()],
+        channels=["it-leadership"],
+    )
+    api, api_url = await start_workspace(workspace, token=TOKEN)
+    try:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "digest",
+            "--send",
+            "--end",
+            END.isoformat(),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        assert process.returncode == 0, err.decode()
+        channel = workspace.resolve_channel("#it-leadership")
+        top = [m for m in workspace.messages_in(channel.id) if m.thread_ts in (None, m.ts)]
+        blocks = str(top[0].blocks)
+        assert "*Consolidation candidates*" in blocks
+        assert "Figma bought separately by 2 cost centres, $9,180.00/yr combined" in blocks
+        assert f"• {format_number(marketing)} Figma seats (Marketing) pays $60.00/unit/mo" in blocks
+    finally:
+        await api.cleanup()
