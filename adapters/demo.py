@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
+from bot.app.digest import build_digest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from adapters.demo_history import deliver_history
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
-from bot import demo_seed
+from bot.app import demo_seed
+from bot.app.scheduler import publish_digest
 from bot.bootstrap import Core, build_core
-from bot.digest import build_digest, last_slot
-from bot.policy import Policy
-from bot.scheduler import publish_digest
+from bot.domain.digest import last_slot
+from bot.domain.policy import Policy
 from bot.settings import Settings
 from workspace import SlackSender, Workspace, attach_sender, start_workspace
 

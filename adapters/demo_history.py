@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from adapters.http import slack_client
 from adapters.slack.notifier import SlackNotifier
+from bot.app.clock import FixedClock
+from bot.app.outbox import Dispatcher
 from bot.bootstrap import Core
-from bot.clock import FixedClock
-from bot.outbox import Dispatcher
 from storage.tables import outbox
 from workspace import Workspace
 

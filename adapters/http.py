@@ -31,12 +31,12 @@ from adapters.teams.app import TeamsBot
 from adapters.teams.digest import TeamsChannelPublisher
 from adapters.teams.notifier import TeamsNotifier
 from adapters.webhook_poster import AiohttpPoster
+from bot.app.outbox import Dispatcher, outbox_counts
+from bot.app.ports import ChannelPublisher, Notifier
+from bot.app.scheduler import Scheduler
 from bot.bootstrap import Core, build_core
-from bot.errors import StorageUnavailable, UnsafeSettings
-from bot.model import Person
-from bot.outbox import Dispatcher, outbox_counts
-from bot.ports import ChannelPublisher, Notifier
-from bot.scheduler import Scheduler
+from bot.domain.errors import StorageUnavailable, UnsafeSettings
+from bot.domain.model import Person
 from bot.settings import Settings, secret, teams_problem
 from bot.webhooks import WebhookDelivery
 from storage.stats import read_stats

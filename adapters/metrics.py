@@ -25,9 +25,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.errors import StorageUnavailable
+from bot.app.ports import Clock
+from bot.domain.errors import StorageUnavailable
 from bot.observe import DEFERRED, DELIVERED
-from bot.ports import Clock
 from storage.stats import Stats
 
 log = logging.getLogger(__name__)

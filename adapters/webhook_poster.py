@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import aiohttp
 
-from bot.ports import DeliveryDeferred
+from bot.app.ports import DeliveryDeferred
 from bot.webhooks import PostResult
 
 TIMEOUT_SECONDS = 10.0

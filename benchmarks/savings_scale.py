@@ -23,8 +23,8 @@ from sqlalchemy import Engine, text
 
 from benchmarks.digest_scale import END, database, populate, rows, timed
 from bot import benchmarks, savings
-from bot.digest import WEEK
-from bot.model import Recurrence
+from bot.domain.digest import WEEK
+from bot.domain.model import Recurrence
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory

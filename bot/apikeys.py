@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.errors import DomainError
-from bot.ports import Clock
+from bot.app.ports import Clock
+from bot.domain.errors import DomainError
 
 PREFIX = "pbk_"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

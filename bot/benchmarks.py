@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from bot.clipping import clip
-from bot.formatting import money
-from bot.model import Recurrence, format_number, vendor_key
+from bot.domain.clipping import clip
+from bot.domain.formatting import money
+from bot.domain.model import Recurrence, format_number, vendor_key
 
 IDS_SHOWN = 3  # request numbers named before "and N more"
 MATCHES_PCT = Decimal(5)  # within this of the median, a price "matches" it

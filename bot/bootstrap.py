@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot import policy as policy_module
 from bot.apikeys import ApiKeys
-from bot.clock import SystemClock
-from bot.policy import Policy
-from bot.ports import Clock
+from bot.app.clock import SystemClock
+from bot.app.facade import Procurement
+from bot.app.ports import Clock
+from bot.domain import policy as policy_module
+from bot.domain.policy import Policy
 from bot.request_view import RequestPages
-from bot.services import Procurement
 from bot.settings import Settings
 from bot.webhooks import webhook_listener
 from storage.api_keys import SqlApiKeys

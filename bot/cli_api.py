@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import policy as policy_module
 from bot.apikeys import ApiKey
-from bot.clock import SystemClock
-from bot.errors import DomainError, PolicyError
-from bot.ports import DeliveryDeferred
+from bot.app.clock import SystemClock
+from bot.app.ports import DeliveryDeferred
+from bot.domain import policy as policy_module
+from bot.domain.errors import DomainError, PolicyError
 from bot.settings import Settings
 from bot.webhooks import ping_body, signed_headers, summary
 

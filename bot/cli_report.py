@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot import spreadsheet
-from bot.errors import PolicyError
-from bot.formatting import money
+from bot.app import spreadsheet
+from bot.domain.errors import PolicyError
+from bot.domain.formatting import money
 from bot.spend import DIMENSIONS, SpendLine, csv_rows
 
 report_app = typer.Typer(help="Reports for buying with data.", no_args_is_help=True)
@@ -81,7 +81,7 @@ def report_spend(
         with out.open("w", newline="", encoding="utf-8") as stream:
             _write(stream, lines, currency)
     if chart is not None:
-        from bot.chart import spend_bars  # matplotlib is slow to import: only when asked
+        from bot.app.chart import spend_bars  # matplotlib is slow to import: only when asked
 
         main = dimensions[0]
         total = sum((line.amount for line in report[main]), start=Decimal("0.00"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import vendors as vendor_rules
-from bot.model import Vendor
+from bot.app.facade import Procurement
+from bot.domain import vendors as vendor_rules
+from bot.domain.model import Vendor
 from bot.questionnaire import answer_lines
-from bot.services import Procurement
 from bot.vendor_review_service import VendorReviews
 from bot.vendor_reviews import VendorReview
 

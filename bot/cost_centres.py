@@ -7,10 +7,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from bot.budgets import cost_centre_key
-from bot.policy import Policy
-from bot.ports import UnitOfWork
-from bot.registry import all_budgets
+from bot.app.ports import UnitOfWork
+from bot.app.registry import all_budgets
+from bot.domain.budgets import cost_centre_key
+from bot.domain.policy import Policy
 
 _CUTOFF = 0.75  # difflib's ratio: 'desgin' ~ 'design' (0.83), 'marketing' !~ 'engineering'
 

@@ -10,14 +10,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from bot.model import Person
-from bot.ports import (
+from bot.app.ports import (
     DeliveryDeferred,
     DeliveryRefused,
     MessageRef,
     Notifier,
     RecipientUnreachable,
 )
+from bot.domain.model import Person
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.model import PurchaseRequest, RequestStatus
+from bot.domain.model import PurchaseRequest, RequestStatus
 
 
 def request_view(request: PurchaseRequest) -> dict[str, Any]:

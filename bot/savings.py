@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from bot.app.ports import DigestQueries, Renewal
 from bot.benchmarks import flat, numbers
-from bot.clipping import clip
-from bot.formatting import money
-from bot.model import format_number
-from bot.ports import DigestQueries, Renewal
+from bot.domain.clipping import clip
+from bot.domain.formatting import money
+from bot.domain.model import format_number
 
 SHOWN = 5  # lines per savings section before "and N more"
 SHARES_SHOWN = 3  # vendors of a category, or cost centres of a vendor, named in one line

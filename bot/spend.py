@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from bot.digest import category_label
-from bot.model import format_number
+from bot.domain.digest import category_label
+from bot.domain.model import format_number
 
 DIMENSIONS = ("vendor", "category", "cost_centre")
 CSV_HEADER: list[object] = [

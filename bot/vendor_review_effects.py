@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import lookalikes
-from bot import vendors as vendor_rules
-from bot.errors import NotFound
-from bot.model import Channel, Event, VendorStatus, vendor_key
-from bot.policy import Policy
-from bot.ports import MessageKind, OutboxMessage, UnitOfWork
+from bot.app.ports import MessageKind, OutboxMessage, UnitOfWork
+from bot.domain import lookalikes
+from bot.domain import vendors as vendor_rules
+from bot.domain.errors import NotFound
+from bot.domain.model import Channel, Event, VendorStatus, vendor_key
+from bot.domain.policy import Policy
 from bot.vendor_reviews import (
     Outcome,
     ReviewStatus,

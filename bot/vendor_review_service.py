@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot import lookalikes
 from bot import vendor_review_effects as effects
-from bot.errors import InvalidInput, NotFound
-from bot.model import Category, Channel, Vendor, VendorStatus, vendor_key
-from bot.policy import Policy
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.app.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain import lookalikes
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.model import Category, Channel, Vendor, VendorStatus, vendor_key
+from bot.domain.policy import Policy
 from bot.questionnaire import check_answers
 from bot.vendor_reviews import (
     MAX_PURPOSE,

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot import vendors as vendor_rules
-from bot.errors import AlreadyDecided, NotAllowed
-from bot.model import Category, Vendor, VendorStatus
-from bot.policy import Policy
+from bot.domain import vendors as vendor_rules
+from bot.domain.errors import AlreadyDecided, NotAllowed
+from bot.domain.model import Category, Vendor, VendorStatus
+from bot.domain.policy import Policy
 from bot.questionnaire import answer_lines
 
 MAX_PURPOSE = 500  # what the vendor is for: one paragraph

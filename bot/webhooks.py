@@ -23,8 +23,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.model import Event, PurchaseRequest, RequestStatus
-from bot.ports import (
+from bot.app.ports import (
     Clock,
     DeliveryDeferred,
     DeliveryRefused,
@@ -32,6 +31,7 @@ from bot.ports import (
     MessageKind,
     OutboxMessage,
 )
+from bot.domain.model import Event, PurchaseRequest, RequestStatus
 from bot.request_view import request_view
 
 SIGNATURE_VERSION = "v1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import VendorStatus
+from bot.domain.model import VendorStatus
 
 _VENDOR_STATES = {
     VendorStatus.NEW: "new vendor",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from bot.model import RequestStatus
+from bot.domain.model import RequestStatus
 
 if TYPE_CHECKING:
     from storage.uow import SqlUnitOfWork

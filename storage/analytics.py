@@ -1,4 +1,4 @@
-"""The digest's numbers as SQL aggregates (bot.ports.DigestQueries) on SQLite and PostgreSQL.
+"""The digest's numbers as SQL aggregates (bot.app.ports.DigestQueries) on SQLite and PostgreSQL.
 
 Every query groups and counts in the database: the digest of a million requests reads a few
 hundred rows at most. Decision times are in storage/cycle_time.py, renewals in
@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
 from sqlalchemy import Connection, case, func, literal, or_, select
 
-from bot.model import Recurrence, RequestStatus, StepStatus
-from bot.ports import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
+from bot.domain.model import Recurrence, RequestStatus, StepStatus
 from storage import cycle_time, renewals
 from storage import tables as t
 from storage._base import APPROVED_ACTIONS, OPEN, money
@@ -27,7 +27,7 @@ _DIMENSIONS = {
 
 
 class SqlDigestQueries:
-    """bot.ports.DigestQueries on one connection, so they run in its open transaction."""
+    """bot.app.ports.DigestQueries on one connection, so they run in its open transaction."""
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection

@@ -14,7 +14,7 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.benchmarks import IDS_SHOWN, CostCentrePrice, PriceBenchmark, product_key
-from bot.model import Recurrence
+from bot.domain.model import Recurrence
 from storage import tables as t
 from storage._base import SPENT
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from bot.budgets import Budget, Period, cost_centre_key
+from bot.domain.budgets import Budget, Period, cost_centre_key
 from storage import tables as t
 from storage._base import Repository
 

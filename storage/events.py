@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from bot.model import Channel, Event, RequestStatus
+from bot.domain.model import Channel, Event, RequestStatus
 from storage import tables as t
 from storage._base import Repository
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.ports import MessageKind, MessageRef, OutboxMessage
+from bot.app.ports import MessageKind, MessageRef, OutboxMessage
 from storage import tables as t
 from storage._base import Repository
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.model import Channel, Person
+from bot.domain.model import Channel, Person
 from storage import tables as t
 from storage._base import Repository
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.model import PurchaseRequest, RequestStatus
+from bot.domain.model import PurchaseRequest, RequestStatus
 from storage import tables as t
 from storage.uow import SqlUnitOfWorkFactory
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.model import (
+from bot.domain.model import (
     Category,
     DataAccess,
     Decision,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.views import VendorHistory
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -23,9 +24,9 @@ from sqlalchemy import (
     update,
 )
 
-from bot.budgets import Spend
-from bot.errors import ConcurrentUpdate
-from bot.model import (
+from bot.domain.budgets import Spend
+from bot.domain.errors import ConcurrentUpdate
+from bot.domain.model import (
     Decision,
     PurchaseRequest,
     Question,
@@ -34,7 +35,6 @@ from bot.model import (
     Step,
     StepStatus,
 )
-from bot.ports import VendorHistory
 from storage import tables as t
 from storage._base import OPEN, SPENT, Repository, chunks
 from storage.request_rows import (

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.model import Recurrence
+from bot.domain.model import Recurrence
 from bot.savings import (
     IDS_PER_SHARE,
     OUTLIER_MIN_PURCHASES,

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.errors import StorageUnavailable
-from bot.model import PurchaseRequest
-from bot.ports import (
+from bot.app.ports import (
     BudgetRepository,
     Clock,
     DigestQueries,
@@ -25,6 +23,8 @@ from bot.ports import (
     RequestRepository,
     VendorRepository,
 )
+from bot.domain.errors import StorageUnavailable
+from bot.domain.model import PurchaseRequest
 from bot.vendor_reviews import VendorReviewRepository
 from storage._base import SystemClock
 from storage.analytics import SqlDigestQueries
@@ -41,7 +41,7 @@ from storage.vendor_reviews import SqlVendorReviews
 from storage.vendors import SqlVendorRepository
 
 if TYPE_CHECKING:
-    from bot.ports import UnitOfWork, UnitOfWorkFactory
+    from bot.app.ports import UnitOfWork, UnitOfWorkFactory
 
 _SERIAL_TIMEOUT = 30.0  # as SQLite's busy_timeout
 _POSTGRES_TRANSACTIONS = 2  # per process; see SqlUnitOfWorkFactory

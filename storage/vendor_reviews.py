@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.errors import AlreadyDecided
+from bot.domain.errors import AlreadyDecided
 from bot.vendor_reviews import Outcome, ReviewDecision, ReviewStatus, VendorReview
 from storage import tables as t
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.model import Category, Vendor, VendorStatus
+from bot.domain.model import Category, Vendor, VendorStatus
 from storage import tables as t
 from storage._base import Repository
 

@@ -19,8 +19,8 @@ from aiohttp.typedefs import Middleware
 from adapters.api.errors import ApiError, error_response, from_domain
 from bot.apikeys import ApiKey
 from bot.bootstrap import Core
-from bot.errors import DomainError
-from bot.model import Channel, RequestStatus, parse_number
+from bot.domain.errors import DomainError
+from bot.domain.model import Channel, RequestStatus, parse_number
 from bot.request_view import request_view
 
 PREFIX = "/api/v1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.errors import (
+from bot.domain.errors import (
     AlreadyDecided,
     DomainError,
     IllegalTransition,

@@ -17,9 +17,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import note_blocks, note_text
-from bot import intake
-from bot.errors import DomainError
-from bot.model import Person
+from bot.domain import intake
+from bot.domain.errors import DomainError
+from bot.domain.model import Person
 
 log = logging.getLogger(__name__)
 

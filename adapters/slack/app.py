@@ -25,9 +25,9 @@ from adapters.slack.listeners.views import Views
 from adapters.slack.middleware import Tracker, skip_retried_events
 from adapters.slack.people import People
 from adapters.slack.vendor_review import SlackVendorReviews
-from bot import intake
-from bot.model import Person
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.domain import intake
+from bot.domain.model import Person
 
 
 class SlackBot:

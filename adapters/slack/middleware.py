@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt.response import BoltResponse
 
-from bot.services import Procurement
+from bot.app.facade import Procurement
 
 log = logging.getLogger(__name__)
 

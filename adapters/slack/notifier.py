@@ -14,9 +14,9 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.slack.render import card_text, note_blocks, note_text, render_card
 from adapters.slack.vendor_review_render import card_blocks as vendor_card_blocks
 from adapters.slack.vendor_review_render import card_text as vendor_card_text
-from bot.cards import Card
-from bot.model import Person
-from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.domain.cards import Card
+from bot.domain.model import Person
 from bot.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)

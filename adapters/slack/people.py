@@ -9,9 +9,9 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import DomainError, NotAllowed
-from bot.model import Channel, Person
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.domain.errors import DomainError, NotAllowed
+from bot.domain.model import Channel, Person
 
 _PEOPLE_TTL_SECONDS = 300.0  # a changed name or time zone shows within five minutes
 _PEOPLE_CACHE_SIZE = 10_000

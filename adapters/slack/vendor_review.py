@@ -29,8 +29,8 @@ from adapters.slack.vendor_review_render import (
     proposal_modal,
     reason_modal,
 )
-from bot.errors import DomainError, InvalidInput
-from bot.model import Channel
+from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.model import Channel
 from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
 from bot.vendor_reviews import ReviewAction
 

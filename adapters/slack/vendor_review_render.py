@@ -23,8 +23,8 @@ from slack_sdk.models.views import View
 
 from adapters.slack import limits
 from adapters.slack.limits import clip_mrkdwn, clip_plain, mrkdwn
-from bot.clipping import pack
-from bot.model import Category
+from bot.domain.clipping import pack
+from bot.domain.model import Category
 from bot.questionnaire import NO, YES, Question, QuestionKind
 from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE
 from bot.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard

@@ -35,6 +35,7 @@ from adapters.teams.render import (
 )
 from adapters.teams.vendor_review import TeamsVendorReviews
 from bot.app.commands import Shown, handle
+from bot.app.facade import Procurement
 from bot.app.typed import (
     TEAMS,
     Buy,
@@ -46,10 +47,9 @@ from bot.app.typed import (
     Usage,
     parse_text,
 )
-from bot.cards import STATUS
-from bot.errors import DomainError
-from bot.model import Channel, Person
-from bot.services import Procurement
+from bot.domain.cards import STATUS
+from bot.domain.errors import DomainError
+from bot.domain.model import Channel, Person
 from bot.vendor_review_service import VendorReviews
 
 log = logging.getLogger(__name__)

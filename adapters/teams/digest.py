@@ -34,7 +34,8 @@ from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.notifier import TRANSPORT_ERRORS, call_connector, translate
 from adapters.teams.references import load_reference
 from adapters.teams.render import adaptive_card, text_block
-from bot.digest import (
+from bot.app.ports import DeliveryDeferred, RecipientUnreachable
+from bot.domain.digest import (
     RENEWAL_DAYS,
     Digest,
     Line,
@@ -44,9 +45,8 @@ from bot.digest import (
     renewal_line,
     savings_sections,
 )
-from bot.formatting import money
-from bot.model import Person
-from bot.ports import DeliveryDeferred, RecipientUnreachable
+from bot.domain.formatting import money
+from bot.domain.model import Person
 
 CHANNEL_ID = "msteams"  # the Bot Framework channel of Microsoft Teams
 
@@ -220,7 +220,7 @@ def chart_activity(*, data: bytes, filename: str, title: str) -> Activity:
 
 
 class TeamsChannelPublisher:
-    """bot.ports.ChannelPublisher for Teams: a new thread in the channel with the digest
+    """bot.app.ports.ChannelPublisher for Teams: a new thread in the channel with the digest
     card, the chart as a reply in it; people get the card in their chat with the bot."""
 
     platform = PLATFORM

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from adapters.teams import ids
 from adapters.teams.pages import approved_vendors, current_card
 from adapters.teams.render import form_values, intake_card, note_card
-from bot import intake
 from bot.app.commands import RenewalForm, Resubmit, Submit, handle
+from bot.app.facade import Procurement
 from bot.app.typed import Buy
-from bot.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft
-from bot.services import Procurement
+from bot.domain import intake
+from bot.domain.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
+from bot.domain.model import Channel, Person, PurchaseRequest, RequestDraft
 
 INTAKE_TITLE = "New purchase request"
 _RENEWAL_TITLE = "Renew a subscription"

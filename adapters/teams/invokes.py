@@ -18,10 +18,10 @@ from adapters.teams.render import list_offsets, note_card, parse_action_data
 from adapters.teams.vendor_review import PREFIX as VENDOR_PREFIX
 from adapters.teams.vendor_review import TeamsVendorReviews
 from bot.app.commands import TEXT_ACTIONS, EditForm, RenewalForm, for_action, handle
-from bot.errors import DomainError
-from bot.model import Channel, Person
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.app.facade import Procurement
+from bot.domain.errors import DomainError
+from bot.domain.model import Channel, Person
+from bot.domain.workflow import Action
 
 _EMPTY_REASON = {
     Action.REJECT: "Write why you reject it first.",

@@ -23,9 +23,9 @@ from adapters.teams.ids import PLATFORM
 from adapters.teams.references import load_reference
 from adapters.teams.render import card_text, render_card
 from adapters.teams.vendor_review import review_card, review_text
-from bot.cards import Card
-from bot.model import Person
-from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.domain.cards import Card
+from bot.domain.model import Person
 from bot.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from botbuilder.schema import ChannelAccount
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams.references import is_personal, reference_of, tenant_of
-from bot.errors import NotAllowed
-from bot.model import Channel, Person
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.domain.errors import NotAllowed
+from bot.domain.model import Channel, Person
 
 log = logging.getLogger(__name__)
 

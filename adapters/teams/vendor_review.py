@@ -12,8 +12,8 @@ from typing import Any
 
 from adapters.teams.limits import markdown
 from adapters.teams.render import SCHEMA, VERSION, note_card
-from bot.errors import DomainError, InvalidInput
-from bot.model import Category, Channel, Person
+from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.model import Category, Channel, Person
 from bot.questionnaire import NO, YES, Question, QuestionKind
 from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
 from bot.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard

@@ -10,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, overload
 
-from bot import intake
+from bot.app.facade import Procurement
 from bot.app.typed import (  # typed commands: parsed there, handled here
     Buy,
     ConfirmCancel,
     Status,
     TextCommand,
 )
-from bot.cards import Card
-from bot.errors import IllegalTransition, NotAllowed
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.cards import Card
+from bot.domain.errors import IllegalTransition, NotAllowed
+from bot.domain.model import Channel, Person, PurchaseRequest, RequestDraft
+from bot.domain.workflow import Action
 
 # ---------------------------------------------------------------------- card actions
 

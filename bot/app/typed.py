@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.model import Person, parse_number
+from bot.domain.model import Person, parse_number
 
 
 @dataclass(frozen=True)

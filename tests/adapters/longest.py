@@ -14,10 +14,12 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot import intake, limits, workflow
+from bot.domain.views import VendorHistory
+
 from bot.benchmarks import CostCentrePrice, PriceBenchmark
-from bot.cards import Card, build_card
-from bot.model import (
+from bot.domain import intake, limits, purchasing, step_changes, workflow
+from bot.domain.cards import Card, build_card
+from bot.domain.model import (
     Channel,
     Event,
     Money,
@@ -27,8 +29,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
-from bot.policy import Policy, RequestFacts, parse
-from bot.ports import VendorHistory
+from bot.domain.policy import Policy, RequestFacts, parse
 from tests.typed import present
 from tests.unit.builders import NOW, TODAY
 
@@ -144,7 +145,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
     if state is RequestStatus.REJECTED:
         workflow.reject(made, actor=first, reason=comment, now=later, channel=Channel.SLACK)
     if state is RequestStatus.CANCELLED:
-        workflow.cancel(
+        step_changes.cancel(
             made,
             actor=REQUESTER,
             now=later,
@@ -158,7 +159,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
                     made, actor=person, now=later, channel=Channel.SLACK, comment=comment
                 )
     if state in (RequestStatus.ORDERED, RequestStatus.RECEIVED):
-        workflow.record_po(
+        purchasing.record_po(
             made,
             actor=PURCHASER,
             po_number=worst_text(limits.MAX_LENGTH["po_number"]),
@@ -167,7 +168,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
             channel=Channel.SLACK,
         )
     if state is RequestStatus.RECEIVED:
-        workflow.mark_received(
+        purchasing.mark_received(
             made, actor=REQUESTER, purchasers=[PURCHASER], now=later, channel=Channel.SLACK
         )
     assert made.status is state

@@ -18,7 +18,7 @@ from adapters.demo import (
     start_demo,
 )
 from adapters.slack import ids
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.dbs import postgres_database, sqlite_url
@@ -142,7 +142,9 @@ async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.digest import build_digest, last_slot, render_text
+    from bot.app.digest import build_digest
+
+    from bot.domain.digest import last_slot, render_text
 
     demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)
     try:
@@ -162,7 +164,7 @@ async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -
 async def test_seeded_messages_carry_the_times_of_their_history(tmp_path: Path) -> None:
     import time
 
-    from bot.demo_seed import HISTORY_DAYS, RITA
+    from bot.app.demo_seed import HISTORY_DAYS, RITA
 
     before = time.time()
     demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)

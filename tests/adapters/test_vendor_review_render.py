@@ -10,7 +10,7 @@ import pytest
 
 from adapters.slack import vendor_review_render as slack
 from adapters.teams import vendor_review as teams
-from bot.model import Category, Vendor
+from bot.domain.model import Category, Vendor
 from bot.questionnaire import MAX_ANSWER
 from bot.vendor_reviews import (
     MAX_PURPOSE,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from storage.migrate import upgrade
 from tests.fakes import EXAMPLE_POLICY
 from tests.fakes_webhooks import Receiver

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.demo import DEFAULT_DATABASE, start_demo
-from bot.cli import app
-from bot.cli_demo import demo
+from bot.cli.demo import demo
+from bot.cli.main import app
 from bot.settings import Settings
 from tests.fakes import EXAMPLE_POLICY
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.clock import FixedClock
-from bot.model import format_number
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.cli.main import app
+from bot.domain.model import format_number
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
@@ -89,7 +89,7 @@ async def test_send_posts_the_savings_to_slack(seeded: tuple[dict[str, int], int
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.cli.main",
             "digest",
             "--send",
             "--end",

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.errors import DomainError
-from bot.model import Channel, RequestStatus
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.cli.main import app
+from bot.domain.errors import DomainError
+from bot.domain.model import Channel, RequestStatus
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory

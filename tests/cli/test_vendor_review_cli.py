@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.clock import FixedClock
-from bot.model import Channel, Vendor
+from bot.app.clock import FixedClock
+from bot.cli.main import app
+from bot.domain.model import Channel, Vendor
 from bot.vendor_review_service import Proposal, VendorReviews
 from storage.engine import make_engine
 from storage.migrate import upgrade

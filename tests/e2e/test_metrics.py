@@ -13,11 +13,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.http import METRICS
 from adapters.metrics import Metrics
 from adapters.slack import ids
-from bot.clock import SystemClock
-from bot.model import Channel
+from bot.app.clock import SystemClock
+from bot.app.scheduler import DIGEST_JOB, HOUSEKEEPING_JOB, Scheduler
+from bot.domain.model import Channel
+from bot.domain.workflow import Action
 from bot.observe import FAILED, observe_job
-from bot.scheduler import DIGEST_JOB, HOUSEKEEPING_JOB, Scheduler
-from bot.workflow import Action
 from storage.engine import make_engine
 from storage.stats import read_stats
 from storage.uow import SqlUnitOfWorkFactory

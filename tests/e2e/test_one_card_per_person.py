@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.slack import ids
 from adapters.teams import ids as teams_ids
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness, TeamsHarness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from adapters.slack.vendor_review_render import action_id
-from bot import vendors as vendor_rules
-from bot.model import Vendor, VendorStatus
+from bot.domain import vendors as vendor_rules
+from bot.domain.model import Vendor, VendorStatus
 from bot.vendor_reviews import ReviewAction
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
@@ -171,7 +171,7 @@ async def test_proposing_needs_a_name_and_the_proposer_cannot_qualify_it(harness
 def _vendor_events(uow: Any) -> list[Any]:
     from sqlalchemy import select
 
-    from bot.model import Channel, Event
+    from bot.domain.model import Channel, Event
     from storage.tables import events
 
     rows = uow.connection.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from adapters.teams.vendor_review import REASON
-from bot.model import VendorStatus
+from bot.domain.model import VendorStatus
 from tests.e2e.conftest import TeamsHarness
 from tests.e2e.test_slack_vendor_review import ANSWERS
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.slack import ids
-from bot.cli import app as cli
-from bot.model import RequestStatus
-from bot.workflow import Action
+from bot.cli.main import app as cli
+from bot.domain.model import RequestStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, MACBOOK, Harness, running_harness
 from tests.fakes import EXAMPLE_POLICY, IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_webhooks import Receiver

@@ -4,7 +4,7 @@ Signed bodies go to /slack/events of a live bot (tests/hardening/conftest.py): s
 block_actions and view_submissions with missing keys, wrong types, huge and unicode strings
 and injection strings. Whatever comes in, the bot answers below 500, raises nothing in a
 listener (apart from Slack's own "no such user" for made-up user ids), and the database holds
-only whole requests. Form-field properties live in tests/unit/test_intake.py.
+only whole requests. Form-field properties live in tests/unit/domain/test_intake.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack import ids
-from bot import intake
-from bot.model import Channel
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.model import Channel
+from bot.domain.workflow import Action
 from tests.fakes import REQUESTER, SECURITY, draft
 from tests.hardening.conftest import RESPONSE_URL, Answer, LiveBot
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.slack import ids
-from bot.model import Vendor, VendorStatus
+from bot.domain.model import Vendor, VendorStatus
 from storage.uow import SqlUnitOfWorkFactory
 from tests.dbs import migrated_engine
 from tests.e2e.conftest import FORM, Harness

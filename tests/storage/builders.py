@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.model import (
+from bot.domain.model import (
     Category,
     DataAccess,
     Decision,

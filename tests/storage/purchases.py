@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.model import (
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,

@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from bot.app.digest import build_digest
+from bot.domain.views import WeekCounts
 
-from bot.clock import FixedClock
-from bot.digest import build_digest, last_slot, render_text
-from bot.ports import WeekCounts
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.digest import last_slot, render_text
 from storage.analytics import SqlDigestQueries
 from storage.engine import make_engine
 from storage.renewals import add_months
@@ -156,7 +157,7 @@ def test_month_arithmetic_clips_to_the_month_end() -> None:
 def test_a_monthly_renewal_from_the_31st_clips_like_postgresql(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    from bot.model import Channel
+    from bot.domain.model import Channel
     from tests.fakes import SECURITY, draft
 
     clock = FixedClock(at(31, 15, month=1))

@@ -10,10 +10,10 @@ from alembic import command
 from sqlalchemy import Engine, inspect, select
 
 from bot.apikeys import PREFIX, ApiKeyProblem, ApiKeys, hash_key
-from bot.clock import FixedClock
-from bot.model import Channel
-from bot.ports import MessageKind
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import MessageKind
+from bot.domain.model import Channel
 from bot.webhooks import Webhook, webhook_listener
 from storage import tables
 from storage.api_keys import SqlApiKeys

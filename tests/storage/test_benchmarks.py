@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from bot import benchmarks
 from bot.benchmarks import CostCentrePrice, PriceBenchmark
-from bot.model import Recurrence, RequestStatus
+from bot.domain.model import Recurrence, RequestStatus
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.purchases import T0, bought
 

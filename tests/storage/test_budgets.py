@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.budgets import Budget, Period
+from bot.domain.budgets import Budget, Period
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.builders import (
     T0,

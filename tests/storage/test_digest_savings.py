@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FixedClock
-from bot.digest import build_digest, render_text
-from bot.model import format_number
-from bot.services import Procurement
+from bot.app.digest import build_digest
+
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.digest import render_text
+from bot.domain.model import format_number
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import example_policy
 from tests.seed import END, seed

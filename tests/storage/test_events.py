@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.model import (
+from bot.domain.model import (
     Channel,
     Event,
     RequestStatus,

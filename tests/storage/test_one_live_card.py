@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.model import Channel, Person
-from bot.outbox import Dispatcher
-from bot.ports import MessageKind, MessageRef, OutboxMessage
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.app.outbox import Dispatcher
+from bot.app.ports import MessageKind, MessageRef, OutboxMessage
+from bot.domain.model import Channel, Person
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import CIO, IT, REQUESTER, START, clock, draft, example_policy
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from bot.ports import MessageKind, MessageRef, OutboxMessage
+from bot.app.ports import MessageKind, MessageRef, OutboxMessage
 from storage import tables
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.builders import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.model import (
+from bot.domain.model import (
     Channel,
     Person,
 )

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.budgets import Spend
-from bot.errors import ConcurrentUpdate
-from bot.model import (
+from bot.domain.budgets import Spend
+from bot.domain.errors import ConcurrentUpdate
+from bot.domain.model import (
     Decision,
     Money,
     PurchaseRequest,

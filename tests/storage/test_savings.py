@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.model import Category, Channel, Event, Recurrence, RequestStatus
+from bot.domain.model import Category, Channel, Event, Recurrence, RequestStatus
 from bot.savings import Consolidation, Outlier, Overlap, Share
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.purchases import T0, bought

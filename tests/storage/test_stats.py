@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from adapters.metrics import audit_metrics, outbox_metrics
-from bot.model import Channel
-from bot.ports import MessageKind, OutboxMessage
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.app.ports import MessageKind, OutboxMessage
+from bot.domain.model import Channel
 from storage.stats import Stats, read_stats
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, REQUESTER, clock, draft, example_policy

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.model import (
+from bot.domain.model import (
     Channel,
     Event,
     RequestStatus,

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FixedClock
-from bot.errors import AlreadyDecided, InvalidInput, NotAllowed
-from bot.model import Channel, VendorStatus
-from bot.ports import MessageKind
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import MessageKind
+from bot.domain.errors import AlreadyDecided, InvalidInput, NotAllowed
+from bot.domain.model import Channel, VendorStatus
 from bot.vendor_review_service import Proposal, VendorReviews
 from bot.vendor_reviews import Outcome, ReviewDecision, ReviewStatus
 from storage import tables as t

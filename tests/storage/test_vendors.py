@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model import (
+from bot.domain.model import (
     Category,
     Vendor,
     VendorStatus,

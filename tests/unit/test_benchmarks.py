@@ -13,7 +13,7 @@ from bot.benchmarks import (
     numbers,
     unit_price,
 )
-from bot.model import Recurrence
+from bot.domain.model import Recurrence
 
 D = Decimal
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from bot.domain.views import VendorHistory
 
-from bot import workflow
-from bot.cards import Card, Fact, build_card
-from bot.model import (
+from bot.domain import resubmission, workflow
+from bot.domain.cards import Card, Fact, build_card
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,
@@ -23,7 +24,6 @@ from bot.model import (
     StepMode,
     StepStatus,
 )
-from bot.ports import VendorHistory
 from tests.unit.builders import (
     CARLA,
     DANA,
@@ -206,7 +206,7 @@ def test_headline(state: RequestStatus, headline: str | None) -> None:
 
 def test_an_answered_question_leaves_the_headline() -> None:
     request = request_in(S.CHANGES_REQUESTED)
-    workflow.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=Channel.SLACK)
+    resubmission.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=Channel.SLACK)
     assert _card(request).headline is None
 
 
@@ -406,7 +406,7 @@ def test_an_approver_whose_decision_an_edit_reopened_is_told_what_changed() -> N
     )
     workflow.approve(request, actor=INES, now=NOW, channel=Channel.SLACK)
     workflow.ask(request, actor=FRED, question="Why Miro?", now=NOW, channel=Channel.SLACK)
-    workflow.resubmit(
+    resubmission.resubmit(
         request,
         actor=REQUESTER,
         changes="vendor: Figma → Miro",

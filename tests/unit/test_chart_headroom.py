@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from PIL import Image
 
-from bot.chart import spend_chart
+from bot.app.chart import spend_chart
 
 BLUE = (31, 119, 180)  # matplotlib's first colour: the only category here
 

@@ -23,6 +23,7 @@ from bot.app.commands import (
     for_action,
     handle,
 )
+from bot.app.facade import Procurement
 from bot.app.typed import (
     SLACK,
     TEAMS,
@@ -35,10 +36,9 @@ from bot.app.typed import (
     Usage,
     parse_text,
 )
-from bot.errors import IllegalTransition, NotAllowed
-from bot.model import Channel, Person, RequestStatus
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.domain.errors import IllegalTransition, NotAllowed
+from bot.domain.model import Channel, Person, RequestStatus
+from bot.domain.workflow import Action
 from tests.fakes import REQUESTER, draft
 
 RITA = Person(email=REQUESTER)

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import limits, workflow
-from bot.cards import TEXT_LIMITS
-from bot.errors import InvalidInput, TooLong
-from bot.model import Channel, PurchaseRequest, RequestStatus
-from bot.workflow import Action
+from bot.domain import limits, purchasing, resubmission, step_changes, workflow
+from bot.domain.cards import TEXT_LIMITS
+from bot.domain.errors import InvalidInput, TooLong
+from bot.domain.model import Channel, PurchaseRequest, RequestStatus
+from bot.domain.workflow import Action
 from tests.fakes import draft
 from tests.unit.builders import NOW, OMAR, PAUL, PURCHASERS, REQUESTER, request_in
 
@@ -33,19 +33,19 @@ MOVES: list[tuple[str, RequestStatus, Move]] = [
     (
         "answer",
         RequestStatus.CHANGES_REQUESTED,
-        lambda r, t: workflow.answer(r, actor=REQUESTER, text=t, now=NOW, channel=CH),
+        lambda r, t: resubmission.answer(r, actor=REQUESTER, text=t, now=NOW, channel=CH),
     ),
     (
         "po_number",
         RequestStatus.APPROVED,
-        lambda r, t: workflow.record_po(
+        lambda r, t: purchasing.record_po(
             r, actor=PAUL, po_number=t, purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
     (
         "cancel_reason",
         RequestStatus.PENDING,
-        lambda r, t: workflow.cancel(r, actor=REQUESTER, reason=t, now=NOW, channel=CH),
+        lambda r, t: step_changes.cancel(r, actor=REQUESTER, reason=t, now=NOW, channel=CH),
     ),
     (
         "comment",

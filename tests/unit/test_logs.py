@@ -29,7 +29,7 @@ def test_a_record_with_extras_and_a_traceback_is_one_line_of_json() -> None:
     except ValueError:
         record = logging.makeLogRecord(
             {
-                "name": "bot.outbox",
+                "name": "bot.app.outbox",
                 "levelno": logging.ERROR,
                 "levelname": "ERROR",
                 "msg": "outbox %s: gave up",
@@ -41,7 +41,7 @@ def test_a_record_with_extras_and_a_traceback_is_one_line_of_json() -> None:
         )
     line = _line(record)
     assert line["message"] == "outbox 42: gave up"
-    assert (line["level"], line["logger"]) == ("ERROR", "bot.outbox")
+    assert (line["level"], line["logger"]) == ("ERROR", "bot.app.outbox")
     assert line["outbox_id"] == 42 and line["amount"] == "1620.00"
     assert isinstance(line["exc_info"], str) and "ValueError: no such vendor" in line["exc_info"]
     moment = datetime.fromisoformat(str(line["time"]))

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from bot.model import Person
+from bot.app.ports import (
+    DeliveryDeferred,
+    DeliveryRefused,
+    MessageRef,
+    RecipientUnreachable,
+)
+from bot.domain.model import Person
 from bot.observe import (
     DEFERRED,
     DELIVERED,
@@ -17,12 +23,6 @@ from bot.observe import (
     ObservedNotifier,
     observe_job,
     observed,
-)
-from bot.ports import (
-    DeliveryDeferred,
-    DeliveryRefused,
-    MessageRef,
-    RecipientUnreachable,
 )
 
 PERSON = Person(email="rita@example.com")

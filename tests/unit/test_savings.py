@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.digest import category_label
-from bot.ports import Renewal
+from bot.domain.views import Renewal
+
+from bot.domain.digest import category_label
 from bot.savings import (
     LINE_CHARS,
     Consolidation,

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from bot import policy as policy_module
-from bot.clock import FixedClock
-from bot.errors import PolicyError
-from bot.model import Channel, Event, RequestStatus
-from bot.ports import DeliveryDeferred, DeliveryRefused, MessageKind, OutboxMessage
+from bot.app.clock import FixedClock
+from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageKind, OutboxMessage
+from bot.domain import policy as policy_module
+from bot.domain.errors import PolicyError
+from bot.domain.model import Channel, Event, RequestStatus
 from bot.webhooks import (
     PostResult,
     Webhook,

@@ -13,11 +13,11 @@ from adapters.slack import ids
 from adapters.slack.listeners.context import Context, Surface
 from adapters.slack.listeners.home import Home
 from adapters.slack.render import intake_modal, parse_action_value, reason_modal
-from bot import intake
 from bot.app.commands import TEXT_ACTIONS, EditForm, RenewalForm, for_action, handle
-from bot.errors import DomainError
-from bot.model import Channel, Person
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.errors import DomainError
+from bot.domain.model import Channel, Person
+from bot.domain.workflow import Action
 
 
 class Actions(Surface):

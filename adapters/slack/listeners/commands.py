@@ -35,8 +35,8 @@ from bot.app.typed import (
     Usage,
     parse_text,
 )
-from bot.cards import LIST_MAX, STATUS
-from bot.errors import DomainError
+from bot.domain.cards import LIST_MAX, STATUS
+from bot.domain.errors import DomainError
 
 
 class Commands(Surface):

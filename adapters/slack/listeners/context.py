@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.acks import Replies
 from adapters.slack.people import People
-from bot.services import Procurement
+from bot.app.facade import Procurement
 
 
 @dataclass(frozen=True, kw_only=True)

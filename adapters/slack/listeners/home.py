@@ -9,8 +9,8 @@ from slack_bolt.async_app import AsyncAck
 
 from adapters.slack.listeners.context import Surface
 from adapters.slack.render import home_view, parse_more_value
-from bot.cards import LIST_MAX, LIST_PAGE, Card, Page, page_of
-from bot.model import Person, PurchaseRequest
+from bot.domain.cards import LIST_MAX, LIST_PAGE, Card, Page, page_of
+from bot.domain.model import Person, PurchaseRequest
 
 _HOME_CARDS = 4  # full cards of "Waiting for you" per page of App Home
 

@@ -13,11 +13,11 @@ from adapters.slack import acks, ids
 from adapters.slack.listeners.context import Context, Surface
 from adapters.slack.listeners.home import Home
 from adapters.slack.render import form_values, intake_modal, vendor_options
-from bot import intake
 from bot.app.commands import Resubmit, Submit, for_action, handle
-from bot.errors import InvalidInput, StorageUnavailable
-from bot.model import Channel, Person, RequestDraft, format_number
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.errors import InvalidInput, StorageUnavailable
+from bot.domain.model import Channel, Person, RequestDraft, format_number
+from bot.domain.workflow import Action
 
 _NOTICE_MARGIN_SECONDS = 0.3
 _SUGGEST_BUDGET_SECONDS = 1.5

@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 
 from adapters.slack import ids, limits
 from adapters.slack.limits import clip_mrkdwn, clip_plain, mrkdwn
-from bot.cards import (
+from bot.domain.cards import (
     CARD,
     TEXT_LIMITS,
     Card,
@@ -33,9 +33,9 @@ from bot.cards import (
     earlier_events,
     more_steps,
 )
-from bot.clipping import clip, pack
-from bot.model import StepStatus
-from bot.workflow import Action
+from bot.domain.clipping import clip, pack
+from bot.domain.model import StepStatus
+from bot.domain.workflow import Action
 
 STATUS_EMOJI = {
     "pending": ":hourglass_flowing_sand:",

@@ -23,8 +23,8 @@ from slack_sdk.models.views import View
 from adapters.slack import ids, limits
 from adapters.slack.limits import clip_plain, clip_value, mrkdwn
 from adapters.slack.render.cards import section
-from bot import intake
-from bot.model import Category, DataAccess, Recurrence, vendor_key
+from bot.domain import intake
+from bot.domain.model import Category, DataAccess, Recurrence, vendor_key
 
 _CATEGORY_OPTIONS = [Option(value=c.value, text=c.label) for c in Category]
 _RECURRENCE_OPTIONS = [Option(value=r.value, text=r.label) for r in Recurrence]

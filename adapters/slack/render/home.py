@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from adapters.slack import ids, limits
 from adapters.slack.limits import clip_mrkdwn, mrkdwn
 from adapters.slack.render.cards import STATUS_EMOJI, button, note_blocks, render_card, section
-from bot.cards import (
+from bot.domain.cards import (
     HOME,
     Card,
     Page,

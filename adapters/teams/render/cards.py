@@ -9,10 +9,10 @@ from typing import Any
 
 from adapters.teams import ids, limits
 from adapters.teams.limits import clip_markdown, markdown
-from bot.cards import CARD, TEXT_LIMITS, Card, CardAction, Detail, earlier_events, more_steps
-from bot.clipping import clip, ellipsis, pack
-from bot.model import StepStatus
-from bot.workflow import Action
+from bot.domain.cards import CARD, TEXT_LIMITS, Card, CardAction, Detail, earlier_events, more_steps
+from bot.domain.clipping import clip, ellipsis, pack
+from bot.domain.model import StepStatus
+from bot.domain.workflow import Action
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"

@@ -9,9 +9,9 @@ from typing import Any
 
 from adapters.teams import ids, limits
 from adapters.teams.render.cards import adaptive_card, escaped, execute, text_block
-from bot import intake
-from bot.clipping import clip, ellipsis
-from bot.model import Category, DataAccess, Recurrence, vendor_key
+from bot.domain import intake
+from bot.domain.clipping import clip, ellipsis
+from bot.domain.model import Category, DataAccess, Recurrence, vendor_key
 
 _CATEGORY_CHOICES = [{"title": c.label, "value": c.value} for c in Category]
 _RECURRENCE_CHOICES = [{"title": r.label, "value": r.value} for r in Recurrence]
@@ -32,7 +32,7 @@ def intake_card(
 ) -> dict[str, Any]:
     """The request form, prefilled with `values`, each error shown under its field.
 
-    The same fields and rules as the Slack modal (bot/intake.py). Every field is shown
+    The same fields and rules as the Slack modal (bot/domain/intake.py). Every field is shown
     whatever the category: Adaptive Cards cannot react to a choice before submit, and the
     rules ignore billing and data access where the category does not need them. `vendors`
     are approved vendors: the first few are the vendor field's choices, and typing searches

@@ -8,7 +8,7 @@ from typing import Any
 from adapters.teams import ids, limits
 from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.render.cards import adaptive_card, escaped, execute, note_card, text_block
-from bot.cards import Card, Page
+from bot.domain.cards import Card, Page
 
 
 def list_card(mine: Page[Card], *, empty: str, waiting: Page[Card] | None = None) -> dict[str, Any]:

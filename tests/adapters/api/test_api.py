@@ -16,7 +16,7 @@ from multidict import CIMultiDictProxy
 from openapi_spec_validator import validate
 
 from adapters.api.app import openapi_document
-from bot.model import Channel, RequestStatus
+from bot.domain.model import Channel, RequestStatus
 from tests.adapters.api.openapi_check import OpenApiCheck
 from tests.e2e.conftest import FORM, MACBOOK, Harness, running_harness
 from tests.fakes import IT, REQUESTER

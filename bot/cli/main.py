@@ -12,18 +12,18 @@ import typer
 from pydantic import ValidationError
 
 from adapters.teams.package import teams_app
-from bot import amounts, spreadsheet
-from bot import policy as policy_module
+from bot.app import spreadsheet
+from bot.cli.demo import demo
+from bot.cli.digest import app as digest_app
+from bot.cli.outbox import outbox_app
+from bot.cli.registry import budgets_app, vendors_app
 from bot.cli_api import apikey_app, webhooks_app
-from bot.cli_demo import demo
-from bot.cli_digest import app as digest_app
-from bot.cli_outbox import outbox_app
-from bot.cli_registry import budgets_app, vendors_app
 from bot.cli_report import report_app
-from bot.errors import DomainError, PolicyError, UnsafeSettings
-from bot.formatting import money
-from bot.logs import configure_logging
-from bot.model import (
+from bot.domain import amounts
+from bot.domain import policy as policy_module
+from bot.domain.errors import DomainError, PolicyError, UnsafeSettings
+from bot.domain.formatting import money
+from bot.domain.model import (
     Category,
     DataAccess,
     PurchaseRequest,
@@ -33,6 +33,7 @@ from bot.model import (
     parse_number,
     vendor_key,
 )
+from bot.logs import configure_logging
 from bot.resources import example_policy_path
 from bot.settings import Settings
 from bot.wording import vendor_state

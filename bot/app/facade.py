@@ -9,11 +9,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import benchmarks, cost_centres, edits, housekeeping, limits, lookalikes, workflow
-from bot import vendors as vendor_rules
-from bot.budgets import BudgetCheck, OverBudget
-from bot.cards import Card, budget_line, build_card, existing_purchases
-from bot.errors import (
+from bot import benchmarks, cost_centres
+from bot.app import housekeeping
+from bot.app.ports import (
+    Clock,
+    MessageKind,
+    OutboxMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    VendorHistory,
+)
+from bot.app.registry import OPEN, SPENT, Registry, check_budget
+from bot.domain import edits, limits, lookalikes, purchasing, resubmission, step_changes, workflow
+from bot.domain import vendors as vendor_rules
+from bot.domain.budgets import BudgetCheck, OverBudget
+from bot.domain.cards import Card, budget_line, build_card, existing_purchases
+from bot.domain.errors import (
     AlreadyDecided,
     BudgetExceeded,
     ConcurrentUpdate,
@@ -21,8 +32,8 @@ from bot.errors import (
     NotFound,
     VendorRefused,
 )
-from bot.formatting import money, short_amount
-from bot.model import (
+from bot.domain.formatting import money, short_amount
+from bot.domain.model import (
     MAX_AMOUNT,
     Channel,
     DataAccess,
@@ -39,16 +50,7 @@ from bot.model import (
     format_number,
     vendor_key,
 )
-from bot.policy import CatalogueEntry, Policy, RequestFacts, RouteStep
-from bot.ports import (
-    Clock,
-    MessageKind,
-    OutboxMessage,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VendorHistory,
-)
-from bot.registry import OPEN, SPENT, Registry, check_budget
+from bot.domain.policy import CatalogueEntry, Policy, RequestFacts, RouteStep
 from bot.wording import clause, full_stop
 
 log = logging.getLogger(__name__)
@@ -314,7 +316,7 @@ class Procurement:
                 uow.idempotency.remember(idempotency_key, str(request.id))
             if renews is not None:
                 renewed = self._load(uow, renews)
-                workflow.renewal_requested(
+                purchasing.renewal_requested(
                     renewed,
                     actor=requester,
                     purchasers=self.policy.purchasers,
@@ -519,7 +521,7 @@ class Procurement:
         """The requester answers; the request goes back to the approver who asked."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            asked = workflow.answer(request, actor=actor, text=text, now=now, channel=channel)
+            asked = resubmission.answer(request, actor=actor, text=text, now=now, channel=channel)
             self._queue(uow, MessageKind.REFRESH, request, None)
             self._queue(
                 uow, MessageKind.APPROVAL_CARD, request, asked.asked_by, data={"answered": True}
@@ -537,12 +539,12 @@ class Procurement:
         idempotency_key: str | None = None,
     ) -> PurchaseRequest:
         """The requester changes the request in answer to a question. A change that routing
-        or a reviewer depends on (bot.edits) routes it anew under the current policy and
+        or a reviewer depends on (bot.domain.edits) routes it anew under the current policy and
         re-opens every decision, and the approvers concerned are told; wording keeps them."""
         limits.check_draft(draft)
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.check_edit(request, actor=actor)
+            resubmission.check_edit(request, actor=actor)
             changed = edits.changes(request, draft)
             could_act = _open_votes(request)
             plan = None
@@ -556,7 +558,7 @@ class Procurement:
                     day=request.created_at.date(),
                 )
             _apply_draft(request, draft, plan)
-            done = workflow.resubmit(
+            done = resubmission.resubmit(
                 request,
                 actor=actor,
                 changes=edits.describe(changed),
@@ -606,7 +608,7 @@ class Procurement:
         self,
         uow: UnitOfWork,
         request: PurchaseRequest,
-        done: workflow.Resubmission,
+        done: resubmission.Resubmission,
         *,
         could_act: set[tuple[str, str]],
         changes: list[edits.Change],
@@ -663,7 +665,7 @@ class Procurement:
             waiting = {
                 a for s in request.active_steps for a in s.approvers if s.decision_of(a) is None
             }
-            workflow.cancel(request, actor=actor, now=now, channel=channel, reason=reason)
+            step_changes.cancel(request, actor=actor, now=now, channel=channel, reason=reason)
             self._queue(uow, MessageKind.REFRESH, request, None)
             for approver in sorted(waiting):
                 self._queue(
@@ -683,7 +685,7 @@ class Procurement:
         """An approver hands their place on a step to a colleague."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            changed = workflow.reassign(
+            changed = step_changes.reassign(
                 request,
                 actor=actor,
                 to=to,
@@ -710,7 +712,7 @@ class Procurement:
         """Procurement records the purchase order."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.record_po(
+            purchasing.record_po(
                 request,
                 actor=actor,
                 po_number=po_number,
@@ -739,7 +741,7 @@ class Procurement:
         """The requester or procurement confirms delivery."""
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-            workflow.mark_received(
+            purchasing.mark_received(
                 request,
                 actor=actor,
                 purchasers=[*self.policy.purchasers, actor]  # an API key acts for procurement
@@ -820,7 +822,7 @@ class Procurement:
 
         def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
             due = housekeeping.renewal_pending(request, uow.events.for_request(request_id))
-            workflow.let_lapse(
+            purchasing.let_lapse(
                 request,
                 actor=actor,
                 purchasers=self.policy.purchasers,

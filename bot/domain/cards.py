@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot import limits, workflow
 from bot.benchmarks import PriceBenchmark, comparison, unit_price
-from bot.budgets import BudgetCheck
-from bot.clipping import clip
-from bot.formatting import amount_line, day, money
-from bot.model import (
+from bot.domain import limits, workflow
+from bot.domain.budgets import BudgetCheck
+from bot.domain.clipping import clip
+from bot.domain.formatting import amount_line, day, money
+from bot.domain.model import (
     Category,
     DataAccess,
     Delegation,
@@ -27,9 +27,9 @@ from bot.model import (
     StepStatus,
     VendorStatus,
 )
-from bot.ports import VendorHistory
+from bot.domain.views import VendorHistory
+from bot.domain.workflow import Action
 from bot.wording import vendor_state
-from bot.workflow import Action
 
 ACTION_LABELS = {
     Action.APPROVE: "Approve",

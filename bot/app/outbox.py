@@ -18,12 +18,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from bot.cards import Card
-from bot.errors import StorageUnavailable
-from bot.formatting import short_amount
-from bot.model import Person, format_number
-from bot.observe import DeliveryObserver, observed
-from bot.ports import (
+from bot.app.facade import Procurement
+from bot.app.ports import (
     Clock,
     DeliveryDeferred,
     DeliveryRefused,
@@ -35,7 +31,11 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.services import Procurement
+from bot.domain.cards import Card
+from bot.domain.errors import StorageUnavailable
+from bot.domain.formatting import short_amount
+from bot.domain.model import Person, format_number
+from bot.observe import DeliveryObserver, observed
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
 from bot.vendor_review_effects import vendor_card
 from bot.vendor_reviews import VendorCard
