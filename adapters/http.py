@@ -26,12 +26,12 @@ from adapters.teams import inbound as inbound_teams
 from adapters.teams.app import TeamsBot
 from adapters.teams.digest import TeamsChannelPublisher
 from adapters.teams.notifier import TeamsNotifier
+from bot.app.outbox import Dispatcher, outbox_counts
+from bot.app.ports import ChannelPublisher, Notifier
+from bot.app.scheduler import Scheduler
 from bot.bootstrap import Core, build_core
-from bot.errors import StorageUnavailable, UnsafeSettings
-from bot.model import Person
-from bot.outbox import Dispatcher, outbox_counts
-from bot.ports import ChannelPublisher, Notifier
-from bot.scheduler import Scheduler
+from bot.domain.errors import StorageUnavailable, UnsafeSettings
+from bot.domain.model import Person
 from bot.settings import Settings, secret, teams_problem
 
 log = logging.getLogger(__name__)

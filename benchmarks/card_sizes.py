@@ -19,8 +19,8 @@ from adapters.slack.digest import render_digest as slack_digest
 from adapters.teams import limits as teams_limits
 from adapters.teams import render as teams
 from adapters.teams.digest import render_digest as teams_digest
-from bot import intake
-from bot.cards import CARD, STATUS, page_of
+from bot.domain import intake
+from bot.domain.cards import CARD, STATUS, page_of
 from tests.adapters import longest
 from tests.adapters.test_limits import longest_digest
 

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.chart import spend_chart
-from bot.digest import WEEK, build_digest
-from bot.policy import load
+from bot.app.chart import spend_chart
+from bot.domain.digest import WEEK, build_digest
+from bot.domain.policy import load
 from bot.resources import example_policy_path
 from storage.engine import make_engine
 from storage.migrate import upgrade

@@ -5,7 +5,7 @@
 
 Ten requests go to an IT group of 100 approvers (a copy of the example policy with a bigger
 group): 1,000 approval cards (and ten notes to the requester). The fake Slack Web API answers
-30 % of all calls with 429 and Retry-After: 1. The dispatcher (bot/outbox.py, as `serve` runs
+30 % of all calls with 429 and Retry-After: 1. The dispatcher (bot/app/outbox.py, as `serve` runs
 it) delivers; the report checks in the fake's records that every card arrived exactly once and
 compares the time taken with the least time the Retry-After answers alone force: the longest
 run of consecutive 429s any one message met, times Retry-After.
@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from adapters.http import slack_client
 from adapters.slack.notifier import SlackNotifier
 from benchmarks.common import SIGNING_SECRET, TOKEN, postgres_database
+from bot.app.outbox import Dispatcher
 from bot.bootstrap import build_core
-from bot.model import Channel
-from bot.outbox import Dispatcher
+from bot.domain.model import Channel
 from bot.resources import example_policy_path
 from bot.settings import Settings
 from storage.tables import outbox

@@ -48,7 +48,7 @@ from benchmarks.common import (
     start_server,
     workspace,
 )
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from workspace import BotResponse, SlackSender, Workspace, payloads, start_workspace
 from workspace.model import Message
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot import policy as policy_module
-from bot.clock import SystemClock
-from bot.policy import Policy
-from bot.ports import Clock
-from bot.services import Procurement
+from bot.app.clock import SystemClock
+from bot.app.facade import Procurement
+from bot.app.ports import Clock
+from bot.domain import policy as policy_module
+from bot.domain.policy import Policy
 from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade

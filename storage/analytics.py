@@ -1,4 +1,4 @@
-"""The digest's numbers as SQL aggregates (bot.ports.DigestQueries) on SQLite and PostgreSQL.
+"""The digest's numbers as SQL aggregates (bot.app.ports.DigestQueries) on SQLite and PostgreSQL.
 
 Every query groups and counts in the database: the digest of a million requests reads a few
 hundred rows at most. Percentiles use percentile_cont on PostgreSQL; SQLite has none, so there
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.model import Recurrence, RequestStatus, StepStatus
-from bot.ports import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
+from bot.app.ports import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
+from bot.domain.model import Recurrence, RequestStatus, StepStatus
 from storage import tables as t
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def add_months(day: date, months: int) -> date:
 
 
 class SqlDigestQueries:
-    """bot.ports.DigestQueries over the unit of work's connection."""
+    """bot.app.ports.DigestQueries over the unit of work's connection."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow

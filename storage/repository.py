@@ -1,4 +1,4 @@
-"""The unit of work and repositories of bot.ports over SQLAlchemy Core.
+"""The unit of work and repositories of bot.app.ports over SQLAlchemy Core.
 
 Rows are mapped to the domain dataclasses by hand: the domain stays free of SQLAlchemy and a
 request is always loaded whole (steps, approvers, decisions, questions), as the workflow needs.
@@ -32,9 +32,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.budgets import Budget, Period, Spend, cost_centre_key
-from bot.errors import ConcurrentUpdate, StorageUnavailable
-from bot.model import (
+from bot.app.ports import (
+    BudgetRepository,
+    Clock,
+    DigestQueries,
+    EventLog,
+    IdempotencyKeys,
+    JobRuns,
+    MessageKind,
+    MessageRef,
+    Outbox,
+    OutboxMessage,
+    PeopleRepository,
+    RequestRepository,
+    VendorHistory,
+    VendorRepository,
+)
+from bot.domain.budgets import Budget, Period, Spend, cost_centre_key
+from bot.domain.errors import ConcurrentUpdate, StorageUnavailable
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,
@@ -53,27 +69,11 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
-from bot.ports import (
-    BudgetRepository,
-    Clock,
-    DigestQueries,
-    EventLog,
-    IdempotencyKeys,
-    JobRuns,
-    MessageKind,
-    MessageRef,
-    Outbox,
-    OutboxMessage,
-    PeopleRepository,
-    RequestRepository,
-    VendorHistory,
-    VendorRepository,
-)
 from storage import tables as t
 from storage.analytics import SqlDigestQueries
 
 if TYPE_CHECKING:
-    from bot.ports import UnitOfWork, UnitOfWorkFactory
+    from bot.app.ports import UnitOfWork, UnitOfWorkFactory
 
 _OPEN = (RequestStatus.PENDING.value, RequestStatus.CHANGES_REQUESTED.value)
 _SPENT = (

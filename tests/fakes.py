@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot import policy as policy_module
-from bot.clock import FixedClock
-from bot.model import Category, DataAccess, Recurrence, RequestDraft
-from bot.policy import Policy
+from bot.app.clock import FixedClock
+from bot.domain import policy as policy_module
+from bot.domain.model import Category, DataAccess, Recurrence, RequestDraft
+from bot.domain.policy import Policy
 from bot.resources import example_policy_path
 
 EXAMPLE_POLICY = example_policy_path()
@@ -81,7 +81,7 @@ class FakePublisher:
 
     async def direct(self, *, person: object, view: object) -> None:
         """Record the DM; RecipientUnreachable for the unknown."""
-        from bot.ports import RecipientUnreachable
+        from bot.app.ports import RecipientUnreachable
 
         email = getattr(person, "email", "")
         if email in self.unknown:

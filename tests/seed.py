@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.clock import FixedClock
-from bot.model import Category, Channel, DataAccess, Recurrence
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.model import Category, Channel, DataAccess, Recurrence
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY, draft
 
 END = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

@@ -41,12 +41,19 @@ from adapters.slack.render import (
     render_card,
     vendor_options,
 )
-from bot import intake
-from bot.cards import ACTIONS_WITH_FORM, LIST_MAX, LIST_PAGE, STATUS, Card, Page, page_of
-from bot.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft, format_number, parse_number
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.app.facade import Procurement
+from bot.domain import intake
+from bot.domain.cards import ACTIONS_WITH_FORM, LIST_MAX, LIST_PAGE, STATUS, Card, Page, page_of
+from bot.domain.errors import DomainError, InvalidInput, NotAllowed, StorageUnavailable
+from bot.domain.model import (
+    Channel,
+    Person,
+    PurchaseRequest,
+    RequestDraft,
+    format_number,
+    parse_number,
+)
+from bot.domain.workflow import Action
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

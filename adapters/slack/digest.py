@@ -18,7 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import limits
 from adapters.slack.limits import clip_mrkdwn, clip_plain, mrkdwn
 from adapters.slack.notifier import SlackNotifier
-from bot.digest import (
+from bot.app.ports import RecipientUnreachable
+from bot.domain.digest import (
     RENEWAL_DAYS,
     Digest,
     Line,
@@ -27,9 +28,8 @@ from bot.digest import (
     counts_rows,
     renewal_line,
 )
-from bot.formatting import money
-from bot.model import Person
-from bot.ports import RecipientUnreachable
+from bot.domain.formatting import money
+from bot.domain.model import Person
 
 PLATFORM = "slack"
 
@@ -156,7 +156,7 @@ def render_digest(digest: Digest) -> list[dict[str, Any]]:
 
 
 class SlackChannelPublisher:
-    """bot.ports.ChannelPublisher for Slack: chat.postMessage, then files_upload_v2 in the
+    """bot.app.ports.ChannelPublisher for Slack: chat.postMessage, then files_upload_v2 in the
     message's thread; people get the digest by DM."""
 
     platform = PLATFORM

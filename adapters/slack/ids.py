@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workflow import Action
+from bot.domain.workflow import Action
 
 COMMAND = "/buy"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.clipping import clip, ellipsis
+from bot.domain.clipping import clip, ellipsis
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100  # a modal or App Home

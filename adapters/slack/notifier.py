@@ -12,9 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.render import card_text, note_blocks, note_text, render_card
-from bot.cards import Card
-from bot.model import Person
-from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.domain.cards import Card
+from bot.domain.model import Person
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from slack_sdk.models.views import View
 
 from adapters.slack import ids, limits
 from adapters.slack.limits import clip_mrkdwn, clip_plain, clip_value, mrkdwn
-from bot import intake
-from bot.cards import (
+from bot.domain import intake
+from bot.domain.cards import (
     CARD,
     HOME,
     TEXT_LIMITS,
@@ -46,9 +46,9 @@ from bot.cards import (
     earlier_events,
     more_steps,
 )
-from bot.clipping import clip, pack
-from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
-from bot.workflow import Action
+from bot.domain.clipping import clip, pack
+from bot.domain.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
+from bot.domain.workflow import Action
 
 _STATUS_EMOJI = {
     "pending": ":hourglass_flowing_sand:",

@@ -38,12 +38,12 @@ from adapters.teams.render import (
     parse_action_data,
     render_card,
 )
-from bot import intake
-from bot.cards import ACTIONS_WITH_FORM, STATUS
-from bot.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
-from bot.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.app.facade import Procurement
+from bot.domain import intake
+from bot.domain.cards import ACTIONS_WITH_FORM, STATUS
+from bot.domain.errors import BudgetExceeded, DomainError, InvalidInput, NotAllowed, VendorRefused
+from bot.domain.model import Channel, Person, PurchaseRequest, RequestDraft, parse_number
+from bot.domain.workflow import Action
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

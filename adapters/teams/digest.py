@@ -34,7 +34,8 @@ from adapters.teams.limits import clip_markdown, markdown
 from adapters.teams.notifier import TRANSPORT_ERRORS, call_connector, translate
 from adapters.teams.references import load_reference
 from adapters.teams.render import _card, _text
-from bot.digest import (
+from bot.app.ports import DeliveryDeferred, RecipientUnreachable
+from bot.domain.digest import (
     RENEWAL_DAYS,
     Digest,
     Line,
@@ -43,9 +44,8 @@ from bot.digest import (
     counts_rows,
     renewal_line,
 )
-from bot.formatting import money
-from bot.model import Person
-from bot.ports import DeliveryDeferred, RecipientUnreachable
+from bot.domain.formatting import money
+from bot.domain.model import Person
 
 CHANNEL_ID = "msteams"  # the Bot Framework channel of Microsoft Teams
 
@@ -215,7 +215,7 @@ def chart_activity(*, data: bytes, filename: str, title: str) -> Activity:
 
 
 class TeamsChannelPublisher:
-    """bot.ports.ChannelPublisher for Teams: a new thread in the channel with the digest
+    """bot.app.ports.ChannelPublisher for Teams: a new thread in the channel with the digest
     card, the chart as a reply in it; people get the card in their chat with the bot."""
 
     platform = PLATFORM

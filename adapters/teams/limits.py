@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from bot.clipping import clip
+from bot.domain.clipping import clip
 
 MESSAGE_BYTES = 28 * 1024
 ENVELOPE_BYTES = 4 * 1024  # the activity around the card, in the same UTF-16 count

@@ -22,9 +22,9 @@ from adapters.teams.app import card_activity
 from adapters.teams.ids import PLATFORM
 from adapters.teams.references import load_reference
 from adapters.teams.render import card_text, render_card
-from bot.cards import Card
-from bot.model import Person
-from bot.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
+from bot.domain.cards import Card
+from bot.domain.model import Person
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from adapters.teams import ids, limits
 from adapters.teams.render import list_card, vendor_search_results
-from bot import intake
-from bot.cards import LIST_MAX, Card, Page, page_of
-from bot.model import Person, PurchaseRequest, vendor_key
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.domain import intake
+from bot.domain.cards import LIST_MAX, Card, Page, page_of
+from bot.domain.model import Person, PurchaseRequest, vendor_key
 
 
 def approved_vendors(*, service: Procurement, chosen: str = "") -> list[str]:

@@ -14,11 +14,20 @@ from typing import Any
 
 from adapters.teams import ids, limits
 from adapters.teams.limits import clip_markdown, markdown
-from bot import intake
-from bot.cards import CARD, TEXT_LIMITS, Card, CardAction, Detail, Page, earlier_events, more_steps
-from bot.clipping import clip, ellipsis, pack
-from bot.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.cards import (
+    CARD,
+    TEXT_LIMITS,
+    Card,
+    CardAction,
+    Detail,
+    Page,
+    earlier_events,
+    more_steps,
+)
+from bot.domain.clipping import clip, ellipsis, pack
+from bot.domain.model import Category, DataAccess, Recurrence, StepStatus, vendor_key
+from bot.domain.workflow import Action
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -409,7 +418,7 @@ def intake_card(
 ) -> dict[str, Any]:
     """The request form, prefilled with `values`, each error shown under its field.
 
-    The same fields and rules as the Slack modal (bot/intake.py). Every field is shown
+    The same fields and rules as the Slack modal (bot/domain/intake.py). Every field is shown
     whatever the category: Adaptive Cards cannot react to a choice before submit, and the
     rules ignore billing and data access where the category does not need them. `vendors`
     are approved vendors: the first few are the vendor field's choices, and typing searches

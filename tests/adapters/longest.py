@@ -14,9 +14,10 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot import intake, limits, workflow
-from bot.cards import Card, build_card
-from bot.model import (
+from bot.app.ports import VendorHistory
+from bot.domain import intake, limits, workflow
+from bot.domain.cards import Card, build_card
+from bot.domain.model import (
     Channel,
     Event,
     Money,
@@ -26,8 +27,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
-from bot.policy import Policy, RequestFacts, parse
-from bot.ports import VendorHistory
+from bot.domain.policy import Policy, RequestFacts, parse
 from tests.unit.builders import NOW, TODAY
 
 STEPS = 30

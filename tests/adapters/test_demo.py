@@ -18,7 +18,7 @@ from adapters.demo import (
     start_demo,
 )
 from adapters.slack import ids
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.dbs import postgres_database, sqlite_url

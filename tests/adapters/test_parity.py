@@ -15,9 +15,9 @@ from adapters.slack.render import parse_action_value
 from adapters.slack.render import render_card as slack_card
 from adapters.teams.render import parse_action_data
 from adapters.teams.render import render_card as teams_card
-from bot.cards import Card, build_card
-from bot.model import RequestStatus
-from bot.workflow import Action
+from bot.domain.cards import Card, build_card
+from bot.domain.model import RequestStatus
+from bot.domain.workflow import Action
 from tests.fakes_teams import walk_actions
 from tests.unit.builders import DELEGATIONS, NOW, PURCHASERS, TODAY, VIEWERS, request_in
 

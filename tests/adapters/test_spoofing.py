@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import card_text, render_card
 from adapters.teams.render import render_card as teams_card
-from bot.cards import Fact
-from bot.model import Person
+from bot.domain.cards import Fact
+from bot.domain.model import Person
 from tests.adapters.slack.test_render import card
 from tests.fakes import IT, REQUESTER
 from workspace import Workspace, start_workspace

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bot.demo_seed import PEOPLE
-from bot.model import parse_number
+from bot.app.demo_seed import PEOPLE
+from bot.domain.model import parse_number
 from tests.browser.conftest import ARTIFACTS, Running
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 

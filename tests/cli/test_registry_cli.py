@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.model import Channel
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.cli.main import app
+from bot.domain.model import Channel
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repository import SqlUnitOfWorkFactory

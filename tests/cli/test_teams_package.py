@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.teams.package import APP_DIR
-from bot.cli import app
+from bot.cli.main import app
 
 runner = CliRunner()
 APP_ID = "3f2b8c1e-9a4d-4e57-b1c2-0d9e8f7a6b5c"

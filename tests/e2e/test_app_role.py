@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from adapters.slack import ids
-from bot.budgets import Budget, Period
-from bot.model import RequestStatus, VendorStatus
-from bot.workflow import Action
+from bot.domain.budgets import Budget, Period
+from bot.domain.model import RequestStatus, VendorStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 

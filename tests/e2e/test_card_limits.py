@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from adapters.teams import limits as teams_limits
-from bot.model import PurchaseRequest
+from bot.domain.model import PurchaseRequest
 from tests.adapters import longest
 from tests.adapters.slack.test_render import request_in
 from tests.e2e.conftest import Harness, TeamsHarness

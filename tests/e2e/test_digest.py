@@ -9,12 +9,12 @@ import pytest
 
 from adapters.http import SLACK
 from adapters.slack.digest import SlackChannelPublisher
-from bot.clock import FixedClock
-from bot.digest import last_slot
-from bot.model import Channel
-from bot.ports import RecipientUnreachable
-from bot.scheduler import DIGEST_JOB, Scheduler
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import RecipientUnreachable
+from bot.app.scheduler import DIGEST_JOB, Scheduler
+from bot.domain.digest import last_slot
+from bot.domain.model import Channel
 from tests.e2e.conftest import Harness
 from tests.fakes import CIO, IT, PROCUREMENT, REQUESTER, SECURITY, draft
 

@@ -11,8 +11,8 @@ import pytest
 
 from adapters.slack import ids as slack_ids
 from adapters.teams import ids
-from bot.model import Channel, RequestStatus
-from bot.workflow import Action
+from bot.domain.model import Channel, RequestStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness, TeamsHarness, drain, running_harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from tests.fakes_teams import FakeTeams

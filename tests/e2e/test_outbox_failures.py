@@ -19,10 +19,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from adapters.slack.notifier import SlackNotifier
+from bot.app.clock import FixedClock
+from bot.app.outbox import Dispatcher
 from bot.bootstrap import Core, build_core
-from bot.clock import FixedClock
-from bot.model import Channel
-from bot.outbox import Dispatcher
+from bot.domain.model import Channel
 from bot.settings import Settings
 from storage import tables
 from tests.dbs import database_url

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from adapters.slack import ids
-from bot.clock import FixedClock
-from bot.model import Channel, Recurrence, RequestStatus
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.model import Channel, Recurrence, RequestStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY, draft
 

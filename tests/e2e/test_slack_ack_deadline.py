@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from adapters.slack import ids
-from bot.model import Category, RequestStatus, Vendor, VendorStatus
-from bot.workflow import Action
+from bot.domain.model import Category, RequestStatus, Vendor, VendorStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, REQUESTER
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from adapters.slack import ids
-from bot.model import RequestStatus, StepStatus, VendorStatus
-from bot.workflow import Action
+from bot.domain.model import RequestStatus, StepStatus, VendorStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 

@@ -6,8 +6,8 @@ import asyncio
 import json
 
 from adapters.slack import ids
-from bot.model import RequestStatus
-from bot.workflow import Action
+from bot.domain.model import RequestStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from workspace import payloads

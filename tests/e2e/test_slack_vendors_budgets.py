@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from adapters.slack import ids
-from bot.budgets import Budget, OverBudget, Period
-from bot.model import Category, RequestStatus, Vendor, VendorStatus
-from bot.workflow import Action
+from bot.domain.budgets import Budget, OverBudget, Period
+from bot.domain.model import Category, RequestStatus, Vendor, VendorStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY
 

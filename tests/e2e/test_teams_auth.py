@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from adapters.http import TEAMS, create_app
 from bot.bootstrap import Core, build_core
-from bot.cli import app as cli
-from bot.errors import UnsafeSettings
+from bot.cli.main import app as cli
+from bot.domain.errors import UnsafeSettings
 from bot.settings import Settings
 from tests.dbs import sqlite_url
 from tests.e2e.conftest import FORM, serve

@@ -18,12 +18,12 @@ from pydantic import SecretStr
 
 from adapters.http import PUBLISHERS, create_app, teams_adapter
 from adapters.teams.digest import TeamsChannelPublisher
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import RecipientUnreachable
+from bot.app.scheduler import DIGEST_JOB, Scheduler
 from bot.bootstrap import Core, build_core
-from bot.clock import FixedClock
-from bot.digest import last_slot
-from bot.ports import RecipientUnreachable
-from bot.scheduler import DIGEST_JOB, Scheduler
-from bot.services import Procurement
+from bot.domain.digest import last_slot
 from bot.settings import Settings
 from tests.dbs import database_url
 from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN, serve
@@ -181,7 +181,7 @@ async def test_no_tenant_says_what_to_set(teams_only: Bot) -> None:
         service_url=teams_only.teams.service_url,
         tenant_id="",
     )
-    from bot.digest import build_digest
+    from bot.domain.digest import build_digest
 
     digest = build_digest(
         uow=teams_only.core.uow, policy=teams_only.core.policy, end=slot_of(teams_only)

@@ -3,8 +3,8 @@ vendor re-opens the approvals and the approvers are told; wording alone keeps th
 
 from __future__ import annotations
 
-from bot.model import RequestStatus, StepStatus, VendorStatus
-from bot.workflow import Action
+from bot.domain.model import RequestStatus, StepStatus, VendorStatus
+from bot.domain.workflow import Action
 from tests.e2e.conftest import FORM, TeamsHarness
 from tests.e2e.test_teams_flows import EVERYONE, REASON, meet
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from adapters.teams import ids
-from bot.model import RequestStatus, Vendor, VendorStatus
-from bot.vendors import parse_vendor_rows
-from bot.workflow import Action
+from bot.domain.model import RequestStatus, Vendor, VendorStatus
+from bot.domain.vendors import parse_vendor_rows
+from bot.domain.workflow import Action
 from storage.tables import outbox
 from tests.e2e.conftest import FORM, TeamsHarness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY

@@ -4,7 +4,7 @@ the `mail` attribute, which a user or an admin can set, never moves anyone."""
 
 from __future__ import annotations
 
-from bot.model import Person
+from bot.domain.model import Person
 from tests.e2e.conftest import TeamsHarness
 from tests.fakes import IT
 from tests.fakes_teams import TENANT, TeamsUser

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from adapters.teams import ids
-from bot.errors import NotFound
-from bot.model import Recurrence, RequestStatus
+from bot.domain.errors import NotFound
+from bot.domain.model import Recurrence, RequestStatus
 from tests.e2e.conftest import TeamsHarness
 from tests.e2e.test_renewals import announce
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY

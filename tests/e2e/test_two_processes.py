@@ -71,7 +71,7 @@ async def test_two_serve_processes_one_digest(tmp_path: Path) -> None:
                         [
                             sys.executable,
                             "-m",
-                            "bot.cli",
+                            "bot.cli.main",
                             "serve",
                             "--host",
                             "127.0.0.1",

@@ -12,8 +12,8 @@ import os
 
 from adapters.http import slack_client
 from adapters.slack.notifier import SlackNotifier
+from bot.app.outbox import Dispatcher
 from bot.bootstrap import build_core
-from bot.outbox import Dispatcher
 
 
 async def main() -> None:

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack import ids
-from bot import intake
-from bot.model import Channel
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.model import Channel
+from bot.domain.workflow import Action
 from tests.fakes import REQUESTER, SECURITY, draft
 from tests.hardening.conftest import RESPONSE_URL, Answer, LiveBot
 

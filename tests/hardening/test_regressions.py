@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack import ids
-from bot.model import Vendor, VendorStatus
+from bot.domain.model import Vendor, VendorStatus
 from storage.repository import SqlUnitOfWorkFactory
 from tests.dbs import migrated_engine
 from tests.e2e.conftest import FORM, Harness

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.slack import ids
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from tests.dbs import postgres_database
 from tests.e2e.conftest import FORM
 from tests.fakes import EXAMPLE_POLICY, IT, REQUESTER

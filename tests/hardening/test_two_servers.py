@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from adapters.slack import ids
 from bot.bootstrap import build_core
-from bot.model import Channel
+from bot.domain.model import Channel
+from bot.domain.workflow import Action
 from bot.settings import Settings
-from bot.workflow import Action
 from storage import tables
 from storage.migrate import upgrade
 from tests.dbs import postgres_database

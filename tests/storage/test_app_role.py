@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.model import Channel, Event
+from bot.domain.model import Channel, Event
 from storage import tables
 from storage.engine import make_engine
 from storage.repository import SqlUnitOfWorkFactory

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from bot.demo_seed import HISTORY_DAYS, PEOPLE, seed
-from bot.model import RequestStatus, VendorStatus, vendor_key
-from bot.services import Procurement
+from bot.app.demo_seed import HISTORY_DAYS, PEOPLE, seed
+from bot.app.facade import Procurement
+from bot.domain.model import RequestStatus, VendorStatus, vendor_key
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import CIO, FINANCE, IT, REQUESTER, SECURITY, START, clock, example_policy
 

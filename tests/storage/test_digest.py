@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.digest import build_digest, last_slot, render_text
-from bot.ports import WeekCounts
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import WeekCounts
+from bot.domain.digest import build_digest, last_slot, render_text
 from storage.analytics import add_months
 from storage.engine import make_engine
 from storage.repository import SqlUnitOfWorkFactory
@@ -154,7 +154,7 @@ def test_month_arithmetic_clips_to_the_month_end() -> None:
 def test_a_monthly_renewal_from_the_31st_clips_like_postgresql(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    from bot.model import Channel
+    from bot.domain.model import Channel
     from tests.fakes import SECURITY, draft
 
     clock = FixedClock(at(31, 15, month=1))

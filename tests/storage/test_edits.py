@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import IllegalTransition, VendorRefused
-from bot.model import (
+from bot.app.facade import Procurement
+from bot.app.ports import MessageKind, OutboxMessage
+from bot.domain.errors import IllegalTransition, VendorRefused
+from bot.domain.model import (
     Channel,
     DataAccess,
     PurchaseRequest,
@@ -17,8 +19,6 @@ from bot.model import (
     Vendor,
     VendorStatus,
 )
-from bot.ports import MessageKind, OutboxMessage
-from bot.services import Procurement
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, clock, draft, example_policy
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.errors import AlreadyDecided, NotAllowed
-from bot.model import Channel, Recurrence, RequestStatus
-from bot.services import Procurement
-from bot.workflow import Action
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.errors import AlreadyDecided, NotAllowed
+from bot.domain.model import Channel, Recurrence, RequestStatus
+from bot.domain.workflow import Action
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,

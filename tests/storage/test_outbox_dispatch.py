@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.model import Channel, Person
-from bot.outbox import Dispatcher
-from bot.ports import MessageKind, MessageRef, OutboxMessage
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.app.outbox import Dispatcher
+from bot.app.ports import MessageKind, MessageRef, OutboxMessage
+from bot.domain.model import Channel, Person
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import IT, REQUESTER, START, clock, draft, example_policy
 

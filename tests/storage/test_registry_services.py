@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from bot.budgets import Budget, OverBudget, Period
-from bot.clock import FixedClock
-from bot.errors import BudgetExceeded, NotAllowed, NotFound, VendorRefused
-from bot.intake import MAX_QUANTITY, MAX_UNIT_PRICE
-from bot.model import (
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.domain.budgets import Budget, OverBudget, Period
+from bot.domain.errors import BudgetExceeded, NotAllowed, NotFound, VendorRefused
+from bot.domain.intake import MAX_QUANTITY, MAX_UNIT_PRICE
+from bot.domain.model import (
     MAX_AMOUNT,
     MAX_RATE,
     Category,
@@ -23,9 +24,8 @@ from bot.model import (
     Vendor,
     VendorStatus,
 )
-from bot.policy import Policy
-from bot.services import Procurement
-from bot.vendors import parse_vendor_rows
+from bot.domain.policy import Policy
+from bot.domain.vendors import parse_vendor_rows
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import FINANCE, IT, PROCUREMENT, REQUESTER, SECURITY, START, clock, draft
 from tests.fakes import example_policy as load_example

@@ -18,9 +18,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from bot.budgets import Budget, Period, Spend
-from bot.errors import ConcurrentUpdate
-from bot.model import (
+from bot.app.ports import MessageKind, MessageRef, OutboxMessage
+from bot.domain.budgets import Budget, Period, Spend
+from bot.domain.errors import ConcurrentUpdate
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,
@@ -38,7 +39,6 @@ from bot.model import (
     Vendor,
     VendorStatus,
 )
-from bot.ports import MessageKind, MessageRef, OutboxMessage
 from storage import tables
 from storage.engine import make_engine
 from storage.migrate import config, current, upgrade

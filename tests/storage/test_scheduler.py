@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.model import Channel
-from bot.ports import DeliveryDeferred
-from bot.scheduler import DIGEST_JOB, Scheduler
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import DeliveryDeferred
+from bot.app.scheduler import DIGEST_JOB, Scheduler
+from bot.domain.model import Channel
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import CIO, REQUESTER, FakePublisher, draft, example_policy
 from tests.seed import END
@@ -108,8 +108,8 @@ async def test_start_schedules_the_digest_at_the_policy_time(
 async def test_an_unknown_recipient_does_not_stop_the_others(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    from bot.digest import build_digest
-    from bot.scheduler import publish_digest
+    from bot.app.scheduler import publish_digest
+    from bot.domain.digest import build_digest
 
     policy = example_policy()
     policy = policy.model_copy(

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import AlreadyDecided, IllegalTransition, NotAllowed, VendorRefused
-from bot.model import Category, Channel, RequestStatus, StepStatus, Vendor, VendorStatus
-from bot.services import Procurement
+from bot.app.facade import Procurement
+from bot.domain.errors import AlreadyDecided, IllegalTransition, NotAllowed, VendorRefused
+from bot.domain.model import Category, Channel, RequestStatus, StepStatus, Vendor, VendorStatus
 from storage.repository import SqlUnitOfWorkFactory
 from tests.fakes import (
     CIO,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot import workflow
-from bot.model import (
+from bot.domain import workflow
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,
@@ -23,7 +23,7 @@ from bot.model import (
     VendorStatus,
     vendor_key,
 )
-from bot.policy import Policy, RequestFacts
+from bot.domain.policy import Policy, RequestFacts
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 TODAY = NOW.date()

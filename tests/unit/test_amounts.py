@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot import amounts, intake
-from bot.amounts import AmountError
+from bot.domain import amounts, intake
+from bot.domain.amounts import AmountError
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot import policy as policy_module
-from bot.budgets import (
+from bot.domain import policy as policy_module
+from bot.domain.budgets import (
     Budget,
     OverBudget,
     Period,
@@ -21,7 +21,7 @@ from bot.budgets import (
     spent_in_base,
     tightest,
 )
-from bot.errors import PolicyError
+from bot.domain.errors import PolicyError
 from tests.unit.builders import SMALL_POLICY
 
 

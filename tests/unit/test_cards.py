@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import workflow
-from bot.cards import Card, Fact, build_card
-from bot.model import (
+from bot.app.ports import VendorHistory
+from bot.domain import workflow
+from bot.domain.cards import Card, Fact, build_card
+from bot.domain.model import (
     Category,
     Channel,
     DataAccess,
@@ -23,7 +24,6 @@ from bot.model import (
     StepMode,
     StepStatus,
 )
-from bot.ports import VendorHistory
 from tests.unit.builders import (
     CARLA,
     DANA,

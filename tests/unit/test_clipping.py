@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from adapters.slack.limits import clip_mrkdwn, mrkdwn
 from adapters.teams.limits import clip_markdown, markdown
-from bot.clipping import atoms, clip, utf16_len
+from bot.domain.clipping import atoms, clip, utf16_len
 
 
 def test_a_text_that_fits_is_left_alone() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import edits
-from bot.edits import Change
-from bot.model import Category, DataAccess, Recurrence
+from bot.domain import edits
+from bot.domain.edits import Change
+from bot.domain.model import Category, DataAccess, Recurrence
 from tests.unit.builders import make_request
 
 REQUEST = make_request(needed_by=date(2026, 12, 1), link="https://figma.com/pricing")

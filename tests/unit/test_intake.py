@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import intake
-from bot.errors import InvalidInput
-from bot.model import Category, DataAccess, Recurrence, RequestDraft
+from bot.domain import intake
+from bot.domain.errors import InvalidInput
+from bot.domain.model import Category, DataAccess, Recurrence, RequestDraft
 from tests.unit.builders import CURRENCIES, FORM_TODAY, VALID_FORM
 
 

@@ -53,4 +53,4 @@ def test_only_the_lookalikes_module_uses_icu() -> None:
         for p in (ROOT / tree).rglob("*.py")
         if any(m.split(".")[0] == "icu" for m in imports(p))
     }
-    assert users == {"bot/lookalikes.py"}
+    assert users == {"bot/domain/lookalikes.py"}

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import limits, workflow
-from bot.cards import TEXT_LIMITS
-from bot.errors import InvalidInput, TooLong
-from bot.model import Channel, PurchaseRequest, RequestStatus
-from bot.workflow import Action
+from bot.domain import limits, workflow
+from bot.domain.cards import TEXT_LIMITS
+from bot.domain.errors import InvalidInput, TooLong
+from bot.domain.model import Channel, PurchaseRequest, RequestStatus
+from bot.domain.workflow import Action
 from tests.fakes import draft
 from tests.unit.builders import NOW, OMAR, PAUL, PURCHASERS, REQUESTER, request_in
 

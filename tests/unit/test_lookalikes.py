@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.lookalikes import Lookalike, find, skeleton_key
-from bot.model import Vendor, VendorStatus
+from bot.domain.lookalikes import Lookalike, find, skeleton_key
+from bot.domain.model import Vendor, VendorStatus
 
 SKETCHY = Vendor(
     name="Sketchy Ltd",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model import (
+from bot.domain.model import (
     Category,
     DataAccess,
     Decision,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import policy as policy_module
-from bot.errors import NotAllowed, PolicyError
-from bot.model import Category, DataAccess, Delegation, Recurrence, StepMode, VendorStatus
-from bot.policy import Policy, RequestFacts
+from bot.domain import policy as policy_module
+from bot.domain.errors import NotAllowed, PolicyError
+from bot.domain.model import Category, DataAccess, Delegation, Recurrence, StepMode, VendorStatus
+from bot.domain.policy import Policy, RequestFacts
 from bot.resources import example_policy_path
 from tests.unit.builders import (
     CARLA,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FixedClock
-from bot.model import Step, StepMode, StepStatus
-from bot.policy import Reminders
-from bot.reminders import Nudge, nudge_due, waiting_hours
+from bot.app.clock import FixedClock
+from bot.domain.model import Step, StepMode, StepStatus
+from bot.domain.policy import Reminders
+from bot.domain.reminders import Nudge, nudge_due, waiting_hours
 
 NY = "America/New_York"
 # Friday 20 Nov 2026, 10:00 in New York

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.outbox import MAX_RETRY_AFTER_SECONDS, retry_delay
+from bot.app.outbox import MAX_RETRY_AFTER_SECONDS, retry_delay
 from tests.fakes import START
 
 IN_TWO_MINUTES = format_datetime(START + timedelta(minutes=2), usegmt=True)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.model import Category, Vendor, VendorStatus
-from bot.vendors import (
+from bot.domain.model import Category, Vendor, VendorStatus
+from bot.domain.vendors import (
     ImportProblems,
     apply_row,
     effective_status,

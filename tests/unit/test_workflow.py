@@ -8,9 +8,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import workflow
-from bot.errors import AlreadyDecided, DomainError, IllegalTransition, InvalidInput, NotAllowed
-from bot.model import (
+from bot.domain import workflow
+from bot.domain.errors import (
+    AlreadyDecided,
+    DomainError,
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+)
+from bot.domain.model import (
     Channel,
     Delegation,
     PurchaseRequest,
@@ -20,7 +26,7 @@ from bot.model import (
     StepMode,
     StepStatus,
 )
-from bot.workflow import Action
+from bot.domain.workflow import Action
 from tests.unit.builders import (
     CARLA,
     DANA,

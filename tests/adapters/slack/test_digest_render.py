@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from adapters.slack.digest import digest_text, render_digest
-from bot.digest import Digest, Line
-from bot.ports import BacklogItem, Renewal, StepTiming, WeekCounts
+from bot.app.ports import BacklogItem, Renewal, StepTiming, WeekCounts
+from bot.domain.digest import Digest, Line
 from tests.adapters.slack.test_render import check
 from tests.seed import END, at
 
@@ -98,9 +98,9 @@ def test_a_huge_backlog_is_clipped_to_slack_limits() -> None:
 def test_renewal_card_offers_renew_and_let_lapse() -> None:
     from adapters.slack import ids
     from adapters.slack.render import render_card
-    from bot.cards import build_card
-    from bot.model import RequestStatus
-    from bot.workflow import Action
+    from bot.domain.cards import build_card
+    from bot.domain.model import RequestStatus
+    from bot.domain.workflow import Action
     from tests.adapters.slack.test_render import request_in
     from tests.fakes import IT, PROCUREMENT, REQUESTER, START, example_policy
 

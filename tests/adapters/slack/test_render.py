@@ -22,12 +22,12 @@ from adapters.slack.render import (
     render_card,
     vendor_options,
 )
-from bot import workflow
-from bot.budgets import Budget, Period
-from bot.budgets import check as check_budget
-from bot.cards import Card, build_card, page_of
-from bot.model import Channel, Money, PurchaseRequest
-from bot.workflow import Action
+from bot.domain import workflow
+from bot.domain.budgets import Budget, Period
+from bot.domain.budgets import check as check_budget
+from bot.domain.cards import Card, build_card, page_of
+from bot.domain.model import Channel, Money, PurchaseRequest
+from bot.domain.workflow import Action
 from tests.fakes import IT, REQUESTER, START, draft, example_policy
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -62,8 +62,8 @@ def request_in(state: str) -> PurchaseRequest:
         needed_by=d.needed_by,
         link=d.link,
     )
-    from bot.model import VendorStatus
-    from bot.policy import RequestFacts
+    from bot.domain.model import VendorStatus
+    from bot.domain.policy import RequestFacts
 
     facts = RequestFacts(
         title=d.title,

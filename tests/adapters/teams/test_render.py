@@ -21,10 +21,10 @@ from adapters.teams.render import (
     parse_action_data,
     render_card,
 )
-from bot import intake
-from bot.cards import page_of
-from bot.errors import InvalidInput
-from bot.workflow import Action
+from bot.domain import intake
+from bot.domain.cards import page_of
+from bot.domain.errors import InvalidInput
+from bot.domain.workflow import Action
 from tests.adapters.slack.test_render import card
 from tests.fakes import IT, REQUESTER, START
 from tests.fakes_teams import find_action, walk_actions
@@ -220,8 +220,8 @@ def test_small_cards() -> None:
 def test_renewal_card_offers_renew_and_a_confirmed_let_lapse() -> None:
     from datetime import date
 
-    from bot.cards import build_card
-    from bot.model import RequestStatus
+    from bot.domain.cards import build_card
+    from bot.domain.model import RequestStatus
     from tests.adapters.slack.test_render import request_in
     from tests.fakes import PROCUREMENT, example_policy
 

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import urlparse
 
-from bot import amounts, limits
-from bot.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
-from bot.model import Category, DataAccess, Recurrence, RequestDraft
+from bot.domain import amounts, limits
+from bot.domain.errors import BudgetExceeded, DomainError, InvalidInput, VendorRefused
+from bot.domain.model import Category, DataAccess, Recurrence, RequestDraft
 
 TITLE = "title"
 CATEGORY = "category"
@@ -173,7 +173,7 @@ def _enum(kind: type[_E], raw: str, errors: dict[str, str], name: str, message: 
 
 
 def parse_amount(raw: str, errors: dict[str, str]) -> Decimal | None:
-    """A positive price with at most two decimals, read by bot.amounts' rules (an ambiguous
+    """A positive price with at most two decimals, read by bot.domain.amounts' rules (an ambiguous
     '12,50' is refused, not guessed); records what is wrong in `errors`."""
     if not raw.strip():
         errors[UNIT_PRICE] = "Enter the price per unit, e.g. 45 or 1299.99."

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot import workflow
-from bot.digest import age
-from bot.formatting import short_amount
-from bot.model import (
+from bot.app.ports import MessageKind, UnitOfWork
+from bot.domain import workflow
+from bot.domain.digest import age
+from bot.domain.formatting import short_amount
+from bot.domain.model import (
     Channel,
     Event,
     PurchaseRequest,
@@ -25,11 +26,10 @@ from bot.model import (
     RequestDraft,
     RequestStatus,
 )
-from bot.ports import MessageKind, UnitOfWork
-from bot.reminders import Nudge, nudge_due
+from bot.domain.reminders import Nudge, nudge_due
 
 if TYPE_CHECKING:
-    from bot.services import Procurement
+    from bot.app.facade import Procurement
 
 log = logging.getLogger(__name__)
 

@@ -12,15 +12,16 @@ from typing import Annotated, Any
 import typer
 
 from adapters.teams.package import teams_app
-from bot import amounts, spreadsheet
-from bot import policy as policy_module
-from bot.cli_demo import demo
-from bot.cli_digest import app as digest_app
-from bot.cli_outbox import outbox_app
-from bot.cli_registry import budgets_app, vendors_app
-from bot.errors import DomainError, PolicyError, UnsafeSettings
-from bot.formatting import money
-from bot.model import (
+from bot.app import spreadsheet
+from bot.cli.demo import demo
+from bot.cli.digest import app as digest_app
+from bot.cli.outbox import outbox_app
+from bot.cli.registry import budgets_app, vendors_app
+from bot.domain import amounts
+from bot.domain import policy as policy_module
+from bot.domain.errors import DomainError, PolicyError, UnsafeSettings
+from bot.domain.formatting import money
+from bot.domain.model import (
     Category,
     DataAccess,
     PurchaseRequest,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 
-from bot.model import Money, PurchaseRequest, Recurrence
+from bot.domain.model import Money, PurchaseRequest, Recurrence
 
 LOCALE = "en_US"
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.clock import FixedClock
-from bot.model import Category, Channel, DataAccess, Person, Recurrence, RequestDraft
-from bot.policy import Policy
-from bot.ports import UnitOfWorkFactory
-from bot.services import Procurement
+from bot.app.clock import FixedClock
+from bot.app.facade import Procurement
+from bot.app.ports import UnitOfWorkFactory
+from bot.domain.model import Category, Channel, DataAccess, Person, Recurrence, RequestDraft
+from bot.domain.policy import Policy
 
 
 @dataclass(frozen=True)

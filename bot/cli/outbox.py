@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.errors import PolicyError
-from bot.model import format_number
-from bot.ports import OutboxMessage
+from bot.app.ports import OutboxMessage
+from bot.domain.errors import PolicyError
+from bot.domain.model import format_number
 
 outbox_app = typer.Typer(help="Messages procurebot could not deliver.", no_args_is_help=True)
 

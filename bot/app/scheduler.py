@@ -21,8 +21,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import Digest, build_digest, last_slot
-from bot.ports import (
+from bot.app.facade import Procurement
+from bot.app.ports import (
     ChannelPublisher,
     Clock,
     DeliveryDeferred,
@@ -30,7 +30,7 @@ from bot.ports import (
     RecipientUnreachable,
     UnitOfWorkFactory,
 )
-from bot.services import Procurement
+from bot.domain.digest import Digest, build_digest, last_slot
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def publish_digest(
     given back)."""
     if chart is None:
         # matplotlib costs some 40 MB; a server pays for it once a week, not from the start.
-        from bot.chart import spend_chart
+        from bot.app.chart import spend_chart
 
         chart = await asyncio.to_thread(
             spend_chart, digest.weekly, currency=digest.currency, timezone=digest.timezone

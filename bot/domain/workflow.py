@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from bot import limits
-from bot.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
-from bot.model import (
+from bot.domain import limits
+from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, NotAllowed
+from bot.domain.model import (
     Channel,
     Decision,
     Delegation,

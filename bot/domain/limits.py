@@ -3,8 +3,8 @@ services, workflow) whatever the channel, and given to the Slack and Teams forms
 
 from __future__ import annotations
 
-from bot.errors import InvalidInput, TooLong
-from bot.model import RequestDraft
+from bot.domain.errors import InvalidInput, TooLong
+from bot.domain.model import RequestDraft
 
 MAX_LENGTH = {
     "title": 150,

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot import limits
-from bot.model import Category, Vendor, VendorStatus, vendor_key
+from bot.domain import limits
+from bot.domain.model import Category, Vendor, VendorStatus, vendor_key
 
 # Registry order for people picking a vendor: the ones they can buy from without a review first.
 _STATUS_ORDER = {

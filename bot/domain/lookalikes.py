@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from icu import Char, SpoofChecker, UProperty
 
-from bot.model import COMPANY_SUFFIXES, Vendor, key_of, suffix_pattern
+from bot.domain.model import COMPANY_SUFFIXES, Vendor, key_of, suffix_pattern
 
 _CHECKER = SpoofChecker()  # its skeleton is a const call, safe from any thread
 

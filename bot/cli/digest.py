@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.errors import PolicyError
+from bot.domain.errors import PolicyError
 from bot.settings import Settings
 
 app = typer.Typer(help="The weekly digest for IT leadership.")
@@ -41,7 +41,7 @@ def digest(
 ) -> None:
     """Print or send the digest of the week that ended at the last scheduled slot."""
     from bot.bootstrap import build_core
-    from bot.digest import build_digest, last_slot, render_text
+    from bot.domain.digest import build_digest, last_slot, render_text
 
     if show == send:
         typer.echo("Choose one: procurebot digest --print, or procurebot digest --send.", err=True)
@@ -71,9 +71,9 @@ def digest(
 
 async def _send(core: object, report: object) -> list[str]:
     from adapters.http import digest_publishers, slack_client, teams_adapter
+    from bot.app.scheduler import publish_digest
     from bot.bootstrap import Core
-    from bot.digest import Digest
-    from bot.scheduler import publish_digest
+    from bot.domain.digest import Digest
 
     assert isinstance(core, Core) and isinstance(report, Digest)
     client = slack_client(core.settings) if core.settings.slack_enabled else None

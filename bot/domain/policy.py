@@ -22,9 +22,9 @@ from pydantic import (
     field_validator,
 )
 
-from bot.budgets import Budget, OverBudget, Period
-from bot.errors import NotAllowed, PolicyError
-from bot.model import (
+from bot.domain.budgets import Budget, OverBudget, Period
+from bot.domain.errors import NotAllowed, PolicyError
+from bot.domain.model import (
     MAX_AMOUNT,
     MAX_RATE,
     MIN_RATE,

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import budgets as budget_rules
-from bot import vendors as vendor_rules
-from bot.errors import DomainError, PolicyError
-from bot.formatting import money, short_amount
-from bot.model import Vendor
+from bot.domain import budgets as budget_rules
+from bot.domain import vendors as vendor_rules
+from bot.domain.errors import DomainError, PolicyError
+from bot.domain.formatting import money, short_amount
+from bot.domain.model import Vendor
 
 vendors_app = typer.Typer(help="The vendor registry.", no_args_is_help=True)
 budgets_app = typer.Typer(help="Budgets per cost centre and period.", no_args_is_help=True)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot import limits, workflow
-from bot.budgets import BudgetCheck
-from bot.clipping import clip
-from bot.formatting import amount_line, day, money
-from bot.model import (
+from bot.app.ports import VendorHistory
+from bot.domain import limits, workflow
+from bot.domain.budgets import BudgetCheck
+from bot.domain.clipping import clip
+from bot.domain.formatting import amount_line, day, money
+from bot.domain.model import (
     Category,
     DataAccess,
     Delegation,
@@ -25,8 +26,7 @@ from bot.model import (
     RequestStatus,
     StepStatus,
 )
-from bot.ports import VendorHistory
-from bot.workflow import Action
+from bot.domain.workflow import Action
 
 ACTION_LABELS = {
     Action.APPROVE: "Approve",

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot import budgets as budget_rules
-from bot import vendors as vendor_rules
-from bot.budgets import Budget, BudgetCheck
-from bot.errors import NotFound
-from bot.model import PurchaseRequest, RequestStatus, Vendor, VendorStatus, vendor_key
-from bot.policy import Policy
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.app.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain import budgets as budget_rules
+from bot.domain import vendors as vendor_rules
+from bot.domain.budgets import Budget, BudgetCheck
+from bot.domain.errors import NotFound
+from bot.domain.model import PurchaseRequest, RequestStatus, Vendor, VendorStatus, vendor_key
+from bot.domain.policy import Policy
 
 # What counts against a budget: what the company committed to, and (if the policy says so)
 # what it is still deciding, so that two requests never both fit into one remainder.

@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.formatting import money
-from bot.model import Category, format_number
-from bot.policy import Policy
-from bot.ports import BacklogItem, Renewal, StepTiming, UnitOfWorkFactory, WeekCounts
+from bot.app.ports import BacklogItem, Renewal, StepTiming, UnitOfWorkFactory, WeekCounts
+from bot.domain.formatting import money
+from bot.domain.model import Category, format_number
+from bot.domain.policy import Policy
 
 WEEK = timedelta(days=7)
 CHART_WEEKS = 8

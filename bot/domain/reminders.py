@@ -6,8 +6,8 @@ import enum
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.model import Step, StepStatus
-from bot.policy import Reminders
+from bot.domain.model import Step, StepStatus
+from bot.domain.policy import Reminders
 
 
 class Nudge(enum.StrEnum):

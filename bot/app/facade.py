@@ -9,11 +9,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from bot import edits, housekeeping, limits, lookalikes, workflow
-from bot import vendors as vendor_rules
-from bot.budgets import BudgetCheck, OverBudget
-from bot.cards import Card, budget_line, build_card, existing_purchases
-from bot.errors import (
+from bot.app import housekeeping
+from bot.app.ports import (
+    Clock,
+    MessageKind,
+    OutboxMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    VendorHistory,
+)
+from bot.app.registry import OPEN, SPENT, Registry, check_budget
+from bot.domain import edits, limits, lookalikes, workflow
+from bot.domain import vendors as vendor_rules
+from bot.domain.budgets import BudgetCheck, OverBudget
+from bot.domain.cards import Card, budget_line, build_card, existing_purchases
+from bot.domain.errors import (
     AlreadyDecided,
     BudgetExceeded,
     ConcurrentUpdate,
@@ -21,8 +31,8 @@ from bot.errors import (
     NotFound,
     VendorRefused,
 )
-from bot.formatting import money, short_amount
-from bot.model import (
+from bot.domain.formatting import money, short_amount
+from bot.domain.model import (
     MAX_AMOUNT,
     Channel,
     DataAccess,
@@ -39,16 +49,7 @@ from bot.model import (
     format_number,
     vendor_key,
 )
-from bot.policy import CatalogueEntry, Policy, RequestFacts, RouteStep
-from bot.ports import (
-    Clock,
-    MessageKind,
-    OutboxMessage,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    VendorHistory,
-)
-from bot.registry import OPEN, SPENT, Registry, check_budget
+from bot.domain.policy import CatalogueEntry, Policy, RequestFacts, RouteStep
 
 log = logging.getLogger(__name__)
 _RETRIES = 5
@@ -498,7 +499,7 @@ class Procurement:
         idempotency_key: str | None = None,
     ) -> PurchaseRequest:
         """The requester changes the request in answer to a question. A change that routing
-        or a reviewer depends on (bot.edits) routes it anew under the current policy and
+        or a reviewer depends on (bot.domain.edits) routes it anew under the current policy and
         re-opens every decision, and the approvers concerned are told; wording keeps them."""
         limits.check_draft(draft)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.budgets import cost_centre_key
-from bot.formatting import day, money
-from bot.model import PurchaseRequest, RequestDraft, vendor_key
+from bot.domain.budgets import cost_centre_key
+from bot.domain.formatting import day, money
+from bot.domain.model import PurchaseRequest, RequestDraft, vendor_key
 
 _SHOWN = 80  # characters of a long old or new value shown in the audit and on cards
 

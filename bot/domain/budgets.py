@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot import amounts
-from bot.formatting import money
-from bot.model import MAX_AMOUNT
+from bot.domain import amounts
+from bot.domain.formatting import money
+from bot.domain.model import MAX_AMOUNT
 
 _PERIOD = re.compile(r"^\s*(?P<year>\d{4})(?:\s*-?\s*Q(?P<quarter>[1-4]))?\s*$", re.IGNORECASE)
 
@@ -230,7 +230,7 @@ def parse_budget_rows(
 
 
 def _amount(text: str, errors: list[str]) -> Decimal | None:
-    """The amount by the request form's rules (bot.amounts), so '12,50' means one thing."""
+    """The amount by the request form's rules (bot.domain.amounts), so '12,50' means one thing."""
     try:
         amount = amounts.parse(text)
     except amounts.AmountError as error:

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
-from bot.budgets import Budget, Spend
-from bot.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
+from bot.domain.budgets import Budget, Spend
+from bot.domain.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
 
 
 class MessageKind(enum.StrEnum):
@@ -95,7 +95,7 @@ class RequestRepository(Protocol):
         exclude_id: int | None = None,
     ) -> builtins.list[Spend]:
         """Yearly value of the cost centre's requests submitted in [start, end) with these
-        statuses, summed per currency (see bot.budgets.cost_centre_key)."""
+        statuses, summed per currency (see bot.domain.budgets.cost_centre_key)."""
 
 
 class BudgetRepository(Protocol):
@@ -352,7 +352,7 @@ class ChannelPublisher(Protocol):
     platform: str
 
     async def post(self, *, channel: str, view: Any) -> str:
-        """Post the view (a bot.digest.DigestView) to the channel; return the thread id."""
+        """Post the view (a bot.domain.digest.DigestView) to the channel; return the thread id."""
 
     async def attach(
         self, *, channel: str, thread: str, data: bytes, filename: str, title: str

@@ -18,11 +18,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from bot.cards import Card
-from bot.errors import StorageUnavailable
-from bot.formatting import short_amount
-from bot.model import Person, format_number
-from bot.ports import (
+from bot.app.facade import Procurement
+from bot.app.ports import (
     Clock,
     DeliveryDeferred,
     DeliveryRefused,
@@ -34,7 +31,10 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.services import Procurement
+from bot.domain.cards import Card
+from bot.domain.errors import StorageUnavailable
+from bot.domain.formatting import short_amount
+from bot.domain.model import Person, format_number
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # no display on a server; must precede pyplot
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-from bot.digest import category_label
+from bot.domain.digest import category_label
 
 
 def spend_chart(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.errors import PolicyError
+from bot.domain.errors import PolicyError
 
 
 def demo(
