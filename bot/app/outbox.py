@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+from bot.app import texts
 from bot.app.facade import Procurement
 from bot.app.ports import (
     Clock,
@@ -33,7 +34,6 @@ from bot.app.ports import (
 )
 from bot.domain.cards import Card
 from bot.domain.errors import StorageUnavailable
-from bot.domain.formatting import short_amount
 from bot.domain.model import Person, format_number
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
 
@@ -268,10 +268,7 @@ class Dispatcher:
                 continue
             await self._storage(self._after_send, message, person, before, ref)
             return
-        raise last_error or RecipientUnreachable(
-            f"{person.email} has no Slack account we can find and has not talked to the bot "
-            "in Teams"
-        )
+        raise last_error or RecipientUnreachable(texts.no_chat_account(person.email))
 
     def _prepare(self, message: OutboxMessage) -> tuple[Person, Card | None]:
         assert message.recipient is not None
@@ -348,17 +345,11 @@ class Dispatcher:
         request = uow.requests.get(message.request_id)
         if request is None or message.recipient == request.requester:
             return None
-        about = f"{request.number} ({request.title}, {short_amount(request)})"
+        approver = str(message.recipient)  # an approval card always has its approver
         if unreachable:
-            text = (
-                f"I couldn't reach {message.recipient} about {about}: {unreachable}. Ask them "
-                "to open procurebot once, or ask IT to check the policy's approver list."
-            )
+            text = texts.unreachable(request, approver=approver, why=unreachable)
         else:
-            text = (
-                f"I couldn't deliver {about} to {message.recipient} for approval. Let them "
-                "know it is waiting for them, and ask IT to look at `procurebot outbox failed`."
-            )
+            text = texts.undeliverable(request, approver=approver)
         return OutboxMessage(
             kind=MessageKind.NOTE,
             recipient=request.requester,
