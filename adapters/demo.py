@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
 from bot.app import demo_seed
+from bot.app.digest import build_digest
 from bot.app.scheduler import publish_digest
 from bot.bootstrap import Core, build_core
-from bot.domain.digest import build_digest
 from bot.domain.policy import Policy
 from bot.settings import Settings
 from workspace import SlackSender, Workspace, attach_sender, start_workspace

@@ -27,7 +27,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app.chart import spend_chart
-from bot.domain.digest import WEEK, build_digest
+from bot.app.digest import build_digest
+from bot.domain.digest import WEEK
 from bot.domain.policy import load
 from bot.resources import example_policy_path
 from storage.engine import make_engine

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.app.ports import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
 from bot.domain.model import Recurrence, RequestStatus, StepStatus
+from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
 from storage import tables as t
 
 if TYPE_CHECKING:

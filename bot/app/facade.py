@@ -17,12 +17,12 @@ from bot.app import (
     renewals,
 )
 from bot.app.context import Context
-from bot.app.intake import Preview
 from bot.app.ports import Clock, UnitOfWorkFactory
 from bot.app.registry import Registry
 from bot.domain.cards import Card
 from bot.domain.model import Channel, Person, PurchaseRequest, RequestDraft
 from bot.domain.policy import Policy
+from bot.domain.preview import Preview
 
 
 class Procurement:

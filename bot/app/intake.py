@@ -8,12 +8,12 @@ from datetime import date
 
 from bot.app import context, vendor_review
 from bot.app.context import Context
-from bot.app.ports import MessageKind, UnitOfWork, VendorHistory
+from bot.app.ports import MessageKind, UnitOfWork
 from bot.app.registry import check_budget
 from bot.domain import limits, lookalikes, workflow
 from bot.domain import vendors as vendor_rules
 from bot.domain.budgets import BudgetCheck, OverBudget
-from bot.domain.cards import budget_line, existing_purchases
+from bot.domain.cards import existing_purchases
 from bot.domain.errors import BudgetExceeded, NotAllowed, VendorRefused
 from bot.domain.formatting import money
 from bot.domain.model import (
@@ -29,71 +29,10 @@ from bot.domain.model import (
     vendor_key,
 )
 from bot.domain.policy import CatalogueEntry, RequestFacts, RouteStep
+from bot.domain.preview import BUDGET_RULE, Preview
 from bot.domain.renewals import renewal_pending
 
 log = logging.getLogger(__name__)
-BUDGET_RULE = "Over the "  # the reason of a budget step: "Over the Design budget for 2026"
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """What would happen if the draft were submitted now: shown before and after submit."""
-
-    route: list[RouteStep]
-    catalogue: CatalogueEntry | None
-    vendor_status: VendorStatus
-    history: VendorHistory
-    existing: str | None = None  # existing purchases of the vendor, owners named
-    budget: BudgetCheck | None = None
-    lookalike: str | None = None  # 'Sketchy Ltd.io looks like rejected vendor Sketchy Ltd (...)'
-
-    @property
-    def existing_notice(self) -> str | None:
-        """'Design already has 3 × Figma seats (Figma, monthly), PR-1001, owner ...' or None."""
-        return f"{self.existing} You can still go ahead." if self.existing else None
-
-    @property
-    def budget_notice(self) -> str | None:
-        """'Budget: $3,380.00 left of $5,000.00 (Design, 2026-Q4) after this request' or None."""
-        if self.budget is None:
-            return None
-        if self.budget.over:
-            return f"{budget_line(self.budget)}. {self.budget_consequence}"
-        return f"Budget: {budget_line(self.budget)}."
-
-    @property
-    def budget_consequence(self) -> str:
-        """What going over budget means for this request."""
-        extra = [r.spec.name for r in self.route if any(x.startswith(BUDGET_RULE) for x in r.rules)]
-        if extra:
-            return f"{extra[0]} will be asked to approve the overrun."
-        return "Nothing is added for it under the policy."
-
-    @property
-    def lookalike_notice(self) -> str | None:
-        """The rejected vendor the vendor's name looks like, or None."""
-        if self.lookalike is None:
-            return None
-        return f"{self.lookalike}. Make sure it is another company before you go ahead."
-
-    @property
-    def notice(self) -> str | None:
-        """Everything the requester should read before submitting, or None."""
-        parts = [p for p in (self.lookalike_notice, self.existing_notice, self.budget_notice) if p]
-        return " ".join(parts) or None
-
-    @property
-    def needs_confirmation(self) -> bool:
-        """Whether the requester should see the notice before the request is saved."""
-        return bool(self.existing or self.lookalike) or bool(self.budget and self.budget.over)
-
-    @property
-    def to_confirm(self) -> str | None:
-        """The notice to show before saving, or None to save at once (catalogue purchases are
-        approved on the spot and never held)."""
-        if self.catalogue or not self.needs_confirmation:
-            return None
-        return self.notice
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,11 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Protocol, Self
 
 from bot.domain.budgets import Budget, Spend
 from bot.domain.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
+from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, VendorHistory, WeekCounts
 
 
 class MessageKind(enum.StrEnum):
@@ -47,15 +47,6 @@ class MessageRef:
     platform: str
     conversation: str
     message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class VendorHistory:
-    """What the company already bought from a vendor."""
-
-    requests: int
-    approved_spend: Decimal  # annual value in base currency of approved/ordered/received
-    recent: Sequence[PurchaseRequest]  # active recurring first, then active, then newest
 
 
 class RequestRepository(Protocol):
@@ -188,63 +179,6 @@ class JobRuns(Protocol):
 
     def release_run(self, job: str, period: str) -> None:
         """Give a claim back when the run sent nothing, so that a later attempt may run it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """A count and a base-currency sum for one label (a category, a cost centre, a vendor)."""
-
-    label: str
-    count: int
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class StepTiming:
-    """How long one step name took to decide, in hours, for steps decided in a window."""
-
-    step: str
-    decided: int
-    median_hours: float
-    p90_hours: float
-    over_sla: int
-
-
-@dataclass(frozen=True, slots=True)
-class WeekCounts:
-    """What happened in one window [start, end)."""
-
-    submitted: int
-    approved: int
-    rejected: int
-    auto_approved: int
-    approved_spend: Decimal  # annual base amount of requests approved (incl. catalogue)
-    recurring_added: Decimal  # the recurring part of approved_spend, annualised
-
-
-@dataclass(frozen=True, slots=True)
-class BacklogItem:
-    """One open request: how old it is and whom it waits on."""
-
-    request_id: int
-    title: str
-    amount: Decimal
-    created_at: datetime
-    waiting_since: datetime  # when its oldest open step started (or the question was asked)
-    waiting_on: Sequence[str]  # emails
-
-
-@dataclass(frozen=True, slots=True)
-class Renewal:
-    """A recurring purchase whose renewal date falls in a window."""
-
-    request_id: int
-    title: str
-    vendor: str
-    requester: str
-    amount: Decimal
-    renews_on: date
-    recurrence: str = "annual"
 
 
 class DigestQueries(Protocol):

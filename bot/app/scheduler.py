@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.digest import build_digest
 from bot.app.facade import Procurement
 from bot.app.ports import (
     ChannelPublisher,
@@ -30,7 +31,7 @@ from bot.app.ports import (
     RecipientUnreachable,
     UnitOfWorkFactory,
 )
-from bot.domain.digest import Digest, build_digest, last_slot
+from bot.domain.digest import Digest, last_slot
 
 log = logging.getLogger(__name__)
 

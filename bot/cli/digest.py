@@ -40,8 +40,9 @@ def digest(
     ] = None,
 ) -> None:
     """Print or send the digest of the week that ended at the last scheduled slot."""
+    from bot.app.digest import build_digest
     from bot.bootstrap import build_core
-    from bot.domain.digest import build_digest, last_slot, render_text
+    from bot.domain.digest import last_slot, render_text
 
     if show == send:
         typer.echo("Choose one: procurebot digest --print, or procurebot digest --send.", err=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot.app.ports import VendorHistory
 from bot.domain import limits, workflow
 from bot.domain.budgets import BudgetCheck
 from bot.domain.clipping import clip
@@ -26,6 +25,7 @@ from bot.domain.model import (
     RequestStatus,
     StepStatus,
 )
+from bot.domain.views import VendorHistory
 from bot.domain.workflow import Action
 
 ACTION_LABELS = {

@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.app.ports import VendorHistory
 from bot.domain import intake, limits, workflow
 from bot.domain.cards import Card, build_card
 from bot.domain.model import (
@@ -28,6 +27,7 @@ from bot.domain.model import (
     vendor_key,
 )
 from bot.domain.policy import Policy, RequestFacts, parse
+from bot.domain.views import VendorHistory
 from tests.unit.builders import NOW, TODAY
 
 STEPS = 30

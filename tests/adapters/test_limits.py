@@ -17,11 +17,11 @@ from adapters.teams import limits as teams_limits
 from adapters.teams import render as teams
 from adapters.teams.digest import render_digest as teams_digest
 from adapters.teams.package import manifest
-from bot.app.ports import BacklogItem, Renewal
 from bot.domain import intake
 from bot.domain.cards import CARD, HOME, STATUS, Card, Detail, page_of
 from bot.domain.digest import Digest, Line
 from bot.domain.model import RequestStatus
+from bot.domain.views import BacklogItem, Renewal
 from bot.domain.workflow import Action
 from tests.adapters import longest
 from tests.adapters.schemas import (

@@ -181,7 +181,7 @@ async def test_no_tenant_says_what_to_set(teams_only: Bot) -> None:
         service_url=teams_only.teams.service_url,
         tenant_id="",
     )
-    from bot.domain.digest import build_digest
+    from bot.app.digest import build_digest
 
     digest = build_digest(
         uow=teams_only.core.uow, policy=teams_only.core.policy, end=slot_of(teams_only)

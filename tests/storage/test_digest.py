@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from bot.app.clock import FixedClock
+from bot.app.digest import build_digest
 from bot.app.facade import Procurement
-from bot.app.ports import WeekCounts
-from bot.domain.digest import build_digest, last_slot, render_text
+from bot.domain.digest import last_slot, render_text
+from bot.domain.views import WeekCounts
 from storage.analytics import add_months
 from storage.engine import make_engine
 from storage.repository import SqlUnitOfWorkFactory

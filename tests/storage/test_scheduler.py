@@ -108,8 +108,8 @@ async def test_start_schedules_the_digest_at_the_policy_time(
 async def test_an_unknown_recipient_does_not_stop_the_others(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
+    from bot.app.digest import build_digest
     from bot.app.scheduler import publish_digest
-    from bot.domain.digest import build_digest
 
     policy = example_policy()
     policy = policy.model_copy(

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.app.ports import VendorHistory
 from bot.domain import workflow
 from bot.domain.cards import Card, Fact, build_card
 from bot.domain.model import (
@@ -24,6 +23,7 @@ from bot.domain.model import (
     StepMode,
     StepStatus,
 )
+from bot.domain.views import VendorHistory
 from tests.unit.builders import (
     CARLA,
     DANA,

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from adapters.slack.digest import digest_text, render_digest
-from bot.app.ports import BacklogItem, Renewal, StepTiming, WeekCounts
 from bot.domain.digest import Digest, Line
+from bot.domain.views import BacklogItem, Renewal, StepTiming, WeekCounts
 from tests.adapters.slack.test_render import check
 from tests.seed import END, at
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from adapters.slack.digest import render_digest as slack_digest
 from adapters.teams.digest import chart_activity, digest_text, render_digest
-from bot.app.ports import BacklogItem, WeekCounts
 from bot.domain.digest import counts_rows
+from bot.domain.views import BacklogItem, WeekCounts
 from tests.adapters.slack.test_digest_render import digest
 from tests.adapters.teams.test_render import check, valid_card
 from tests.seed import at
