@@ -4,7 +4,7 @@ Signed bodies go to /slack/events of a live bot (tests/hardening/conftest.py): s
 block_actions and view_submissions with missing keys, wrong types, huge and unicode strings
 and injection strings. Whatever comes in, the bot answers below 500, raises nothing in a
 listener (apart from Slack's own "no such user" for made-up user ids), and the database holds
-only whole requests. Form-field properties live in tests/unit/test_intake.py.
+only whole requests. Form-field properties live in tests/unit/domain/test_intake.py.
 """
 
 from __future__ import annotations
