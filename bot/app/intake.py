@@ -28,7 +28,8 @@ from bot.domain.model import (
     VendorStatus,
     vendor_key,
 )
-from bot.domain.policy import CatalogueEntry, RequestFacts, RouteStep
+from bot.domain.policy import RequestFacts, RouteStep
+from bot.domain.policy_schema import CatalogueEntry
 from bot.domain.preview import BUDGET_RULE, Preview
 from bot.domain.renewals import renewal_pending
 

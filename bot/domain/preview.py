@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from bot.domain.budgets import BudgetCheck
 from bot.domain.cards import budget_line
 from bot.domain.model import VendorStatus
-from bot.domain.policy import CatalogueEntry, RouteStep
+from bot.domain.policy import RouteStep
+from bot.domain.policy_schema import CatalogueEntry
 from bot.domain.views import VendorHistory
 
 BUDGET_RULE = "Over the "  # the reason of a budget step: "Over the Design budget for 2026"

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import Step, StepStatus
-from bot.domain.policy import Reminders
+from bot.domain.policy_schema import Reminders
 
 
 class Nudge(enum.StrEnum):
