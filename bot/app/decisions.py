@@ -16,7 +16,7 @@ from bot.app.context import (
     queue_approvers,
 )
 from bot.app.ports import MessageKind, UnitOfWork
-from bot.domain import workflow
+from bot.domain import resubmission, step_changes, workflow
 from bot.domain.model import Channel, PurchaseRequest, RequestStatus, StepStatus
 
 
@@ -146,7 +146,7 @@ def answer(
     """The requester answers; the request goes back to the approver who asked."""
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-        asked = workflow.answer(request, actor=actor, text=text, now=now, channel=channel)
+        asked = resubmission.answer(request, actor=actor, text=text, now=now, channel=channel)
         queue(ctx, uow, MessageKind.REFRESH, request, None)
         queue(ctx, uow, MessageKind.APPROVAL_CARD, request, asked.asked_by, data={"answered": True})
 
@@ -168,7 +168,7 @@ def cancel(
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
         waiting = {a for s in request.active_steps for a in s.approvers if s.decision_of(a) is None}
-        workflow.cancel(request, actor=actor, now=now, channel=channel, reason=reason)
+        step_changes.cancel(request, actor=actor, now=now, channel=channel, reason=reason)
         queue(ctx, uow, MessageKind.REFRESH, request, None)
         for approver in sorted(waiting):
             text = texts.cancelled(request, by=name(uow, actor))
@@ -191,7 +191,7 @@ def reassign(
     """An approver hands their place on a step to a colleague."""
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-        changed = workflow.reassign(
+        changed = step_changes.reassign(
             request,
             actor=actor,
             to=to,

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.app import intake, texts, vendor_review
 from bot.app.context import Context, announce_approved, change, name, next_step_text, queue
 from bot.app.ports import MessageKind, UnitOfWork
-from bot.domain import edits, limits, workflow
+from bot.domain import edits, limits, resubmission
 from bot.domain.model import Channel, Money, PurchaseRequest, RequestDraft, RequestStatus, Step
 
 
@@ -27,7 +27,7 @@ def edit(
     limits.check_draft(draft)
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-        workflow.check_edit(request, actor=actor)
+        resubmission.check_edit(request, actor=actor)
         changed = edits.changes(request, draft)
         could_act = open_votes(request)
         plan = None
@@ -42,7 +42,7 @@ def edit(
                 day=request.created_at.date(),
             )
         _apply_draft(request, draft, plan)
-        done = workflow.resubmit(
+        done = resubmission.resubmit(
             request,
             actor=actor,
             changes=edits.describe(changed),
@@ -80,7 +80,7 @@ def _tell_edited(
     ctx: Context,
     uow: UnitOfWork,
     request: PurchaseRequest,
-    done: workflow.Resubmission,
+    done: resubmission.Resubmission,
     *,
     could_act: set[tuple[str, str]],
     changes: list[edits.Change],

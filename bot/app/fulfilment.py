@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.app import texts
 from bot.app.context import Context, change, queue
 from bot.app.ports import MessageKind, UnitOfWork
-from bot.domain import workflow
+from bot.domain import purchasing
 from bot.domain.model import Channel, PurchaseRequest
 
 
@@ -23,7 +23,7 @@ def record_po(
     """Procurement records the purchase order."""
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-        workflow.record_po(
+        purchasing.record_po(
             request,
             actor=actor,
             po_number=po_number,
@@ -50,7 +50,7 @@ def mark_received(
     """The requester or procurement confirms delivery."""
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
-        workflow.mark_received(
+        purchasing.mark_received(
             request, actor=actor, purchasers=ctx.policy.purchasers, now=now, channel=channel
         )
         queue(ctx, uow, MessageKind.REFRESH, request, None)

@@ -13,7 +13,7 @@ from functools import partial
 from bot.app import texts
 from bot.app.context import Context, change, name, queue
 from bot.app.ports import MessageKind, UnitOfWork
-from bot.domain import workflow
+from bot.domain import step_changes
 from bot.domain.digest import age
 from bot.domain.model import PurchaseRequest, RequestStatus
 from bot.domain.reminders import Nudge, nudge_due
@@ -85,7 +85,7 @@ def _remind(
     step = request.step(step_name)
     assert step is not None and step.activated_at is not None
     waited = age(step.activated_at, now)
-    waiting = workflow.remind(request, step_name=step_name, now=now)
+    waiting = step_changes.remind(request, step_name=step_name, now=now)
     # Whoever covers an absent approver today is reminded in their place too.
     covering = [
         d.delegate
@@ -107,7 +107,7 @@ def _escalate(
     step = request.step(step_name)
     assert step is not None and step.activated_at is not None
     waited = age(step.activated_at, now)
-    added = workflow.add_approvers(
+    added = step_changes.add_approvers(
         request,
         step_name=step_name,
         approvers=members,

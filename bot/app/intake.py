@@ -10,7 +10,7 @@ from bot.app import context, vendor_review
 from bot.app.context import Context
 from bot.app.ports import MessageKind, UnitOfWork
 from bot.app.registry import check_budget
-from bot.domain import limits, lookalikes, workflow
+from bot.domain import limits, lookalikes, purchasing, workflow
 from bot.domain import vendors as vendor_rules
 from bot.domain.budgets import BudgetCheck, OverBudget
 from bot.domain.cards import existing_purchases
@@ -131,7 +131,7 @@ def submit(
             uow.idempotency.remember(idempotency_key, str(request.id))
         if renews is not None:
             renewed = context.load(uow, renews)
-            workflow.renewal_requested(
+            purchasing.renewal_requested(
                 renewed,
                 actor=requester,
                 purchasers=policy.purchasers,

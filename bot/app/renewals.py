@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import texts
 from bot.app.context import Context, change, load, name, queue
 from bot.app.ports import MessageKind, UnitOfWork
-from bot.domain import renewals, workflow
+from bot.domain import purchasing, renewals
 from bot.domain.errors import AlreadyDecided, NotAllowed
 from bot.domain.model import Channel, Event, PurchaseRequest, Recurrence, RequestDraft
 
@@ -90,7 +90,7 @@ def let_lapse(
 
     def apply(uow: UnitOfWork, request: PurchaseRequest, now: datetime) -> None:
         due = renewals.renewal_pending(request, uow.events.for_request(request_id))
-        workflow.let_lapse(
+        purchasing.let_lapse(
             request,
             actor=actor,
             purchasers=ctx.policy.purchasers,

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.domain import intake, limits, workflow
+from bot.domain import intake, limits, purchasing, step_changes, workflow
 from bot.domain.cards import Card, build_card
 from bot.domain.model import (
     Channel,
@@ -142,7 +142,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
     if state is RequestStatus.REJECTED:
         workflow.reject(made, actor=first, reason=comment, now=later, channel=Channel.SLACK)
     if state is RequestStatus.CANCELLED:
-        workflow.cancel(
+        step_changes.cancel(
             made,
             actor=REQUESTER,
             now=later,
@@ -156,7 +156,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
                     made, actor=person, now=later, channel=Channel.SLACK, comment=comment
                 )
     if state in (RequestStatus.ORDERED, RequestStatus.RECEIVED):
-        workflow.record_po(
+        purchasing.record_po(
             made,
             actor=PURCHASER,
             po_number=worst_text(limits.MAX_LENGTH["po_number"]),
@@ -165,7 +165,7 @@ def _move(made: PurchaseRequest, state: RequestStatus) -> None:
             channel=Channel.SLACK,
         )
     if state is RequestStatus.RECEIVED:
-        workflow.mark_received(
+        purchasing.mark_received(
             made, actor=REQUESTER, purchasers=[PURCHASER], now=later, channel=Channel.SLACK
         )
     assert made.status is state

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain import workflow
+from bot.domain import purchasing, step_changes, workflow
 from bot.domain.model import (
     Category,
     Channel,
@@ -177,13 +177,13 @@ def _rejected() -> PurchaseRequest:
 
 def _cancelled() -> PurchaseRequest:
     request = _pending()
-    workflow.cancel(request, actor=REQUESTER, now=NOW, channel=Channel.SLACK)
+    step_changes.cancel(request, actor=REQUESTER, now=NOW, channel=Channel.SLACK)
     return request
 
 
 def _ordered() -> PurchaseRequest:
     request = _approved()
-    workflow.record_po(
+    purchasing.record_po(
         request,
         actor=PAUL,
         po_number="PO-4500",
@@ -196,7 +196,7 @@ def _ordered() -> PurchaseRequest:
 
 def _received() -> PurchaseRequest:
     request = _ordered()
-    workflow.mark_received(
+    purchasing.mark_received(
         request, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=Channel.SLACK
     )
     return request

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain import limits, workflow
+from bot.domain import limits, purchasing, resubmission, step_changes, workflow
 from bot.domain.cards import TEXT_LIMITS
 from bot.domain.errors import InvalidInput, TooLong
 from bot.domain.model import Channel, PurchaseRequest, RequestStatus
@@ -33,19 +33,19 @@ MOVES: list[tuple[str, RequestStatus, Move]] = [
     (
         "answer",
         RequestStatus.CHANGES_REQUESTED,
-        lambda r, t: workflow.answer(r, actor=REQUESTER, text=t, now=NOW, channel=CH),
+        lambda r, t: resubmission.answer(r, actor=REQUESTER, text=t, now=NOW, channel=CH),
     ),
     (
         "po_number",
         RequestStatus.APPROVED,
-        lambda r, t: workflow.record_po(
+        lambda r, t: purchasing.record_po(
             r, actor=PAUL, po_number=t, purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
     (
         "cancel_reason",
         RequestStatus.PENDING,
-        lambda r, t: workflow.cancel(r, actor=REQUESTER, reason=t, now=NOW, channel=CH),
+        lambda r, t: step_changes.cancel(r, actor=REQUESTER, reason=t, now=NOW, channel=CH),
     ),
     (
         "comment",

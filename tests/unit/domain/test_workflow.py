@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.domain import workflow
+from bot.domain import purchasing, resubmission, step_changes, workflow
 from bot.domain.errors import (
     AlreadyDecided,
     DomainError,
@@ -100,51 +100,57 @@ MOVES: dict[str, tuple[str, Move]] = {
     ),
     "answer by requester": (
         REQUESTER,
-        lambda r: workflow.answer(r, actor=REQUESTER, text="Design needs it.", now=NOW, channel=CH),
+        lambda r: resubmission.answer(
+            r, actor=REQUESTER, text="Design needs it.", now=NOW, channel=CH
+        ),
     ),
     "edit by requester": (
         REQUESTER,
-        lambda r: workflow.resubmit(
+        lambda r: resubmission.resubmit(
             r, actor=REQUESTER, changes="quantity: 3 → 2", route=None, now=NOW, channel=CH
         ),
     ),
     "cancel by requester": (
         REQUESTER,
-        lambda r: workflow.cancel(r, actor=REQUESTER, now=NOW, channel=CH, reason="Not needed."),
+        lambda r: step_changes.cancel(
+            r, actor=REQUESTER, now=NOW, channel=CH, reason="Not needed."
+        ),
     ),
     "cancel by omar": (
         OMAR,
-        lambda r: workflow.cancel(r, actor=OMAR, now=NOW, channel=CH),
+        lambda r: step_changes.cancel(r, actor=OMAR, now=NOW, channel=CH),
     ),
     "reassign by omar to lee": (
         OMAR,
-        lambda r: workflow.reassign(r, actor=OMAR, to=LEE, now=NOW, channel=CH),
+        lambda r: step_changes.reassign(r, actor=OMAR, to=LEE, now=NOW, channel=CH),
     ),
     "record PO by purchaser": (
         PAUL,
-        lambda r: workflow.record_po(
+        lambda r: purchasing.record_po(
             r, actor=PAUL, po_number="PO-77", purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
     "record PO by requester": (
         REQUESTER,
-        lambda r: workflow.record_po(
+        lambda r: purchasing.record_po(
             r, actor=REQUESTER, po_number="PO-77", purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
     "mark received by requester": (
         REQUESTER,
-        lambda r: workflow.mark_received(
+        lambda r: purchasing.mark_received(
             r, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
     "mark received by purchaser": (
         PAUL,
-        lambda r: workflow.mark_received(r, actor=PAUL, purchasers=PURCHASERS, now=NOW, channel=CH),
+        lambda r: purchasing.mark_received(
+            r, actor=PAUL, purchasers=PURCHASERS, now=NOW, channel=CH
+        ),
     ),
     "mark received by stranger": (
         STRANGER,
-        lambda r: workflow.mark_received(
+        lambda r: purchasing.mark_received(
             r, actor=STRANGER, purchasers=PURCHASERS, now=NOW, channel=CH
         ),
     ),
@@ -241,7 +247,7 @@ def test_add_approvers_only_widens_an_active_step_of_an_open_request(
     state: RequestStatus, escalates: bool
 ) -> None:
     request = request_in(state)
-    added = workflow.add_approvers(
+    added = step_changes.add_approvers(
         request, step_name="IT review", approvers=[LEE], now=NOW, reason="No decision in 72 hours."
     )
     assert added == ([LEE] if escalates else [])
@@ -308,21 +314,21 @@ def _take(action: Action, request: PurchaseRequest, actor: str) -> None:
         case A.ASK:
             workflow.ask(request, question="Why not Miro?", **deciding)
         case A.ANSWER:
-            workflow.answer(request, text="Design needs it.", **common)
+            resubmission.answer(request, text="Design needs it.", **common)
         case A.EDIT:
-            workflow.resubmit(request, changes="title: a → b", route=None, **common)
+            resubmission.resubmit(request, changes="title: a → b", route=None, **common)
         case A.CANCEL:
-            workflow.cancel(request, **common)
+            step_changes.cancel(request, **common)
         case A.RECORD_PO:
-            workflow.record_po(request, po_number="PO-1", purchasers=PURCHASERS, **common)
+            purchasing.record_po(request, po_number="PO-1", purchasers=PURCHASERS, **common)
         case A.MARK_RECEIVED:
-            workflow.mark_received(request, purchasers=PURCHASERS, **common)
+            purchasing.mark_received(request, purchasers=PURCHASERS, **common)
         case A.RENEW:  # offered only once a renewal is announced: none is here
-            workflow.renewal_requested(
+            purchasing.renewal_requested(
                 request, purchasers=PURCHASERS, renewal_number="PR-2000", renews_on=None, **common
             )
         case A.LET_LAPSE:
-            workflow.let_lapse(request, purchasers=PURCHASERS, renews_on=None, **common)
+            purchasing.let_lapse(request, purchasers=PURCHASERS, renews_on=None, **common)
 
 
 @pytest.mark.parametrize(("state", "viewer"), VIEWER_ROWS)
@@ -471,7 +477,7 @@ def test_auto_approve_names_the_catalogue_entry() -> None:
 
 def test_add_approvers_records_an_escalation_by_the_policy() -> None:
     request = request_in(PENDING)
-    workflow.add_approvers(
+    step_changes.add_approvers(
         request, step_name="IT review", approvers=[LEE], now=NOW, reason="No decision in 72 hours."
     )
     assert _summary(request) == [
@@ -607,7 +613,7 @@ def test_approve_while_waiting_for_the_requester_is_refused() -> None:
     workflow.ask(request, actor=INES, question="Which team?", now=NOW, channel=CH)
     with pytest.raises(IllegalTransition, match="waiting for the requester's answer"):
         workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
-    workflow.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=CH)
+    resubmission.answer(request, actor=REQUESTER, text="Design.", now=NOW, channel=CH)
     workflow.approve(request, actor=OMAR, now=NOW, channel=CH)
     assert request.step("IT review").status is StepStatus.APPROVED
 
@@ -654,7 +660,7 @@ def test_ask_and_answer_round_trip() -> None:
     with pytest.raises(IllegalTransition, match="already waits for an answer"):
         workflow.ask(request, actor=INES, question="And when?", now=NOW, channel=CH)
 
-    answered = workflow.answer(request, actor=REQUESTER, text=" Design. ", now=NOW, channel=CH)
+    answered = resubmission.answer(request, actor=REQUESTER, text=" Design. ", now=NOW, channel=CH)
     assert answered is question
     assert (question.answer, question.answered_at) == ("Design.", NOW)
     assert request.open_question is None
@@ -667,11 +673,11 @@ def test_ask_needs_a_question_and_answer_needs_text() -> None:
         workflow.ask(request, actor=OMAR, question=" ", now=NOW, channel=CH)
     workflow.ask(request, actor=OMAR, question="Why?", now=NOW, channel=CH)
     with pytest.raises(IllegalTransition, match="Type an answer"):
-        workflow.answer(request, actor=REQUESTER, text="  ", now=NOW, channel=CH)
+        resubmission.answer(request, actor=REQUESTER, text="  ", now=NOW, channel=CH)
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can answer"):
-        workflow.answer(request, actor=OMAR, text="Because.", now=NOW, channel=CH)
+        resubmission.answer(request, actor=OMAR, text="Because.", now=NOW, channel=CH)
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can edit"):
-        workflow.resubmit(request, actor=OMAR, changes="x", route=None, now=NOW, channel=CH)
+        resubmission.resubmit(request, actor=OMAR, changes="x", route=None, now=NOW, channel=CH)
 
 
 def test_an_approver_may_still_reject_while_waiting_for_an_answer() -> None:
@@ -691,15 +697,17 @@ def _asked_after_it_approved() -> PurchaseRequest:
     return request
 
 
-def _reroute(request: PurchaseRequest, route: list[Step], *, at: datetime) -> workflow.Resubmission:
-    return workflow.resubmit(
+def _reroute(
+    request: PurchaseRequest, route: list[Step], *, at: datetime
+) -> resubmission.Resubmission:
+    return resubmission.resubmit(
         request, actor=REQUESTER, changes="vendor: Figma → Miro", route=route, now=at, channel=CH
     )
 
 
 def test_an_edit_of_wording_keeps_every_decision_and_returns_to_the_step_that_asked() -> None:
     request = _asked_after_it_approved()
-    done = workflow.resubmit(
+    done = resubmission.resubmit(
         request, actor=REQUESTER, changes="title: a → b", route=None, now=NOW, channel=CH
     )
     assert (done.question.answer, done.reopened, done.dropped, done.added) == (
@@ -915,7 +923,7 @@ def test_the_requester_can_never_decide_their_own_request() -> None:
         lambda: workflow.approve(request, actor=REQUESTER, now=NOW, channel=CH, delegations=cover),
         lambda: workflow.reject(request, actor=REQUESTER, reason="x", now=NOW, channel=CH),
         lambda: workflow.ask(request, actor=REQUESTER, question="?", now=NOW, channel=CH),
-        lambda: workflow.reassign(request, actor=REQUESTER, to=LEE, now=NOW, channel=CH),
+        lambda: step_changes.reassign(request, actor=REQUESTER, to=LEE, now=NOW, channel=CH),
     ):
         with pytest.raises(NotAllowed, match="can't decide on your own request PR-1001"):
             move()
@@ -943,7 +951,7 @@ def test_a_click_from_someone_outside_the_group_changes_nothing() -> None:
 def test_cancel_closes_the_open_steps() -> None:
     request = submitted()
     workflow.approve(request, actor=INES, now=NOW, channel=CH)
-    workflow.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
+    step_changes.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
     assert _statuses(request) == {
         "IT review": StepStatus.APPROVED,
         "Security review": StepStatus.CLOSED,
@@ -951,7 +959,7 @@ def test_cancel_closes_the_open_steps() -> None:
         "Finance": StepStatus.CLOSED,
     }
     with pytest.raises(IllegalTransition, match="is cancelled and can no longer be cancelled"):
-        workflow.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
+        step_changes.cancel(request, actor=REQUESTER, now=NOW, channel=CH)
     with pytest.raises(IllegalTransition, match="nothing is left to decide"):
         workflow.approve(request, actor=SAM, now=NOW, channel=CH)
 
@@ -959,12 +967,14 @@ def test_cancel_closes_the_open_steps() -> None:
 def test_cancel_is_for_the_requester_only() -> None:
     request = submitted()
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} can cancel PR-1001"):
-        workflow.cancel(request, actor=INES, now=NOW, channel=CH)
+        step_changes.cancel(request, actor=INES, now=NOW, channel=CH)
 
 
 def test_reassign_hands_the_place_on_the_step_over() -> None:
     request = submitted()
-    step = workflow.reassign(request, actor=OMAR, to="  Lee.CIO@acme.example ", now=NOW, channel=CH)
+    step = step_changes.reassign(
+        request, actor=OMAR, to="  Lee.CIO@acme.example ", now=NOW, channel=CH
+    )
     assert step.approvers == [INES, LEE]
     workflow.approve(request, actor=LEE, now=NOW, channel=CH)
     assert step.status is StepStatus.APPROVED
@@ -973,27 +983,27 @@ def test_reassign_hands_the_place_on_the_step_over() -> None:
 def test_reassign_refuses_the_requester_and_existing_approvers() -> None:
     request = submitted()
     with pytest.raises(NotAllowed, match=f"{REQUESTER} made PR-1001 and can't approve it"):
-        workflow.reassign(request, actor=OMAR, to=REQUESTER, now=NOW, channel=CH)
+        step_changes.reassign(request, actor=OMAR, to=REQUESTER, now=NOW, channel=CH)
     with pytest.raises(IllegalTransition, match=f"{INES} is already an approver of IT review"):
-        workflow.reassign(request, actor=OMAR, to=INES, now=NOW, channel=CH)
+        step_changes.reassign(request, actor=OMAR, to=INES, now=NOW, channel=CH)
     with pytest.raises(NotAllowed):
-        workflow.reassign(request, actor=STRANGER, to=LEE, now=NOW, channel=CH)
+        step_changes.reassign(request, actor=STRANGER, to=LEE, now=NOW, channel=CH)
     for nobody in ("", "   ", "lee"):
         with pytest.raises(InvalidInput, match="email address"):
-            workflow.reassign(request, actor=OMAR, to=nobody, now=NOW, channel=CH)
+            step_changes.reassign(request, actor=OMAR, to=nobody, now=NOW, channel=CH)
     assert request.step("IT review").approvers == [INES, OMAR]
 
 
 def test_a_delegate_reassigns_the_place_of_the_approver_they_stand_in_for() -> None:
     request = _at_finance()
-    workflow.reassign(request, actor=DANA, to=LEE, now=NOW, channel=CH, delegations=[HOLIDAY])
+    step_changes.reassign(request, actor=DANA, to=LEE, now=NOW, channel=CH, delegations=[HOLIDAY])
     assert request.step("Finance").approvers == [LEE, CARLA]
     assert request.pending_events[-1].comment == f"{FRED} -> {LEE}"
 
 
 def test_escalation_widens_an_all_mode_step_to_any_and_skips_requester_and_members() -> None:
     request = submitted([make_step("Finance", approvers=[FRED, CARLA], mode=StepMode.ALL)])
-    added = workflow.add_approvers(
+    added = step_changes.add_approvers(
         request,
         step_name="Finance",
         approvers=[CARLA, REQUESTER, LEE],
@@ -1013,7 +1023,9 @@ def test_escalating_an_unknown_or_waiting_step_does_nothing() -> None:
     request = submitted()
     for name in ("Legal", "Finance"):
         assert (
-            workflow.add_approvers(request, step_name=name, approvers=[LEE], now=NOW, reason="late")
+            step_changes.add_approvers(
+                request, step_name=name, approvers=[LEE], now=NOW, reason="late"
+            )
             == []
         )
     assert request.pending_events == []
@@ -1022,14 +1034,14 @@ def test_escalating_an_unknown_or_waiting_step_does_nothing() -> None:
 def test_record_po_needs_procurement_and_a_number() -> None:
     request = request_in(APPROVED)
     with pytest.raises(NotAllowed, match="Only procurement can record a purchase order"):
-        workflow.record_po(
+        purchasing.record_po(
             request, actor=OMAR, po_number="PO-1", purchasers=PURCHASERS, now=NOW, channel=CH
         )
     with pytest.raises(IllegalTransition, match="Type the purchase order number"):
-        workflow.record_po(
+        purchasing.record_po(
             request, actor=PAUL, po_number="  ", purchasers=PURCHASERS, now=NOW, channel=CH
         )
-    workflow.record_po(
+    purchasing.record_po(
         request, actor=PAUL, po_number=" PO-4500 ", purchasers=PURCHASERS, now=NOW, channel=CH
     )
     assert request.po_number == "PO-4500"
@@ -1040,7 +1052,7 @@ def test_record_po_refuses_a_request_not_approved() -> None:
     with pytest.raises(
         IllegalTransition, match="PR-1001 is pending; only approved requests can be ordered"
     ):
-        workflow.record_po(
+        purchasing.record_po(
             request, actor=PAUL, po_number="PO-1", purchasers=PURCHASERS, now=NOW, channel=CH
         )
 
@@ -1048,9 +1060,9 @@ def test_record_po_refuses_a_request_not_approved() -> None:
 def test_mark_received_names_who_may_confirm() -> None:
     request = request_in(ORDERED)
     with pytest.raises(NotAllowed, match=f"Only {REQUESTER} or procurement can mark PR-1001"):
-        workflow.mark_received(request, actor=OMAR, purchasers=PURCHASERS, now=NOW, channel=CH)
+        purchasing.mark_received(request, actor=OMAR, purchasers=PURCHASERS, now=NOW, channel=CH)
     with pytest.raises(IllegalTransition, match="only ordered requests can be received"):
-        workflow.mark_received(
+        purchasing.mark_received(
             request_in(APPROVED), actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH
         )
 
@@ -1092,7 +1104,7 @@ def test_renewal_actions_need_a_running_subscription() -> None:
         one_off, REQUESTER, now=NOW, purchasers=PURCHASERS, renewal_due=True
     )
     with pytest.raises(IllegalTransition, match="not a running subscription"):
-        workflow.let_lapse(
+        purchasing.let_lapse(
             one_off, actor=REQUESTER, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
         )
     pending = request_in(S.PENDING)
@@ -1104,10 +1116,10 @@ def test_renewal_actions_need_a_running_subscription() -> None:
 def test_let_lapse_and_renew_record_who_chose() -> None:
     request = request_in(S.APPROVED)
     with pytest.raises(NotAllowed, match="or procurement can let lapse"):
-        workflow.let_lapse(
+        purchasing.let_lapse(
             request, actor=INES, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
         )
-    workflow.let_lapse(
+    purchasing.let_lapse(
         request, actor=PAUL, purchasers=PURCHASERS, now=NOW, channel=CH, renews_on=RENEWS
     )
     event = request.pending_events[-1]
@@ -1118,7 +1130,7 @@ def test_let_lapse_and_renew_record_who_chose() -> None:
     )
     assert request.status is S.APPROVED  # the purchase itself stands
     renewed = request_in(S.ORDERED)
-    workflow.renewal_requested(
+    purchasing.renewal_requested(
         renewed,
         actor=REQUESTER,
         purchasers=PURCHASERS,
@@ -1132,10 +1144,10 @@ def test_let_lapse_and_renew_record_who_chose() -> None:
 
 def test_remind_marks_the_step_and_names_who_is_left() -> None:
     request = request_in(S.PENDING)  # IT review: INES approved, OMAR has not
-    waiting = workflow.remind(request, step_name="IT review", now=NOW)
+    waiting = step_changes.remind(request, step_name="IT review", now=NOW)
     assert waiting == [OMAR]
     step = request.step("IT review")
     assert step is not None and step.reminded_at == NOW
     event = request.pending_events[-1]
     assert (event.action, event.actor, event.step) == ("Reminded", "policy", "IT review")
-    assert workflow.remind(request_in(S.APPROVED), step_name="IT review", now=NOW) == []
+    assert step_changes.remind(request_in(S.APPROVED), step_name="IT review", now=NOW) == []
