@@ -47,7 +47,7 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def imports(path: Path, root: Path) -> set[str]:
+def imports(path: Path, root: Path = ROOT) -> set[str]:
     """Every module the file imports, relative imports resolved, `from a import b` also as
     a.b (b may be a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
