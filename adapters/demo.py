@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
-from bot.app.digest import build_digest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
@@ -24,6 +23,7 @@ from adapters.demo_history import deliver_history
 from adapters.http import create_app, slack_client
 from adapters.slack.digest import SlackChannelPublisher
 from bot.app import demo_seed
+from bot.app.digest import build_digest
 from bot.app.scheduler import publish_digest
 from bot.bootstrap import Core, build_core
 from bot.domain.digest import last_slot

@@ -34,11 +34,11 @@ from adapters.webhook_poster import AiohttpPoster
 from bot.app.outbox import Dispatcher, outbox_counts
 from bot.app.ports import ChannelPublisher, Notifier
 from bot.app.scheduler import Scheduler
+from bot.app.webhooks import WebhookDelivery
 from bot.bootstrap import Core, build_core
 from bot.domain.errors import StorageUnavailable, UnsafeSettings
 from bot.domain.model import Person
 from bot.settings import Settings, secret, teams_problem
-from bot.webhooks import WebhookDelivery
 from storage.stats import read_stats
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from bot.app.observe import DEFERRED, DELIVERED
 from bot.app.ports import Clock
 from bot.domain.errors import StorageUnavailable
-from bot.observe import DEFERRED, DELIVERED
 from storage.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         self.registry.register(DatabaseCollector(read=read, clock=clock))
 
-    # -- observers (bot.observe) ----------------------------------------------------------
+    # -- observers (bot.app.observe) ----------------------------------------------------------
 
     def delivery(self, *, platform: str, outcome: str, rate_limited: bool = False) -> None:
         """Count one platform call of the outbox."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import aiohttp
 
 from bot.app.ports import DeliveryDeferred
-from bot.webhooks import PostResult
+from bot.app.webhooks import PostResult
 
 TIMEOUT_SECONDS = 10.0
 

@@ -23,11 +23,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.app.digest import build_digest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app.chart import spend_chart
+from bot.app.digest import build_digest
 from bot.domain.digest import WEEK
 from bot.domain.policy import load
 from bot.resources import example_policy_path

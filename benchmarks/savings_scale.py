@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from benchmarks.digest_scale import END, database, populate, rows, timed
-from bot import benchmarks, savings
+from bot.domain import benchmarks, savings
 from bot.domain.digest import WEEK
 from bot.domain.model import Recurrence
 from storage.engine import make_engine

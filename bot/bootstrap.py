@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.apikeys import ApiKeys
+from bot.app.apikeys import ApiKeys
 from bot.app.clock import SystemClock
 from bot.app.facade import Procurement
 from bot.app.ports import Clock
+from bot.app.webhooks import webhook_listener
 from bot.domain import policy as policy_module
 from bot.domain.policy import Policy
-from bot.request_view import RequestPages
+from bot.domain.request_view import RequestPages
 from bot.settings import Settings
-from bot.webhooks import webhook_listener
 from storage.api_keys import SqlApiKeys
 from storage.engine import make_engine
 from storage.migrate import upgrade

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
 from sqlalchemy import Connection, case, func, literal, or_, select
 
 from bot.domain.model import Recurrence, RequestStatus, StepStatus
+from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, WeekCounts
 from storage import cycle_time, renewals
 from storage import tables as t
 from storage._base import APPROVED_ACTIONS, OPEN, money

@@ -1,4 +1,4 @@
-"""The API keys' table: bot.apikeys.ApiKeyStore over SQLAlchemy Core, one transaction a call."""
+"""The API keys' table: bot.app.apikeys.ApiKeyStore over SQLAlchemy Core, one transaction a call."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.apikeys import ApiKey
+from bot.app.apikeys import ApiKey
 from storage import tables as t
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from bot.apikeys import ApiKeyStore
+    from bot.app.apikeys import ApiKeyStore
 
 
 def _key_from(row: Row[Any]) -> ApiKey:

@@ -1,5 +1,5 @@
-"""bot.benchmarks.PriceBenchmarks in SQL: unit prices ranked by window functions on SQLite and
-PostgreSQL, so a card reads a handful of rows however many purchases a vendor has."""
+"""bot.domain.benchmarks.PriceBenchmarks in SQL: unit prices ranked by window functions on SQLite
+and PostgreSQL, so a card reads a handful of rows however many purchases a vendor has."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.benchmarks import IDS_SHOWN, CostCentrePrice, PriceBenchmark, product_key
+from bot.domain.benchmarks import IDS_SHOWN, CostCentrePrice, PriceBenchmark, product_key
 from bot.domain.model import Recurrence
 from storage import tables as t
 from storage._base import SPENT

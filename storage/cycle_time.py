@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.views import StepTiming
 from sqlalchemy import Connection, Float, Integer, and_, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.model import StepStatus
+from bot.domain.views import StepTiming
 from storage import tables as t
 
 _DECIDED = (StepStatus.APPROVED.value, StepStatus.REJECTED.value)

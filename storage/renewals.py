@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.domain.views import Renewal
 from sqlalchemy import Connection, Date, and_, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.model import Recurrence
+from bot.domain.views import Renewal
 from storage import tables as t
 from storage._base import APPROVED_ACTIONS, SPENT, money
 

@@ -11,11 +11,11 @@ from storage import tables as t
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from bot.request_view import RequestPages
+    from bot.domain.request_view import RequestPages
 
 
 class SqlRequestPages:
-    """bot.request_view.RequestPages over the requests table."""
+    """bot.domain.request_view.RequestPages over the requests table."""
 
     def __init__(self, uow: SqlUnitOfWorkFactory) -> None:
         self._uow = uow

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.views import VendorHistory
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -35,6 +34,7 @@ from bot.domain.model import (
     Step,
     StepStatus,
 )
+from bot.domain.views import VendorHistory
 from storage import tables as t
 from storage._base import OPEN, SPENT, Repository, chunks
 from storage.request_rows import (

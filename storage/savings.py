@@ -1,6 +1,6 @@
-"""bot.savings.SavingsQueries in SQL: grouped, ranked and counted by the database (GROUP BY and
-window functions, the same statements on SQLite and PostgreSQL), so the digest of a million
-requests reads a few dozen rows."""
+"""bot.domain.savings.SavingsQueries in SQL: grouped, ranked and counted by the database
+(GROUP BY and window functions, the same statements on SQLite and PostgreSQL), so the digest
+of a million requests reads a few dozen rows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.model import Recurrence
-from bot.savings import (
+from bot.domain.savings import (
     IDS_PER_SHARE,
     OUTLIER_MIN_PURCHASES,
     SHARES_SHOWN,

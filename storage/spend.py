@@ -1,4 +1,4 @@
-"""bot.spend.SpendQueries in SQL: grouped and summed by the database on SQLite and PostgreSQL."""
+"""bot.domain.spend.SpendQueries in SQL: grouped and summed by the database (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.engine import Connection
 
-from bot.spend import DIMENSIONS, SpendLine
+from bot.domain.spend import DIMENSIONS, SpendLine
 from storage import tables as t
 from storage._base import APPROVED_ACTIONS, SPENT, money
 

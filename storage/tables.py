@@ -347,7 +347,7 @@ api_keys = Table(
     UniqueConstraint("key_hash"),
 )
 
-# Vendor qualification ahead of a purchase (bot/vendor_reviews.py): one row per proposal.
+# Vendor qualification ahead of a purchase (bot/domain/vendor_reviews.py): one row per proposal.
 vendor_reviews = Table(
     "vendor_reviews",
     metadata,

@@ -25,7 +25,7 @@ from bot.app.ports import (
 )
 from bot.domain.errors import StorageUnavailable
 from bot.domain.model import PurchaseRequest
-from bot.vendor_reviews import VendorReviewRepository
+from bot.domain.vendor_reviews import VendorReviewRepository
 from storage._base import SystemClock
 from storage.analytics import SqlDigestQueries
 from storage.benchmarks import SqlPriceBenchmarks
@@ -82,12 +82,12 @@ class SqlUnitOfWork:
 
     @property
     def benchmarks(self) -> SqlPriceBenchmarks:
-        """Price benchmarks over this transaction (bot.benchmarks.PriceBenchmarks)."""
+        """Price benchmarks over this transaction (bot.domain.benchmarks.PriceBenchmarks)."""
         return SqlPriceBenchmarks(self.connection)
 
     @property
     def savings(self) -> SqlSavingsQueries:
-        """The digest's savings over this transaction (bot.savings.SavingsQueries)."""
+        """The digest's savings over this transaction (bot.domain.savings.SavingsQueries)."""
         return SqlSavingsQueries(self.connection)
 
     @property
@@ -181,7 +181,7 @@ class SqlUnitOfWorkFactory:
     ) -> None:
         self.engine = engine
         self._clock = clock
-        self._on_event = on_event  # bot.webhooks: the webhook rows an event implies
+        self._on_event = on_event  # bot.app.webhooks: the webhook rows an event implies
         # SQLite runs one write transaction at a time (BEGIN IMMEDIATE), and its busy handler
         # waits by sleeping 1 ms ... 100 ms between tries, so threads of one process queueing
         # for the lock lose most of their time asleep (p99 of a submission at 20 concurrent

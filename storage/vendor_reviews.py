@@ -1,4 +1,4 @@
-"""Vendor reviews in SQL: the VendorReviewRepository port of bot/vendor_reviews.py."""
+"""Vendor reviews in SQL: the VendorReviewRepository port of bot/domain/vendor_reviews.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, select, update
 
 from bot.domain.errors import AlreadyDecided
-from bot.vendor_reviews import Outcome, ReviewDecision, ReviewStatus, VendorReview
+from bot.domain.vendor_reviews import Outcome, ReviewDecision, ReviewStatus, VendorReview
 from storage import tables as t
 
 if TYPE_CHECKING:

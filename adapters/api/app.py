@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from adapters.api.errors import ApiError, error_response, from_domain
-from bot.apikeys import ApiKey
+from bot.app.apikeys import ApiKey
 from bot.bootstrap import Core
 from bot.domain.errors import DomainError
 from bot.domain.model import Channel, RequestStatus, parse_number
-from bot.request_view import request_view
+from bot.domain.request_view import request_view
 
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024

@@ -17,7 +17,7 @@ from adapters.slack.vendor_review_render import card_text as vendor_card_text
 from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
 from bot.domain.cards import Card
 from bot.domain.model import Person
-from bot.vendor_reviews import VendorCard
+from bot.domain.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)
 

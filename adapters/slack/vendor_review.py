@@ -29,10 +29,10 @@ from adapters.slack.vendor_review_render import (
     proposal_modal,
     reason_modal,
 )
+from bot.app.vendor_qualification import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.model import Channel
-from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
-from bot.vendor_reviews import ReviewAction
+from bot.domain.vendor_reviews import ReviewAction
 
 WORD = "vendor"  # /buy vendor Acme
 

@@ -23,11 +23,11 @@ from slack_sdk.models.views import View
 
 from adapters.slack import limits
 from adapters.slack.limits import clip_mrkdwn, clip_plain, mrkdwn
+from bot.app.vendor_qualification import CATEGORY, PURPOSE, WEBSITE
 from bot.domain.clipping import pack
 from bot.domain.model import Category
-from bot.questionnaire import NO, YES, Question, QuestionKind
-from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE
-from bot.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard
+from bot.domain.questionnaire import NO, YES, Question, QuestionKind
+from bot.domain.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard
 
 # Ids of the vendor review surfaces (the pb_ ids of adapters/slack/ids.py are request cards).
 PROPOSE = "pbv_propose"  # the proposal modal's callback id

@@ -47,10 +47,10 @@ from bot.app.typed import (
     Usage,
     parse_text,
 )
+from bot.app.vendor_qualification import VendorReviews
 from bot.domain.cards import STATUS
 from bot.domain.errors import DomainError
 from bot.domain.model import Channel, Person
-from bot.vendor_review_service import VendorReviews
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

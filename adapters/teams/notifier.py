@@ -26,7 +26,7 @@ from adapters.teams.vendor_review import review_card, review_text
 from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageRef, RecipientUnreachable
 from bot.domain.cards import Card
 from bot.domain.model import Person
-from bot.vendor_reviews import VendorCard
+from bot.domain.vendor_reviews import VendorCard
 
 log = logging.getLogger(__name__)
 

@@ -94,11 +94,16 @@ class People:
         return aad_object_id, email.lower(), name
 
 
-def _zone(name: str | None) -> str | None:
-    if not name:
+_ZONE_NAME_MAX = 64  # the longest IANA name is 32 characters
+
+
+def _zone(name: object) -> str | None:
+    """The IANA zone a client says it is in, or None for anything else (the activity's
+    `localTimezone` is the client's to fill: a number, a path, 10 KB of text)."""
+    if not isinstance(name, str) or not name or len(name) > _ZONE_NAME_MAX:
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: not a file name at all
         return None
     return name

@@ -12,11 +12,11 @@ from typing import Any
 
 from adapters.teams.limits import markdown
 from adapters.teams.render import SCHEMA, VERSION, note_card
+from bot.app.vendor_qualification import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.model import Category, Channel, Person
-from bot.questionnaire import NO, YES, Question, QuestionKind
-from bot.vendor_review_service import CATEGORY, PURPOSE, WEBSITE, Proposal, VendorReviews
-from bot.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard
+from bot.domain.questionnaire import NO, YES, Question, QuestionKind
+from bot.domain.vendor_reviews import MAX_PURPOSE, MAX_WEBSITE, ReviewAction, VendorCard
 
 WORD = "vendor"  # the message `vendor Acme`
 KIND = "pb"  # the key our cards' data carries the verb under (as adapters/teams/ids.py)

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
 from bot.domain.digest import category_label
-from bot.spend import SpendLine
+from bot.domain.spend import SpendLine
 
 
 def spend_chart(

@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+from bot.app import texts
 from bot.app.facade import Procurement
+from bot.app.observe import DeliveryObserver, observed
 from bot.app.ports import (
     Clock,
     DeliveryDeferred,
@@ -31,15 +33,13 @@ from bot.app.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.app.vendor_qualification_effects import vendor_card
+from bot.app.webhooks import WebhookDelivery
 from bot.domain.cards import Card
 from bot.domain.errors import StorageUnavailable
-from bot.domain.formatting import short_amount
 from bot.domain.model import Person, format_number
-from bot.observe import DeliveryObserver, observed
+from bot.domain.vendor_reviews import VendorCard
 from bot.settings import DEFAULT_OUTBOX_MAX_ATTEMPTS
-from bot.vendor_review_effects import vendor_card
-from bot.vendor_reviews import VendorCard
-from bot.webhooks import WebhookDelivery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -285,10 +285,7 @@ class Dispatcher:
                 continue
             await self._storage(self._after_send, message, person, before, ref)
             return
-        raise last_error or RecipientUnreachable(
-            f"{person.email} has no Slack account we can find and has not talked to the bot "
-            "in Teams"
-        )
+        raise last_error or RecipientUnreachable(texts.no_chat_account(person.email))
 
     async def _update_live_card(self, message: OutboxMessage, card: Card) -> bool:
         """One live card per person per request: a card for someone who already has one of
@@ -382,17 +379,11 @@ class Dispatcher:
         request = uow.requests.get(message.request_id)
         if request is None or message.recipient == request.requester:
             return None
-        about = f"{request.number} ({request.title}, {short_amount(request)})"
+        approver = str(message.recipient)  # an approval card always has its approver
         if unreachable:
-            text = (
-                f"I couldn't reach {message.recipient} about {about}: {unreachable}. Ask them "
-                "to open procurebot once, or ask IT to check the policy's approver list."
-            )
+            text = texts.unreachable(request, approver=approver, why=unreachable)
         else:
-            text = (
-                f"I couldn't deliver {about} to {message.recipient} for approval. Let them "
-                "know it is waiting for them, and ask IT to look at `procurebot outbox failed`."
-            )
+            text = texts.undeliverable(request, approver=approver)
         return OutboxMessage(
             kind=MessageKind.NOTE,
             recipient=request.requester,

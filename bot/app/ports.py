@@ -7,16 +7,17 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from bot.benchmarks import PriceBenchmarks
+from bot.domain.benchmarks import PriceBenchmarks
 from bot.domain.budgets import Budget, Spend
 from bot.domain.model import Event, Person, PurchaseRequest, RequestStatus, Vendor, VendorStatus
 
 if TYPE_CHECKING:
-    from bot.savings import SavingsQueries  # bot.savings uses this module's Renewal
-    from bot.vendor_reviews import VendorReviewRepository
+    from bot.domain.savings import SavingsQueries  # bot.domain.savings uses this module's Renewal
+    from bot.domain.vendor_reviews import VendorReviewRepository
+
+from bot.domain.views import BacklogItem, Renewal, StepTiming, Tally, VendorHistory, WeekCounts
 
 
 class MessageKind(enum.StrEnum):
@@ -24,7 +25,7 @@ class MessageKind(enum.StrEnum):
     APPROVAL_CARD = "approval_card"  # an approver's card with buttons
     NOTE = "note"  # a short text to one person
     REFRESH = "refresh"  # re-render every card already sent for the request
-    WEBHOOK = "webhook"  # a signed POST of a request event (bot/webhooks.py)
+    WEBHOOK = "webhook"  # a signed POST of a request event (bot/app/webhooks.py)
     VENDOR_CARD = "vendor_card"  # a vendor review's card (data: {"review": id})
 
 
@@ -54,15 +55,6 @@ class MessageRef:
     platform: str
     conversation: str
     message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class VendorHistory:
-    """What the company already bought from a vendor."""
-
-    requests: int
-    approved_spend: Decimal  # annual value in base currency of approved/ordered/received
-    recent: Sequence[PurchaseRequest]  # active recurring first, then active, then newest
 
 
 class RequestRepository(Protocol):
@@ -195,63 +187,6 @@ class JobRuns(Protocol):
 
     def release_run(self, job: str, period: str) -> None:
         """Give a claim back when the run sent nothing, so that a later attempt may run it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """A count and a base-currency sum for one label (a category, a cost centre, a vendor)."""
-
-    label: str
-    count: int
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class StepTiming:
-    """How long one step name took to decide, in hours, for steps decided in a window."""
-
-    step: str
-    decided: int
-    median_hours: float
-    p90_hours: float
-    over_sla: int
-
-
-@dataclass(frozen=True, slots=True)
-class WeekCounts:
-    """What happened in one window [start, end)."""
-
-    submitted: int
-    approved: int
-    rejected: int
-    auto_approved: int
-    approved_spend: Decimal  # annual base amount of requests approved (incl. catalogue)
-    recurring_added: Decimal  # the recurring part of approved_spend, annualised
-
-
-@dataclass(frozen=True, slots=True)
-class BacklogItem:
-    """One open request: how old it is and whom it waits on."""
-
-    request_id: int
-    title: str
-    amount: Decimal
-    created_at: datetime
-    waiting_since: datetime  # when its oldest open step started (or the question was asked)
-    waiting_on: Sequence[str]  # emails
-
-
-@dataclass(frozen=True, slots=True)
-class Renewal:
-    """A recurring purchase whose renewal date falls in a window."""
-
-    request_id: int
-    title: str
-    vendor: str
-    requester: str
-    amount: Decimal
-    renews_on: date
-    recurrence: str = "annual"
 
 
 class DigestQueries(Protocol):

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.digest import build_digest
 from bot.app.facade import Procurement
+from bot.app.observe import JobObserver, observe_job
 from bot.app.ports import (
     ChannelPublisher,
     Clock,
@@ -33,7 +34,6 @@ from bot.app.ports import (
     UnitOfWorkFactory,
 )
 from bot.domain.digest import Digest, last_slot
-from bot.observe import JobObserver, observe_job
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_vendor_review import qualification_json, qualification_lines
+from bot.cli.vendor_review import qualification_json, qualification_lines
 from bot.domain import budgets as budget_rules
 from bot.domain import vendors as vendor_rules
 from bot.domain.errors import DomainError, PolicyError

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot.benchmarks import PriceBenchmark, comparison, unit_price
 from bot.domain import limits, workflow
+from bot.domain.benchmarks import PriceBenchmark, comparison, unit_price
 from bot.domain.budgets import BudgetCheck
 from bot.domain.clipping import clip
 from bot.domain.formatting import amount_line, day, money
@@ -28,8 +28,8 @@ from bot.domain.model import (
     VendorStatus,
 )
 from bot.domain.views import VendorHistory
+from bot.domain.wording import vendor_state
 from bot.domain.workflow import Action
-from bot.wording import vendor_state
 
 ACTION_LABELS = {
     Action.APPROVE: "Approve",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from icu import Char, SpoofChecker, UProperty
 
 from bot.domain.model import COMPANY_SUFFIXES, Vendor, key_of, suffix_pattern
-from bot.wording import clause
+from bot.domain.wording import clause
 
 _CHECKER = SpoofChecker()  # its skeleton is a const call, safe from any thread
 

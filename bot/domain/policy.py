@@ -2,227 +2,44 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
+from pydantic import AfterValidator, Field, ValidationError
 
-from bot.domain.budgets import Budget, OverBudget, Period
+from bot.domain.budgets import Budget, Period
 from bot.domain.errors import NotAllowed, PolicyError
 from bot.domain.model import (
-    MAX_AMOUNT,
-    MAX_RATE,
-    MIN_RATE,
     Category,
     DataAccess,
     Delegation,
     Recurrence,
     Step,
-    StepMode,
     VendorStatus,
     vendor_key,
 )
-from bot.questionnaire import Question, check_questionnaire
-from bot.webhooks import Webhook, unique_names
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_TEAMS_CHANNEL = re.compile(r"19:[^\s@;/]+@thread\.(tacv2|skype|v2)")
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"not an email address: {value}")
-    return value.lower()
-
-
-def _sane_amount(value: Decimal) -> Decimal:
-    if value > MAX_AMOUNT:
-        raise ValueError(
-            f"{value:,} is more than procurebot takes ({MAX_AMOUNT:,}); check the number"
-        )
-    return value
+from bot.domain.policy_checks import cross_check, explain, format_problems
+from bot.domain.policy_schema import (
+    Budgets,
+    CatalogueEntry,
+    Condition,
+    DelegationSpec,
+    Digest,
+    Group,
+    Reminders,
+    Rule,
+    StepSpec,
+    Strict,
+    Vendors,
+)
+from bot.domain.webhooks import Webhook, unique_names
 
 
-# A typo of a few zeros must not pass the check and then break every card that shows it.
-Amount = Annotated[Decimal, AfterValidator(_sane_amount)]
-
-
-# Every address in the file (members, delegations, digest recipients) is checked the same way:
-# a typo in a delegation would otherwise silently never match anyone.
-Email = Annotated[str, AfterValidator(_email)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Group(_Strict):
-    name: str = Field(description="How the group is shown to people, e.g. 'IT review'.")
-    members: list[Email] = Field(min_length=1)
-    fallback: str | None = Field(
-        default=None, description="Group that approves when the requester is the only member."
-    )
-
-
-class Condition(_Strict):
-    """All given keys must hold (AND); a list means any of its values (OR)."""
-
-    category: list[Category] | None = None
-    amount_gte: Amount | None = Field(default=None, ge=0)
-    amount_lt: Amount | None = Field(default=None, gt=0)
-    department: list[str] | None = None
-    vendor_status: list[VendorStatus] | None = None
-    data_access: list[DataAccess] | None = None
-    recurrence: list[Recurrence] | None = None
-
-
-class StepSpec(_Strict):
-    name: str = Field(min_length=1)
-    group: str
-    stage: int = Field(default=1, ge=1, le=20)
-    mode: StepMode = StepMode.ANY
-    qualifies_vendor: bool = Field(
-        default=False, description="Approving this step approves the vendor in the registry."
-    )
-    escalate_to: str | None = Field(
-        default=None, description="Group added when the step waits too long (else reminders')."
-    )
-
-
-class Rule(_Strict):
-    name: str = Field(min_length=1)
-    when: Condition = Condition()
-    step: StepSpec
-
-
-class CatalogueEntry(_Strict):
-    name: str
-    match: list[str] = Field(min_length=1, description="Words one of which the title contains.")
-    vendors: list[str] = Field(default_factory=list)
-    category: Category
-    max_unit_price: Amount = Field(gt=0)
-    max_quantity: int = Field(default=1, ge=1)
-    requesters: list[str] = Field(min_length=1, description="Groups that may buy it at once.")
-
-
-class DelegationSpec(_Strict):
-    approver: Email
-    delegate: Email
-    start: date
-    end: date
-
-
-class Reminders(_Strict):
-    remind_after_hours: int = Field(default=24, ge=1)
-    escalate_after_hours: int = Field(default=72, ge=1)
-    escalate_to: str | None = None
-    business_days_only: bool = True
-    renewal_notice_days: int = Field(default=30, ge=1)
-
-
-class Digest(_Strict):
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    time: dt.time = dt.time(9, 0)
-    timezone: str = "UTC"
-    slack_channel: str | None = None
-    teams_channel: str | None = None
-    recipients: list[Email] = Field(default_factory=list)
-    grace_hours: int = Field(
-        default=12, ge=0, le=168, description="How late a missed digest may still be sent."
-    )
-    step_sla_hours: int = Field(
-        default=48, ge=1, description="A step decided later than this counts as an SLA breach."
-    )
-
-    @field_validator("time", mode="before")
-    @classmethod
-    def _quoted_time(cls, value: Any) -> Any:
-        # YAML 1.1 reads an unquoted 14:30 as the base-60 integer 870, which pydantic would
-        # silently take as 870 seconds (00:14:30).
-        if isinstance(value, int | float):
-            raise ValueError('write the time in quotes, e.g. "14:30"')
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name like Europe/Paris") from None
-        return value
-
-    @field_validator("teams_channel")
-    @classmethod
-    def _teams_channel(cls, value: str | None) -> str | None:
-        # A channel's display name or its web link would be accepted by nothing in Teams.
-        if value is not None and not _TEAMS_CHANNEL.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not a Teams channel id; use the channel's conversation id, "
-                'e.g. "19:abc123@thread.tacv2" (in the link from "Get link to channel", '
-                "between /channel/ and the next /, with %3a as : and %40 as @)"
-            )
-        return value
-
-
-class Vendors(_Strict):
-    review_valid_months: int = Field(default=12, ge=1)
-    allow_rejected_exception: bool = False
-    qualification_groups: list[str] = Field(
-        default_factory=list, description="Groups that qualify a proposed vendor, in parallel."
-    )
-    questionnaire: list[Question] = Field(default_factory=list, max_length=40)
-
-
-class BudgetItem(_Strict):
-    cost_centre: str = Field(min_length=1)
-    period: str = Field(description="A year (2026) or a quarter (2026-Q4).")
-    amount: Amount = Field(gt=0)
-    currency: str | None = Field(default=None, description="Default: the base currency.")
-
-    @field_validator("period", mode="before")
-    @classmethod
-    def _period(cls, value: Any) -> Any:
-        # YAML reads an unquoted 2026 as an integer; both spellings mean the year.
-        if isinstance(value, int):
-            value = str(value)
-        if isinstance(value, str):
-            Period.parse(value)  # raises ValueError with the right wording
-        return value
-
-
-class Budgets(_Strict):
-    over_budget: OverBudget = Field(
-        default=OverBudget.ADD_STEP,
-        description="add_step: the step below approves the overrun; block: refuse at intake.",
-    )
-    step: StepSpec | None = Field(
-        default=None, description="The step added to a request that would go over its budget."
-    )
-    count_open_requests: bool = Field(
-        default=True,
-        description="Pending requests count as spent too, so two requests cannot both fit.",
-    )
-    items: list[BudgetItem] = Field(default_factory=list)
-
-
-class Policy(_Strict):
+class Policy(Strict):
     base_currency: str = "USD"
     exchange_rates: dict[str, Decimal] = Field(default_factory=dict)
     groups: dict[str, Group]
@@ -439,167 +256,12 @@ def parse(text: str, *, source: str = "policy") -> Policy:
     try:
         policy = Policy.model_validate(data)
     except ValidationError as error:
-        problems = [(tuple(e["loc"]), _explain(e)) for e in error.errors()]
-        raise PolicyError(_format(source, root, problems)) from None
-    problems = list(_cross_check(policy))
+        problems = [(tuple(e["loc"]), explain(e)) for e in error.errors()]
+        raise PolicyError(format_problems(source, root, problems)) from None
+    problems = list(cross_check(policy))
     if problems:
-        raise PolicyError(_format(source, root, problems))
+        raise PolicyError(format_problems(source, root, problems))
     return policy
-
-
-def _explain(error: Any) -> str:
-    message = str(error["msg"])
-    if error["type"] == "extra_forbidden":
-        return "unknown field (check the spelling)"
-    if error["type"] == "missing":
-        return "required field is missing"
-    return message.removeprefix("Value error, ")
-
-
-def _cross_check(policy: Policy) -> Iterable[tuple[tuple[Any, ...], str]]:
-    groups = set(policy.groups)
-
-    def unknown(name: str) -> str:
-        return f"no group called {name!r}; groups are {', '.join(sorted(groups))}"
-
-    if not _CURRENCY.match(policy.base_currency):
-        yield ("base_currency",), "use a three-letter ISO currency code such as USD"
-    for code, rate in policy.exchange_rates.items():
-        if not _CURRENCY.match(code):
-            yield ("exchange_rates", code), "use a three-letter ISO currency code such as EUR"
-        if rate <= 0:
-            yield ("exchange_rates", code), "an exchange rate must be above zero"
-        elif not MIN_RATE <= rate <= MAX_RATE:
-            yield (
-                ("exchange_rates", code),
-                f"an exchange rate must be between {MIN_RATE} and {MAX_RATE:,}; check the number",
-            )
-    for key, group in policy.groups.items():
-        if group.fallback is not None and group.fallback not in groups:
-            yield ("groups", key, "fallback"), unknown(group.fallback)
-    if policy.purchasing_group not in groups:
-        yield ("purchasing_group",), unknown(policy.purchasing_group)
-    specs: dict[str, StepSpec] = {}
-    for i, rule in enumerate(policy.rules):
-        if rule.step.group not in groups:
-            yield ("rules", i, "step", "group"), unknown(rule.step.group)
-        if rule.step.escalate_to is not None and rule.step.escalate_to not in groups:
-            yield ("rules", i, "step", "escalate_to"), unknown(rule.step.escalate_to)
-        earlier = specs.setdefault(rule.step.name, rule.step)
-        if (earlier.group, earlier.stage, earlier.mode) != (
-            rule.step.group,
-            rule.step.stage,
-            rule.step.mode,
-        ):
-            yield (
-                ("rules", i, "step"),
-                (
-                    f"step {rule.step.name!r} is defined by another rule with a different group, "
-                    "stage or mode; give it the same ones or another name"
-                ),
-            )
-        cond = rule.when
-        if (
-            cond.amount_gte is not None
-            and cond.amount_lt is not None
-            and (cond.amount_lt <= cond.amount_gte)
-        ):
-            yield ("rules", i, "when", "amount_lt"), "amount_lt must be above amount_gte"
-    for i, entry in enumerate(policy.catalogue):
-        for name in entry.requesters:
-            if name not in groups:
-                yield ("catalogue", i, "requesters"), unknown(name)
-    for i, delegation in enumerate(policy.delegations):
-        if delegation.end < delegation.start:
-            yield ("delegations", i, "end"), "the end date is before the start date"
-        if delegation.approver.lower() == delegation.delegate.lower():
-            yield ("delegations", i, "delegate"), "someone cannot delegate to themselves"
-    yield from _check_budgets(policy, unknown)
-    if policy.vendors.allow_rejected_exception and not any(
-        r.when.vendor_status and VendorStatus.REJECTED in r.when.vendor_status for r in policy.rules
-    ):
-        yield (
-            ("vendors", "allow_rejected_exception"),
-            (
-                "add a rule with when: {vendor_status: [rejected]} naming who approves the "
-                "exception; without one a rejected vendor would skip vendor review"
-            ),
-        )
-    yield from check_questionnaire(
-        policy.vendors.questionnaire, groups, policy.vendors.qualification_groups
-    )
-    if policy.reminders.escalate_to is not None and policy.reminders.escalate_to not in groups:
-        yield ("reminders", "escalate_to"), unknown(policy.reminders.escalate_to)
-    if policy.reminders.escalate_after_hours <= policy.reminders.remind_after_hours:
-        yield (
-            ("reminders", "escalate_after_hours"),
-            ("escalation must come after the reminder (more hours than remind_after_hours)"),
-        )
-
-
-def _check_budgets(policy: Policy, unknown: Any) -> Iterable[tuple[tuple[Any, ...], str]]:
-    budgets = policy.budgets
-    if budgets.step is not None and budgets.step.group not in policy.groups:
-        yield ("budgets", "step", "group"), unknown(budgets.step.group)
-    if budgets.over_budget is OverBudget.ADD_STEP and budgets.step is None and budgets.items:
-        yield (
-            ("budgets", "step"),
-            "name the step to add when a request goes over budget, e.g. "
-            "{name: Finance, group: finance, stage: 3}, or set over_budget: block",
-        )
-    seen: set[tuple[str, str]] = set()
-    for i, item in enumerate(budgets.items):
-        currency = item.currency or policy.base_currency
-        if currency not in policy.currencies:
-            yield (
-                ("budgets", "items", i, "currency"),
-                f"no exchange rate for {currency}; use one of {', '.join(policy.currencies)}",
-            )
-        key = (" ".join(item.cost_centre.split()).casefold(), Period.parse(item.period).label)
-        if key in seen:
-            yield (
-                ("budgets", "items", i),
-                f"a second budget for {item.cost_centre} in {key[1]}; keep one",
-            )
-        seen.add(key)
-
-
-def _line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if str(key.value) == str(part):
-                    child = value
-                    line = key.start_mark.line + 1
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(part, int)
-            and (part < len(node.value))
-        ):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
-
-
-def _format(
-    source: str, root: yaml.Node | None, problems: Sequence[tuple[tuple[Any, ...], str]]
-) -> str:
-    lines = [f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:"]
-    for loc, message in problems:
-        path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
-        path = path.replace(".[", "[")
-        line = _line_of(root, loc)
-        where = f"line {line}: " if line else ""
-        lines.append(f"  {where}{path or '(top level)'}: {message}")
-    return "\n".join(lines)
 
 
 def summary(policy: Policy) -> str:

@@ -14,10 +14,8 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.domain.views import VendorHistory
-
-from bot.benchmarks import CostCentrePrice, PriceBenchmark
 from bot.domain import intake, limits, purchasing, step_changes, workflow
+from bot.domain.benchmarks import CostCentrePrice, PriceBenchmark
 from bot.domain.cards import Card, build_card
 from bot.domain.model import (
     Channel,
@@ -30,6 +28,7 @@ from bot.domain.model import (
     vendor_key,
 )
 from bot.domain.policy import Policy, RequestFacts, parse
+from bot.domain.views import VendorHistory
 from tests.typed import present
 from tests.unit.builders import NOW, TODAY
 

@@ -143,7 +143,6 @@ async def test_the_demos_digest_is_the_week_digest_print_shows(tmp_path: Path) -
     from zoneinfo import ZoneInfo
 
     from bot.app.digest import build_digest
-
     from bot.domain.digest import last_slot, render_text
 
     demo = await start_demo(database_url=sqlite_url(tmp_path), port=0)

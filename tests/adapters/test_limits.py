@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bot.domain.views import BacklogItem, Renewal
 
 from adapters.slack import render as slack
 from adapters.slack.digest import render_digest as slack_digest
@@ -23,6 +22,7 @@ from bot.domain import intake
 from bot.domain.cards import CARD, HOME, STATUS, Card, Detail, page_of
 from bot.domain.digest import Digest, Line
 from bot.domain.model import RequestStatus
+from bot.domain.views import BacklogItem, Renewal
 from bot.domain.workflow import Action
 from tests.adapters import longest
 from tests.adapters.schemas import (

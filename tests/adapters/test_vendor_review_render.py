@@ -11,8 +11,8 @@ import pytest
 from adapters.slack import vendor_review_render as slack
 from adapters.teams import vendor_review as teams
 from bot.domain.model import Category, Vendor
-from bot.questionnaire import MAX_ANSWER
-from bot.vendor_reviews import (
+from bot.domain.questionnaire import MAX_ANSWER
+from bot.domain.vendor_reviews import (
     MAX_PURPOSE,
     MAX_WEBSITE,
     Outcome,

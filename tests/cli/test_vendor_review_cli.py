@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.app.clock import FixedClock
+from bot.app.vendor_qualification import Proposal, VendorReviews
 from bot.cli.main import app
 from bot.domain.model import Channel, Vendor
-from bot.vendor_review_service import Proposal, VendorReviews
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory

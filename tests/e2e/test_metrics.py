@@ -14,10 +14,10 @@ from adapters.http import METRICS
 from adapters.metrics import Metrics
 from adapters.slack import ids
 from bot.app.clock import SystemClock
+from bot.app.observe import FAILED, observe_job
 from bot.app.scheduler import DIGEST_JOB, HOUSEKEEPING_JOB, Scheduler
 from bot.domain.model import Channel
 from bot.domain.workflow import Action
-from bot.observe import FAILED, observe_job
 from storage.engine import make_engine
 from storage.stats import read_stats
 from storage.uow import SqlUnitOfWorkFactory

@@ -10,7 +10,7 @@ import pytest
 from adapters.slack.vendor_review_render import action_id
 from bot.domain import vendors as vendor_rules
 from bot.domain.model import Vendor, VendorStatus
-from bot.vendor_reviews import ReviewAction
+from bot.domain.vendor_reviews import ReviewAction
 from tests.e2e.conftest import FORM, Harness
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY
 from workspace.forms import ClientValidationError

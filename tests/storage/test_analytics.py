@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from bot.app.digest import build_digest
-from bot.domain.views import WeekCounts
 
 from bot.app.clock import FixedClock
+from bot.app.digest import build_digest
 from bot.app.facade import Procurement
 from bot.domain.digest import last_slot, render_text
+from bot.domain.views import WeekCounts
 from storage.analytics import SqlDigestQueries
 from storage.engine import make_engine
 from storage.renewals import add_months

@@ -9,12 +9,12 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select
 
-from bot.apikeys import PREFIX, ApiKeyProblem, ApiKeys, hash_key
+from bot.app.apikeys import PREFIX, ApiKeyProblem, ApiKeys, hash_key
 from bot.app.clock import FixedClock
 from bot.app.facade import Procurement
 from bot.app.ports import MessageKind
+from bot.app.webhooks import Webhook, webhook_listener
 from bot.domain.model import Channel
-from bot.webhooks import Webhook, webhook_listener
 from storage import tables
 from storage.api_keys import SqlApiKeys
 from storage.engine import make_engine

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from bot import benchmarks
-from bot.benchmarks import CostCentrePrice, PriceBenchmark
+from bot.domain import benchmarks
+from bot.domain.benchmarks import CostCentrePrice, PriceBenchmark
 from bot.domain.model import Recurrence, RequestStatus
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.purchases import T0, bought

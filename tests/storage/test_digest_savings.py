@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app.digest import build_digest
-
 from bot.app.clock import FixedClock
+from bot.app.digest import build_digest
 from bot.app.facade import Procurement
 from bot.domain.digest import render_text
 from bot.domain.model import format_number

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot.domain.model import Category, Channel, Event, Recurrence, RequestStatus
-from bot.savings import Consolidation, Outlier, Overlap, Share
+from bot.domain.savings import Consolidation, Outlier, Overlap, Share
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.purchases import T0, bought
 

@@ -109,7 +109,6 @@ async def test_an_unknown_recipient_does_not_stop_the_others(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     from bot.app.digest import build_digest
-
     from bot.app.scheduler import publish_digest
 
     policy = example_policy()

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bot.app.clock import FixedClock
 from bot.app.facade import Procurement
 from bot.app.ports import MessageKind
+from bot.app.vendor_qualification import Proposal, VendorReviews
 from bot.domain.errors import AlreadyDecided, InvalidInput, NotAllowed
 from bot.domain.model import Channel, VendorStatus
-from bot.vendor_review_service import Proposal, VendorReviews
-from bot.vendor_reviews import Outcome, ReviewDecision, ReviewStatus
+from bot.domain.vendor_reviews import Outcome, ReviewDecision, ReviewStatus
 from storage import tables as t
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import IT, PROCUREMENT, REQUESTER, SECURITY, START, draft, example_policy

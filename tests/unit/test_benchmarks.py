@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.benchmarks import (
+from bot.domain.benchmarks import (
     LINE_CHARS,
     CostCentrePrice,
     PriceBenchmark,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cost_centres import misspelt, warning
+from bot.app.cost_centres import misspelt, warning
 
 KNOWN = ["Berlin office", "Design", "Engineering", "IT"]
 

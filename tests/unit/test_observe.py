@@ -6,14 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.ports import (
-    DeliveryDeferred,
-    DeliveryRefused,
-    MessageRef,
-    RecipientUnreachable,
-)
-from bot.domain.model import Person
-from bot.observe import (
+from bot.app.observe import (
     DEFERRED,
     DELIVERED,
     FAILED,
@@ -24,6 +17,13 @@ from bot.observe import (
     observe_job,
     observed,
 )
+from bot.app.ports import (
+    DeliveryDeferred,
+    DeliveryRefused,
+    MessageRef,
+    RecipientUnreachable,
+)
+from bot.domain.model import Person
 
 PERSON = Person(email="rita@example.com")
 REF = MessageRef(

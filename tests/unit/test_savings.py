@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.domain.views import Renewal
-
 from bot.domain.digest import category_label
-from bot.savings import (
+from bot.domain.savings import (
     LINE_CHARS,
     Consolidation,
     Outlier,
@@ -21,6 +19,7 @@ from bot.savings import (
     renewal_savings_line,
     sections,
 )
+from bot.domain.views import Renewal
 
 D = Decimal
 

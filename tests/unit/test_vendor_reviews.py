@@ -9,8 +9,8 @@ import pytest
 from bot.domain import policy as policy_module
 from bot.domain.errors import AlreadyDecided, NotAllowed, PolicyError
 from bot.domain.model import Vendor, VendorStatus
-from bot.questionnaire import Question, QuestionKind, answer_lines, check_answers
-from bot.vendor_reviews import (
+from bot.domain.questionnaire import Question, QuestionKind, answer_lines, check_answers
+from bot.domain.vendor_reviews import (
     Outcome,
     ReviewAction,
     ReviewDecision,
@@ -210,8 +210,8 @@ def test_the_card_shows_the_thread_and_the_open_question() -> None:
 
 
 def test_without_qualification_groups_proposing_says_what_to_set() -> None:
+    from bot.app.vendor_qualification import VendorReviews
     from bot.domain.errors import InvalidInput
-    from bot.vendor_review_service import VendorReviews
 
     vendors = POLICY.vendors.model_copy(update={"qualification_groups": []})
     policy = POLICY.model_copy(update={"vendors": vendors})

@@ -12,18 +12,11 @@ import pytest
 
 from bot.app.clock import FixedClock
 from bot.app.ports import DeliveryDeferred, DeliveryRefused, MessageKind, OutboxMessage
+from bot.app.webhooks import PostResult, WebhookDelivery, signature, webhook_messages
 from bot.domain import policy as policy_module
 from bot.domain.errors import PolicyError
 from bot.domain.model import Channel, Event, RequestStatus
-from bot.webhooks import (
-    PostResult,
-    Webhook,
-    WebhookDelivery,
-    WebhookEvent,
-    event_kind,
-    signature,
-    webhook_messages,
-)
+from bot.domain.webhooks import Webhook, WebhookEvent, event_kind
 from tests.fakes import EXAMPLE_POLICY, START
 from tests.fakes_webhooks import readme_verify
 from tests.unit.builders import make_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.wording import clause, ends_sentence, full_stop
+from bot.domain.wording import clause, ends_sentence, full_stop
 
 
 @pytest.mark.parametrize(

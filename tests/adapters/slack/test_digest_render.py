@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from bot.domain.views import BacklogItem, Renewal, StepTiming, WeekCounts
-
 from adapters.slack.digest import digest_text, render_digest
 from bot.domain.digest import Digest, Line
-from bot.savings import Consolidation, Outlier, Overlap, Savings, Share
+from bot.domain.savings import Consolidation, Outlier, Overlap, Savings, Share
+from bot.domain.views import BacklogItem, Renewal, StepTiming, WeekCounts
 from tests.adapters.slack.test_render import check
 from tests.seed import END, at
 

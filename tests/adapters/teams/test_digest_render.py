@@ -8,12 +8,11 @@ import json
 import re
 from decimal import Decimal
 
-from bot.domain.views import BacklogItem, WeekCounts
-
 from adapters.slack.digest import render_digest as slack_digest
 from adapters.teams.digest import chart_activity, digest_text, render_digest
 from bot.domain.digest import counts_rows
-from bot.savings import Consolidation, Savings, Share
+from bot.domain.savings import Consolidation, Savings, Share
+from bot.domain.views import BacklogItem, WeekCounts
 from tests.adapters.slack.test_digest_render import digest, savings
 from tests.adapters.teams.test_render import check, valid_card
 from tests.seed import at

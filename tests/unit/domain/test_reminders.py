@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.policy_schema import Reminders
-
 from bot.app.clock import FixedClock
 from bot.domain.model import Step, StepMode, StepStatus
+from bot.domain.policy_schema import Reminders
 from bot.domain.reminders import Nudge, nudge_due, waiting_hours
 
 NY = "America/New_York"

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot import vendor_review_effects as effects
+from bot.app import vendor_qualification_effects as effects
 from bot.app.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain import lookalikes
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.model import Category, Channel, Vendor, VendorStatus, vendor_key
 from bot.domain.policy import Policy
-from bot.questionnaire import check_answers
-from bot.vendor_reviews import (
+from bot.domain.questionnaire import check_answers
+from bot.domain.vendor_reviews import (
     MAX_PURPOSE,
     MAX_WEBSITE,
     Outcome,

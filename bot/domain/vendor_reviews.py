@@ -17,7 +17,7 @@ from bot.domain import vendors as vendor_rules
 from bot.domain.errors import AlreadyDecided, NotAllowed
 from bot.domain.model import Category, Vendor, VendorStatus
 from bot.domain.policy import Policy
-from bot.questionnaire import answer_lines
+from bot.domain.questionnaire import answer_lines
 
 MAX_PURPOSE = 500  # what the vendor is for: one paragraph
 MAX_WEBSITE = 300

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.apikeys import ApiKey
+from bot.app.apikeys import ApiKey
 from bot.app.clock import SystemClock
 from bot.app.ports import DeliveryDeferred
+from bot.app.webhooks import ping_body, signed_headers, summary
 from bot.domain import policy as policy_module
 from bot.domain.errors import DomainError, PolicyError
 from bot.settings import Settings
-from bot.webhooks import ping_body, signed_headers, summary
 
 apikey_app = typer.Typer(help="Keys of the REST API (/api/v1).", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Outbound webhooks of the policy file.", no_args_is_help=True)

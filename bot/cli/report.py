@@ -14,7 +14,7 @@ import typer
 from bot.app import spreadsheet
 from bot.domain.errors import PolicyError
 from bot.domain.formatting import money
-from bot.spend import DIMENSIONS, SpendLine, csv_rows
+from bot.domain.spend import DIMENSIONS, SpendLine, csv_rows
 
 report_app = typer.Typer(help="Reports for buying with data.", no_args_is_help=True)
 

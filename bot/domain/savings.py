@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from bot.app.ports import DigestQueries, Renewal
-from bot.benchmarks import flat, numbers
+from bot.domain.benchmarks import flat, numbers
 from bot.domain.clipping import clip
 from bot.domain.formatting import money
 from bot.domain.model import format_number
+from bot.domain.views import Renewal
 
 SHOWN = 5  # lines per savings section before "and N more"
 SHARES_SHOWN = 3  # vendors of a category, or cost centres of a vendor, named in one line
@@ -219,8 +219,17 @@ def sections(
     ]
 
 
+class RenewalQueries(Protocol):
+    """The digest's renewals query (bot.app.ports.DigestQueries has it)."""
+
+    def renewals(
+        self, *, start: date, end: date, limit: int = 1000, recurrence: str | None = None
+    ) -> tuple[int, list[Renewal]]:
+        """How many purchases renew in [start, end], and the first `limit`."""
+
+
 def collect(
-    *, queries: SavingsQueries, digest: DigestQueries, start: datetime, end: datetime, today: date
+    *, queries: SavingsQueries, digest: RenewalQueries, start: datetime, end: datetime, today: date
 ) -> Savings:
     """The savings section of the digest of [start, end); renewals from `today` on."""
     overlaps_total, overlaps = queries.overlaps(limit=SHOWN)

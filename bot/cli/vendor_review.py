@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.facade import Procurement
+from bot.app.vendor_qualification import VendorReviews
 from bot.domain import vendors as vendor_rules
 from bot.domain.model import Vendor
-from bot.questionnaire import answer_lines
-from bot.vendor_review_service import VendorReviews
-from bot.vendor_reviews import VendorReview
+from bot.domain.questionnaire import answer_lines
+from bot.domain.vendor_reviews import VendorReview
 
 
 def _latest(service: Procurement, vendor: Vendor) -> VendorReview | None:

@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from bot.domain.views import VendorHistory
 
-from bot.domain import resubmission, workflow
+from bot.domain import purchasing, resubmission, step_changes, steps, workflow
 from bot.domain.cards import Card, Fact, build_card
 from bot.domain.model import (
     Category,
@@ -24,6 +23,7 @@ from bot.domain.model import (
     StepMode,
     StepStatus,
 )
+from bot.domain.views import VendorHistory
 from tests.unit.builders import (
     CARLA,
     DANA,
@@ -391,8 +391,11 @@ def test_timeline_text(event: Event, text: str) -> None:
 
 
 def test_every_event_the_state_machine_records_has_its_own_timeline_text() -> None:
-    # A new event in workflow.py would otherwise show as a bare "NewThing by Omar".
-    recorded = set(re.findall(r'action(?::\s*str)?\s*=\s*"(\w+)"', inspect.getsource(workflow)))
+    # A new event in the state machine would otherwise show as a bare "NewThing by Omar".
+    source = "".join(
+        inspect.getsource(m) for m in (workflow, steps, resubmission, step_changes, purchasing)
+    )
+    recorded = set(re.findall(r'action(?::\s*str)?\s*=\s*"(\w+)"', source))
     assert {"Submitted", "Answered", "Edited", "Escalated"} <= recorded
     assert recorded <= {event.action for event, _ in TIMELINE} - {"VendorApproved"}
 

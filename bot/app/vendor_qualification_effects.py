@@ -12,7 +12,7 @@ from bot.domain import vendors as vendor_rules
 from bot.domain.errors import NotFound
 from bot.domain.model import Channel, Event, VendorStatus, vendor_key
 from bot.domain.policy import Policy
-from bot.vendor_reviews import (
+from bot.domain.vendor_reviews import (
     Outcome,
     ReviewStatus,
     VendorCard,
