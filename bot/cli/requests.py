@@ -18,6 +18,7 @@ from bot.domain.model import (
     RequestStatus,
     parse_number,
 )
+from bot.domain.request_view import request_fields
 
 requests_app = typer.Typer(help="Look at purchase requests.", no_args_is_help=True)
 
@@ -34,31 +35,7 @@ def _core() -> Any:
 def request_json(request: PurchaseRequest, events: list[Any]) -> dict[str, Any]:
     """The contract's JSON view of a request (`requests show --json`)."""
     return {
-        "number": request.number,
-        "id": request.id,
-        "status": request.status.value,
-        "title": request.title,
-        "requester": request.requester,
-        "vendor": request.vendor,
-        "category": request.category.value,
-        "amount": str(request.total.amount),
-        "unit_price": str(request.unit_price.amount),
-        "quantity": request.quantity,
-        "currency": request.unit_price.currency,
-        "recurrence": request.recurrence.value,
-        "annual_amount_base": str(request.base_amount),
-        "base_currency": request.base_currency,
-        "cost_centre": request.cost_centre,
-        "data_access": request.data_access.value,
-        "needed_by": request.needed_by.isoformat() if request.needed_by else None,
-        "renewal_date": request.renewal_date.isoformat() if request.renewal_date else None,
-        "justification": request.justification,
-        "link": request.link,
-        "catalogue_entry": request.catalogue_entry,
-        "po_number": request.po_number,
-        "rejection_reason": request.rejection_reason,
-        "created_at": request.created_at.isoformat(),
-        "updated_at": request.updated_at.isoformat(),
+        **request_fields(request),
         "steps": [
             {
                 "name": s.name,

@@ -7,8 +7,9 @@ from typing import Any, Protocol
 from bot.domain.model import PurchaseRequest, RequestStatus
 
 
-def request_view(request: PurchaseRequest) -> dict[str, Any]:
-    """The request's fields, steps and decisions as JSON types (amounts as decimal strings)."""
+def request_fields(request: PurchaseRequest) -> dict[str, Any]:
+    """The request's own fields as JSON types (amounts as decimal strings), without its steps:
+    shared by `requests show --json` and the views that leave the bot."""
     return {
         "id": request.id,
         "number": request.number,
@@ -35,6 +36,13 @@ def request_view(request: PurchaseRequest) -> dict[str, Any]:
         "rejection_reason": request.rejection_reason,
         "created_at": request.created_at.isoformat(),
         "updated_at": request.updated_at.isoformat(),
+    }
+
+
+def request_view(request: PurchaseRequest) -> dict[str, Any]:
+    """The request's fields, steps and decisions as JSON types (amounts as decimal strings)."""
+    return {
+        **request_fields(request),
         "steps": [
             {
                 "name": step.name,

@@ -10,37 +10,22 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.app.clock import FixedClock
-from bot.app.facade import Procurement
 from bot.cli.main import app
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
-from tests.fakes import EXAMPLE_POLICY, example_policy
+from tests.cli.digest_runs import digest_sent, seeded_database
+from tests.fakes import EXAMPLE_POLICY
 from tests.fakes_teams import TENANT, FakeTeams
-from tests.seed import END, seed
-from workspace import Workspace, start_workspace
+from tests.seed import END
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PROCUREBOT_POLICY", str(EXAMPLE_POLICY))
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    upgrade(url)
-    clock = FixedClock(END)
-    engine = make_engine(url)
-    seed(Procurement(uow=SqlUnitOfWorkFactory(engine), policy=example_policy(), clock=clock), clock)
-    engine.dispose()
-    return url
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    factory, _ = seeded_database(tmp_path, monkeypatch)
+    factory.engine.dispose()
 
 
-def test_print_shows_the_week_in_the_terminal(seeded: str) -> None:
+def test_print_shows_the_week_in_the_terminal(seeded: None) -> None:
     result = runner.invoke(app, ["digest", "--print", "--end", END.isoformat()])
     assert result.exit_code == 0, result.output
     assert "Procurement digest · week of 16 Nov 2026" in result.output
@@ -50,7 +35,7 @@ def test_print_shows_the_week_in_the_terminal(seeded: str) -> None:
     assert "Renewals in the next 30 days: 3" in result.output
 
 
-def test_print_or_send_not_both_nor_neither(seeded: str) -> None:
+def test_print_or_send_not_both_nor_neither(seeded: None) -> None:
     for args in (["digest"], ["digest", "--print", "--send"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 2
@@ -59,55 +44,28 @@ def test_print_or_send_not_both_nor_neither(seeded: str) -> None:
         )
 
 
-def test_a_bad_end_is_explained(seeded: str) -> None:
+def test_a_bad_end_is_explained(seeded: None) -> None:
     result = runner.invoke(app, ["digest", "--print", "--end", "monday"])
     assert result.exit_code == 2
     assert "write it like 2026-11-23T09:00-05:00" in result.output
 
 
-def test_send_without_slack_says_what_to_set(seeded: str) -> None:
+def test_send_without_slack_says_what_to_set(seeded: None) -> None:
     result = runner.invoke(app, ["digest", "--send"])
     assert result.exit_code == 1
     assert "Nothing sent: set digest.slack_channel" in result.output
 
 
-async def test_send_posts_to_the_channel_with_the_chart(seeded: str) -> None:
-    workspace = Workspace.seed(
-        users=[{"name": e.split("@")[0], "real_name": n, "email": e} for e, n in PEOPLE.items()],
-        channels=["it-leadership"],
-    )
-    api, api_url = await start_workspace(workspace, token=TOKEN)
-    try:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": api_url,
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli.main",
-            "digest",
-            "--send",
-            "--end",
-            END.isoformat(),
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-        assert process.returncode == 0, err.decode()
-        assert "Digest sent to slack:#it-leadership, lee.cio@acme.example." in out.decode()
+async def test_send_posts_to_the_channel_with_the_chart(seeded: None) -> None:
+    async with digest_sent() as (workspace, out):
+        assert "Digest sent to slack:#it-leadership, lee.cio@acme.example." in out
         channel = workspace.resolve_channel("#it-leadership")
         top = [m for m in workspace.messages_in(channel.id) if m.thread_ts in (None, m.ts)]
         assert len(top) == 1 and "$6,900.00 approved spend" in top[0].text
         assert len(workspace.files) == 1
-    finally:
-        await api.cleanup()
 
 
-async def test_send_posts_to_the_teams_channel_with_the_chart(seeded: str, tmp_path: Path) -> None:
+async def test_send_posts_to_the_teams_channel_with_the_chart(seeded: None, tmp_path: Path) -> None:
     fake_teams = FakeTeams()
     await fake_teams.start()
     try:

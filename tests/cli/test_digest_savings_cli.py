@@ -3,27 +3,17 @@ purchases that make each kind of savings line."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.app.clock import FixedClock
-from bot.app.facade import Procurement
 from bot.cli.main import app
 from bot.domain.model import format_number
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.conftest import PEOPLE, SIGNING_SECRET, TOKEN
-from tests.fakes import EXAMPLE_POLICY, example_policy
-from tests.seed import END, seed
+from tests.cli.digest_runs import digest_sent, seeded_database
+from tests.seed import END
 from tests.storage.purchases import bought
-from workspace import Workspace, start_workspace
 
 runner = CliRunner()
 
@@ -32,16 +22,7 @@ runner = CliRunner()
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], int]:
     """The digest seed (Figma for Design at $45 a seat a month), and Figma for Marketing at
     $60 approved this week: an outlier and a consolidation candidate."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PROCUREBOT_POLICY", str(EXAMPLE_POLICY))
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    upgrade(url)
-    clock = FixedClock(END)
-    engine = make_engine(url)
-    factory = SqlUnitOfWorkFactory(engine)
-    ids = seed(Procurement(uow=factory, policy=example_policy(), clock=clock), clock)
+    factory, ids = seeded_database(tmp_path, monkeypatch)
     marketing = bought(
         factory,
         cost_centre="Marketing",
@@ -49,7 +30,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, i
         quantity=3,
         approved_at=END - timedelta(days=2),
     )
-    engine.dispose()
+    factory.engine.dispose()
     return ids, marketing
 
 
@@ -74,37 +55,10 @@ def test_print_shows_the_savings(seeded: tuple[dict[str, int], int]) -> None:
 
 async def test_send_posts_the_savings_to_slack(seeded: tuple[dict[str, int], int]) -> None:
     _, marketing = seeded
-    workspace = Workspace.seed(
-        users=[{"name": e.split("@")[0], "real_name": n, "email": e} for e, n in PEOPLE.items()],
-        channels=["it-leadership"],
-    )
-    api, api_url = await start_workspace(workspace, token=TOKEN)
-    try:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": api_url,
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli.main",
-            "digest",
-            "--send",
-            "--end",
-            END.isoformat(),
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(process.communicate(), timeout=120)
-        assert process.returncode == 0, err.decode()
+    async with digest_sent() as (workspace, _):
         channel = workspace.resolve_channel("#it-leadership")
         top = [m for m in workspace.messages_in(channel.id) if m.thread_ts in (None, m.ts)]
         blocks = str(top[0].blocks)
         assert "*Consolidation candidates*" in blocks
         assert "Figma bought separately by 2 cost centres, $9,180.00/yr combined" in blocks
         assert f"• {format_number(marketing)} Figma seats (Marketing) pays $60.00/unit/mo" in blocks
-    finally:
-        await api.cleanup()
