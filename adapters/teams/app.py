@@ -23,6 +23,7 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from adapters.teams import ids
 from adapters.teams.forms import INTAKE_TITLE, Forms
 from adapters.teams.invokes import Buttons
+from adapters.teams.mentions import typed_text
 from adapters.teams.pages import list_page, vendor_search
 from adapters.teams.people import People
 from adapters.teams.references import is_personal, tenant_of
@@ -109,7 +110,7 @@ class TeamsBot(TeamsActivityHandler):
             if isinstance(value, dict) and value.get(ids.KIND):
                 await self._on_submit(context, person, value)
                 return
-            text = TurnContext.remove_recipient_mention(context.activity) or ""
+            text = typed_text(context.activity)
             await self._on_text(context, person, " ".join(text.split()))
         except DomainError as error:
             await self._say(context, str(error))
